@@ -2,8 +2,10 @@ package netmodel
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ckadlab/ckadlab/probe"
@@ -23,7 +25,12 @@ import (
 // Traefik still honours it when spec.ingressClassName is unset.
 const legacyClassAnnotation = "kubernetes.io/ingress.class"
 
-// ingressMatch is the rule (or default backend) chosen for a request.
+// priorityAnnotation sets a Traefik router's priority; without it the
+// priority is the length of the router's rule.
+const priorityAnnotation = "traefik.ingress.kubernetes.io/router.priority"
+
+// ingressMatch is one route Traefik builds from an Ingress: a path of a
+// rule, or the defaultBackend of an Ingress without rules.
 type ingressMatch struct {
 	ing       *networkingv1.Ingress
 	backend   networkingv1.IngressBackend
@@ -31,8 +38,12 @@ type ingressMatch struct {
 	host      string
 	path      string
 	pathType  networkingv1.PathType
-	order     int // position among all rules, for a stable tie-break
+	order     int // position among all routes, for a stable tie-break
 	isDefault bool
+
+	rule     string // Traefik's router rule, e.g. Host("a.com") && Path("/x")
+	priority int    // Traefik's router priority
+	skipped  string // why Traefik builds no router for this path ("" if it does)
 }
 
 func (im *ingressMatch) describe() string {
@@ -83,7 +94,8 @@ func (m *Model) sortedIngresses() []*networkingv1.Ingress {
 // hostMatch ranks how a rule host matches a request host: an exact host
 // beats a wildcard, which beats a rule without host. A wildcard *.foo.com
 // matches exactly one extra label (bar.foo.com, not baz.bar.foo.com nor
-// foo.com).
+// foo.com). Traefik's Host matcher agrees: case-insensitive, and a leading
+// * stands for the first label.
 func hostMatch(ruleHost, host string) (int, bool) {
 	ruleHost = strings.ToLower(ruleHost)
 	host = strings.ToLower(host)
@@ -97,40 +109,46 @@ func hostMatch(ruleHost, host string) (int, bool) {
 	return 2, ruleHost == host
 }
 
-// pathElements splits a path on "/", ignoring empty elements (so a
-// trailing slash does not matter).
-func pathElements(p string) []string {
-	var out []string
-	for _, e := range strings.Split(p, "/") {
-		if e != "" {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// pathMatch applies Kubernetes path matching. Exact compares the whole
-// path, case-sensitively. Prefix compares element by element: /foo matches
-// /foo, /foo/ and /foo/bar but not /foobar. ImplementationSpecific is
-// treated as Prefix here (Traefik itself turns it into a PathPrefix rule,
-// a plain string prefix; the model keeps the portable semantics).
+// pathMatch is Traefik's matching of an Ingress path, which for the
+// controller's strictPrefixMatching option is the Kubernetes one. Exact
+// compares the whole path, case-sensitively. Prefix (and
+// ImplementationSpecific, which Traefik also turns into a prefix) compares
+// element by element: /foo and /foo/ both match /foo, /foo/ and /foo/bar
+// but not /foobar. The query string is not part of the path.
 func pathMatch(pt networkingv1.PathType, rulePath, reqPath string) bool {
 	if i := strings.IndexAny(reqPath, "?#"); i >= 0 {
 		reqPath = reqPath[:i]
 	}
-	if pt == networkingv1.PathTypeExact {
+	switch {
+	case rulePath == "":
+		return true
+	case pt == networkingv1.PathTypeExact:
 		return rulePath == reqPath
+	case rulePath == "/":
+		return strings.HasPrefix(reqPath, "/")
 	}
-	r, q := pathElements(rulePath), pathElements(reqPath)
-	if len(r) > len(q) {
-		return false
+	p := strings.TrimSuffix(rulePath, "/")
+	return reqPath == p || strings.HasPrefix(reqPath, p+"/")
+}
+
+// traefikRule is the router rule Traefik 3 writes for an Ingress path
+// (strictPrefixMatching on): its length is the router's default priority.
+func traefikRule(host, path string, pt networkingv1.PathType) string {
+	var parts []string
+	if host != "" {
+		parts = append(parts, fmt.Sprintf("Host(%q)", host))
 	}
-	for i := range r {
-		if r[i] != q[i] {
-			return false
-		}
+	switch {
+	case path == "":
+	case pt == networkingv1.PathTypeExact:
+		parts = append(parts, fmt.Sprintf("Path(%q)", path))
+	case path == "/":
+		parts = append(parts, `PathPrefix("/")`)
+	default:
+		p := strings.TrimSuffix(path, "/")
+		parts = append(parts, fmt.Sprintf("(Path(%q) || PathPrefix(%q))", p, p+"/"))
 	}
-	return true
+	return strings.Join(parts, " && ")
 }
 
 func pathTypeOf(p *networkingv1.HTTPIngressPath) networkingv1.PathType {
@@ -140,8 +158,10 @@ func pathTypeOf(p *networkingv1.HTTPIngressPath) networkingv1.PathType {
 	return *p.PathType
 }
 
-// better orders candidate matches: host specificity, then the longest
-// path, then Exact over Prefix, then the first rule.
+// better is the Kubernetes precedence between two matching paths: host
+// specificity, then the longest path, then Exact over Prefix, then the
+// first rule. Traefik does not follow it (it orders by priority); the
+// model uses it to explain where the two differ.
 func better(a, b *ingressMatch) bool {
 	if a.hostRank != b.hostRank {
 		return a.hostRank > b.hostRank
@@ -156,55 +176,170 @@ func better(a, b *ingressMatch) bool {
 	return a.order < b.order
 }
 
-// routeIngress chooses the rule for a request across every Ingress the
-// controller handles (their rules merge), falling back to a default
-// backend. It returns nil and the explanation when nothing matches.
-func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
-	var best, dflt *ingressMatch
-	var ignored, hostPaths, otherHosts []string
+// ingressRoutes builds Traefik's routers from every Ingress the controller
+// handles, in a stable order; routes Traefik skips carry the reason, and
+// notes explain Ingresses that produce nothing. Traefik 3.7's provider:
+// every path of every rule becomes a router whose priority is the length
+// of its rule unless the Ingress sets router.priority; a path whose backend
+// is not a Service, whose Service (or its port) does not exist, or which
+// is an ExternalName, is skipped; spec.defaultBackend is used only on an
+// Ingress without rules, as a catch-all of the lowest priority, and only
+// once in the cluster.
+func (m *Model) ingressRoutes() (routes []*ingressMatch, notes []ingressNote) {
+	var dflt *ingressMatch
 	order := 0
 	for _, ing := range m.sortedIngresses() {
-		ok, why := m.handles(ing)
-		key := ing.Namespace + "/" + ing.Name
-		if !ok {
-			if ingressWouldMatch(ing, host, reqPath) {
-				ignored = append(ignored, why)
-			}
+		if ok, _ := m.handles(ing); !ok {
 			continue
 		}
-		if ing.Spec.DefaultBackend != nil && dflt == nil {
-			dflt = &ingressMatch{ing: ing, backend: *ing.Spec.DefaultBackend, isDefault: true}
+		key := ing.Namespace + "/" + ing.Name
+		priority, annotated := 0, false
+		if v, ok := ing.Annotations[priorityAnnotation]; ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				notes = append(notes, ingressNote{ing, fmt.Sprintf("Traefik skips Ingress %s: its annotation %s: %q is not a number", key, priorityAnnotation, v)})
+				continue
+			}
+			priority, annotated = n, n != 0
+		}
+		if b := ing.Spec.DefaultBackend; b != nil {
+			if len(ing.Spec.Rules) > 0 {
+				notes = append(notes, ingressNote{ing, fmt.Sprintf("Ingress %s has a spec.defaultBackend, but Traefik uses the defaultBackend only of an Ingress without rules, so it ignores this one; put the default backend in an Ingress of its own (or add a rule without host for path / Prefix)", key)})
+			} else {
+				order++
+				d := &ingressMatch{ing: ing, backend: *b, isDefault: true, order: order, rule: `PathPrefix("/")`, priority: math.MinInt32}
+				switch {
+				case dflt != nil:
+					d.skipped = fmt.Sprintf("Traefik keeps one default backend for the whole cluster and %s already is it", dflt.describe())
+				default:
+					if _, _, why := m.ingressBackend(ing, *b); why != "" && !strings.HasSuffix(why, noEndpoints) {
+						d.skipped = why
+					} else {
+						dflt = d
+					}
+				}
+				routes = append(routes, d)
+			}
+		}
+		for _, rule := range ing.Spec.Rules {
+			if rule.HTTP == nil {
+				continue
+			}
+			for i := range rule.HTTP.Paths {
+				p := &rule.HTTP.Paths[i]
+				order++
+				pt := pathTypeOf(p)
+				rank := 2
+				switch {
+				case rule.Host == "":
+					rank = 0
+				case strings.HasPrefix(rule.Host, "*."):
+					rank = 1
+				}
+				r := &ingressMatch{ing: ing, backend: p.Backend, hostRank: rank, host: rule.Host, path: p.Path, pathType: pt, order: order,
+					rule: traefikRule(rule.Host, p.Path, pt), priority: priority}
+				if !annotated {
+					r.priority = len(r.rule)
+				}
+				if _, _, why := m.ingressBackend(ing, p.Backend); why != "" && !strings.HasSuffix(why, noEndpoints) {
+					r.skipped = why
+				} else if r.rule == "" {
+					r.skipped = "the path has neither host nor path, so its router rule would be empty"
+				}
+				routes = append(routes, r)
+			}
+		}
+	}
+	return routes, notes
+}
+
+// routeIngress chooses the route Traefik serves a request with: the
+// matching router of the highest priority. It returns nil and the
+// explanation when nothing matches (Traefik's 404).
+func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
+	routes, notes := m.ingressRoutes()
+	var best, spec *ingressMatch
+	var ties []*ingressMatch
+	for _, r := range routes {
+		if r.skipped != "" {
+			continue
+		}
+		if _, ok := hostMatch(r.host, host); !ok || !pathMatch(r.pathType, r.path, reqPath) {
+			continue
+		}
+		switch {
+		case best == nil || r.priority > best.priority:
+			best, ties = r, nil
+		case r.priority == best.priority:
+			ties = append(ties, r)
+		}
+		if !r.isDefault && (spec == nil || better(r, spec)) {
+			spec = r
+		}
+	}
+	var why []string
+	for _, r := range routes {
+		if r.skipped == "" || (best != nil && r.priority < best.priority) {
+			continue
+		}
+		if _, ok := hostMatch(r.host, host); ok && pathMatch(r.pathType, r.path, reqPath) {
+			why = append(why, fmt.Sprintf("Traefik skips %s: %s", r.describe(), r.skipped))
+		}
+	}
+	if best != nil {
+		if best.isDefault {
+			why = append([]string{"no Ingress rule matches; the request goes to " + best.describe()}, why...)
+			return best, append(why, notesFor(notes, host, reqPath)...)
+		}
+		for _, t := range ties {
+			if backendService(t.backend) != backendService(best.backend) || backendPort(t.backend) != backendPort(best.backend) || t.ing != best.ing {
+				why = append(why, fmt.Sprintf("%s and %s both match with priority %d: Traefik picks either, unpredictably; give one a longer path or set the annotation %s", best.describe(), t.describe(), best.priority, priorityAnnotation))
+			}
+		}
+		if spec != nil && spec.priority != best.priority {
+			why = append(why, fmt.Sprintf("the Ingress specification would choose %s (longest path, then Exact over Prefix), but Traefik orders routes by priority, the length of the rule: %s has priority %d (%s), %s only %d (%s); the annotation %s changes this",
+				spec.describe(), best.describe(), best.priority, best.rule, spec.describe(), spec.priority, spec.rule, priorityAnnotation))
+		}
+		return best, append(why, notesFor(notes, host, reqPath)...)
+	}
+
+	hostDesc := host
+	if hostDesc == "" {
+		hostDesc = "(no Host header)"
+	}
+	out := []string{fmt.Sprintf("no Ingress rule of class %s matches host %s path %s, and no handled Ingress without rules has a defaultBackend", m.opts.IngressController.Class, hostDesc, reqPath)}
+	out = append(out, why...)
+	out = append(out, notesFor(notes, host, reqPath)...)
+	var hostPaths, otherHosts []string
+	for _, ing := range m.sortedIngresses() {
+		key := ing.Namespace + "/" + ing.Name
+		ok, whyNot := m.handles(ing)
+		if !ok {
+			if ingressWouldMatch(ing, host, reqPath) {
+				out = append(out, whyNot)
+			}
+			continue
 		}
 		var hosts []string
 		for _, rule := range ing.Spec.Rules {
 			if rule.HTTP == nil {
 				continue
 			}
-			rank, hostOK := hostMatch(rule.Host, host)
-			if !hostOK {
+			if _, hostOK := hostMatch(rule.Host, host); !hostOK {
 				hosts = append(hosts, rule.Host)
+				continue
+			}
+			if rule.Host == "" {
 				continue
 			}
 			var paths []string
 			matched := false
 			for i := range rule.HTTP.Paths {
 				p := &rule.HTTP.Paths[i]
-				order++
-				rp := p.Path
-				if rp == "" {
-					rp = "/"
-				}
-				paths = append(paths, fmt.Sprintf("%s %s", rp, pathTypeOf(p)))
-				if !pathMatch(pathTypeOf(p), rp, reqPath) {
-					continue
-				}
-				matched = true
-				c := &ingressMatch{ing: ing, backend: p.Backend, hostRank: rank, host: rule.Host, path: rp, pathType: pathTypeOf(p), order: order}
-				if best == nil || better(c, best) {
-					best = c
-				}
+				paths = append(paths, fmt.Sprintf("%s %s", p.Path, pathTypeOf(p)))
+				matched = matched || pathMatch(pathTypeOf(p), p.Path, reqPath)
 			}
-			if !matched && rule.Host != "" {
+			if !matched {
 				hostPaths = append(hostPaths, fmt.Sprintf("Ingress %s has a rule for host %s, but none of its paths (%s) matches %s", key, rule.Host, strings.Join(paths, ", "), reqPath))
 			}
 		}
@@ -212,22 +347,29 @@ func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
 			otherHosts = append(otherHosts, fmt.Sprintf("Ingress %s serves hosts %s", key, strings.Join(dedupe(hosts), ", ")))
 		}
 	}
-	if best != nil {
-		return best, nil
-	}
-	if dflt != nil {
-		return dflt, []string{"no Ingress rule matches; the request goes to " + dflt.describe()}
-	}
-	hostDesc := host
-	if hostDesc == "" {
-		hostDesc = "(no Host header)"
-	}
-	notes := []string{fmt.Sprintf("no Ingress rule of class %s matches host %s path %s, and no handled Ingress has a defaultBackend", m.opts.IngressController.Class, hostDesc, reqPath)}
-	notes = append(notes, hostPaths...)
+	out = append(out, hostPaths...)
 	if len(hostPaths) == 0 {
-		notes = append(notes, otherHosts...)
+		out = append(out, otherHosts...)
 	}
-	return nil, append(notes, ignored...)
+	return nil, dedupe(out)
+}
+
+// ingressNote explains why Traefik ignores an Ingress or a part of it.
+type ingressNote struct {
+	ing  *networkingv1.Ingress
+	text string
+}
+
+// notesFor keeps the notes about Ingresses that have something for the
+// request (a skipped Ingress or an ignored defaultBackend).
+func notesFor(notes []ingressNote, host, reqPath string) []string {
+	var out []string
+	for _, n := range notes {
+		if ingressWouldMatch(n.ing, host, reqPath) {
+			out = append(out, n.text)
+		}
+	}
+	return out
 }
 
 // ingressWouldMatch reports whether an Ingress has a rule for the request
@@ -245,11 +387,7 @@ func ingressWouldMatch(ing *networkingv1.Ingress, host, reqPath string) bool {
 		}
 		for i := range rule.HTTP.Paths {
 			p := &rule.HTTP.Paths[i]
-			rp := p.Path
-			if rp == "" {
-				rp = "/"
-			}
-			if pathMatch(pathTypeOf(p), rp, reqPath) {
+			if pathMatch(pathTypeOf(p), p.Path, reqPath) {
 				return true
 			}
 		}
@@ -257,26 +395,28 @@ func ingressWouldMatch(ing *networkingv1.Ingress, host, reqPath string) bool {
 	return false
 }
 
-// ingressBackend resolves an Ingress backend to a Service port; the
-// refusal is Traefik's 503.
-func (m *Model) ingressBackend(ing *networkingv1.Ingress, b networkingv1.IngressBackend) (*corev1.Service, *corev1.ServicePort, *refusal) {
-	unavailable := func(why string) *refusal {
-		return refuse(probe.Refused, "Refused: Traefik answers 503 Service Unavailable: "+why+".")
-	}
+// noEndpoints ends the reason of a backend whose Service has no endpoint:
+// Traefik keeps that route (allowEmptyServices) and answers 503.
+const noEndpoints = "(no endpoints)"
+
+// ingressBackend resolves an Ingress backend to a Service port, or says
+// why it cannot. A reason ending in noEndpoints
+// is Traefik's 503; any other makes Traefik skip the path.
+func (m *Model) ingressBackend(ing *networkingv1.Ingress, b networkingv1.IngressBackend) (*corev1.Service, *corev1.ServicePort, string) {
 	if b.Service == nil {
 		kind := "a resource"
 		if b.Resource != nil {
 			kind = "resource " + b.Resource.Kind + " " + b.Resource.Name
 		}
-		return nil, nil, unavailable(fmt.Sprintf("the Ingress backend is %s, not a Service, and Traefik routes only to Services", kind))
+		return nil, nil, fmt.Sprintf("its backend is %s, not a Service, and Traefik routes only to Services", kind)
 	}
 	key := ing.Namespace + "/" + b.Service.Name
 	s := m.services[key]
 	if s == nil {
-		return nil, nil, unavailable(fmt.Sprintf("Service %s named by Ingress %s/%s does not exist (an Ingress can only name Services in its own namespace)", key, ing.Namespace, ing.Name))
+		return nil, nil, fmt.Sprintf("Service %s does not exist (an Ingress can only name Services in its own namespace)", key)
 	}
 	if s.Spec.Type == corev1.ServiceTypeExternalName {
-		return nil, nil, unavailable(fmt.Sprintf("Service %s is an ExternalName, and Traefik does not route to ExternalName Services by default", key))
+		return nil, nil, fmt.Sprintf("Service %s is an ExternalName, and Traefik does not route to ExternalName Services by default", key)
 	}
 	var sp *corev1.ServicePort
 	for i := range s.Spec.Ports {
@@ -294,18 +434,18 @@ func (m *Model) ingressBackend(ing *networkingv1.Ingress, b networkingv1.Ingress
 		if b.Service.Port.Name != "" {
 			want = "named " + b.Service.Port.Name
 		}
-		r := unavailable(fmt.Sprintf("Service %s has no port %s (it has %s)", key, want, servicePorts(s)))
+		why := fmt.Sprintf("Service %s has no port %s (it has %s)", key, want, servicePorts(s))
 		if n := int(b.Service.Port.Number); n != 0 {
 			if tp := m.targetPortOf(s, n, corev1.ProtocolTCP); tp != nil {
-				r.reasons = append(r.reasons, fmt.Sprintf("%d is the targetPort of its port %d: the Ingress backend names the Service port, not the targetPort", n, tp.Port))
+				why += fmt.Sprintf("; %d is the targetPort of its port %d: the Ingress backend names the Service port, not the targetPort", n, tp.Port)
 			}
 		}
-		return nil, nil, r
+		return nil, nil, why
 	}
 	if len(m.endpoints(s, sp)) == 0 {
-		return nil, nil, unavailable(m.whyNoEndpoints(s, sp))
+		return s, sp, m.whyNoEndpoints(s, sp) + " " + noEndpoints
 	}
-	return s, sp, nil
+	return s, sp, ""
 }
 
 // ingress handles ingress:HOST/PATH targets.
@@ -357,9 +497,12 @@ func (pr *prober) ingress() (verdict, error) {
 	}
 	pr.notes = append(pr.notes, why...)
 	pr.note("the request matches %s → Service %s/%s port %s", match.describe(), match.ing.Namespace, backendService(match.backend), backendPort(match.backend))
-	bs, bsp, ref := pr.m.ingressBackend(match.ing, match.backend)
-	if ref != nil {
-		return verdict{outcome: ref.outcome, status: 503, summary: ref.summary, reasons: ref.reasons}, nil
+	bs, bsp, why503 := pr.m.ingressBackend(match.ing, match.backend)
+	if why503 != "" {
+		// Only a Service without endpoints gets here: Traefik keeps the
+		// route (allowEmptyServices) and has no server to send it to.
+		return verdict{outcome: probe.Refused, status: 503,
+			summary: "Refused: Traefik answers 503 Service Unavailable: " + strings.TrimSpace(strings.TrimSuffix(why503, noEndpoints)) + "."}, nil
 	}
 
 	// Hop 2: the controller connects to the Service's endpoints.

@@ -56,8 +56,10 @@ func TestIngressPathMatchingDocsTable(t *testing.T) {
 		{[]p{{rfPrefix, "/"}, {rfPrefix, "/aaa"}, {rfPrefix, "/aaa/bbb"}}, "/aaa/bbb", "/aaa/bbb", rfPrefix},
 		{[]p{{rfPrefix, "/"}, {rfPrefix, "/aaa"}, {rfPrefix, "/aaa/bbb"}}, "/ccc", "/", rfPrefix},
 		{[]p{{rfPrefix, "/aaa"}}, "/ccc", "", ""},
-		{[]p{{rfPrefix, "/foo"}, {rfExact, "/foo"}}, "/foo", "/foo", rfExact},
-		{[]p{{rfExact, "/foo"}, {rfPrefix, "/foo"}}, "/foo", "/foo", rfExact},
+		// The documentation says Exact; Traefik orders by rule length, and
+		// (Path("/foo") || PathPrefix("/foo/")) is longer than Path("/foo").
+		{[]p{{rfPrefix, "/foo"}, {rfExact, "/foo"}}, "/foo", "/foo", rfPrefix},
+		{[]p{{rfExact, "/foo"}, {rfPrefix, "/foo"}}, "/foo", "/foo", rfPrefix},
 		{[]p{{rfExact, "/foo"}, {rfPrefix, "/foo"}}, "/foo/", "/foo", rfPrefix},
 		{[]p{{rfPrefix, "/aaa"}, {rfPrefix, "/aaa/bbb"}, {rfPrefix, "/aaa/bbb/ccc"}}, "/aaa/bbb/ccc/ddd", "/aaa/bbb/ccc", rfPrefix},
 		{[]p{{rfPrefix, "/aaa"}, {rfPrefix, "/aaa/bbb"}, {rfPrefix, "/aaa/bbb/ccc"}}, "/aaa/bbb/cc", "/aaa/bbb", rfPrefix},
@@ -78,6 +80,7 @@ func TestIngressPathMatchingDocsTable(t *testing.T) {
 		name := fmt.Sprintf("%s on %s", strings.Join(desc, ", "), row.request)
 		t.Run(name, func(t *testing.T) {
 			c := newRF(t)
+			rfBackendServices(c, "default", paths)
 			c.ingress("default", "paths", rfStr("traefik"), rfRule("", paths...))
 			m := c.model()
 			got, why := m.routeIngress("foo.example.com", row.request)
@@ -92,6 +95,87 @@ func TestIngressPathMatchingDocsTable(t *testing.T) {
 				t.Fatalf("matched %s %s, want %s %s", got.pathType, got.path, row.wantPT, row.want)
 			}
 		})
+	}
+}
+
+// rfBackendServices creates the Services (port 80, no endpoints) the
+// paths name, so Traefik keeps their routes.
+func rfBackendServices(c *rf, ns string, paths []networkingv1.HTTPIngressPath) {
+	seen := map[string]bool{}
+	for _, x := range paths {
+		if n := x.Backend.Service.Name; !seen[n] {
+			seen[n] = true
+			c.svc(ns, n, map[string]string{"app": n}, corev1.ServicePort{Port: 80})
+		}
+	}
+}
+
+// TestIngressExactVersusPrefix: where Traefik's order (rule length)
+// differs from the specification's (longest path, then Exact), the model
+// follows Traefik and says why.
+func TestIngressExactVersusPrefix(t *testing.T) {
+	c := newRF(t)
+	paths := []networkingv1.HTTPIngressPath{rfPath(rfPrefix, "/api", "api", 80), rfPath(rfExact, "/api/status", "status", 80), rfPath(rfExact, "/api/v1/statusz", "statusz", 80)}
+	rfBackendServices(c, "default", paths)
+	c.ingress("default", "api", rfStr("traefik"), rfRule("api.example.com", paths...))
+	m := c.model()
+	rows := []struct {
+		path, want, note string
+	}{
+		// Host("api.example.com") && Path("/api/status") is 46 long,
+		// ... && (Path("/api") || PathPrefix("/api/")) 64.
+		{"/api/status", "api", "the Ingress specification would choose Ingress default/api rule api.example.com /api/status (Exact) (longest path, then Exact over Prefix), but Traefik orders routes by priority, the length of the rule: Ingress default/api rule api.example.com /api (Prefix) has priority 64 (Host(\"api.example.com\") && (Path(\"/api\") || PathPrefix(\"/api/\"))), Ingress default/api rule api.example.com /api/status (Exact) only 46 (Host(\"api.example.com\") && Path(\"/api/status\"))"},
+		{"/api/v1/statusz", "api", "Traefik orders routes by priority"}, // 50 < 64
+		{"/api/statusx", "api", ""},
+	}
+	for _, r := range rows {
+		got, why := m.routeIngress("api.example.com", r.path)
+		if got == nil || got.backend.Service.Name != r.want {
+			t.Errorf("%s: routed by %v, want %s (%v)", r.path, got, r.want, why)
+			continue
+		}
+		joined := strings.Join(why, "\n")
+		if r.note == "" && strings.Contains(joined, "specification") || !strings.Contains(joined, r.note) {
+			t.Errorf("%s: reasons %q, want one containing %q", r.path, why, r.note)
+		}
+	}
+
+	// The priority annotation restores the specification's order.
+	c = newRF(t)
+	rfBackendServices(c, "default", paths)
+	c.ingress("default", "api", rfStr("traefik"), rfRule("api.example.com", paths[0]))
+	st := c.ingress("default", "status", rfStr("traefik"), rfRule("api.example.com", paths[1]))
+	st.Annotations = map[string]string{priorityAnnotation: "100"}
+	if got, why := c.model().routeIngress("api.example.com", "/api/status"); got == nil || got.backend.Service.Name != "status" {
+		t.Errorf("with router.priority 100: routed by %v, want status (%v)", got, why)
+	}
+	st.Annotations[priorityAnnotation] = "high"
+	got, why := c.model().routeIngress("api.example.com", "/api/status")
+	if got == nil || got.backend.Service.Name != "api" || !strings.Contains(strings.Join(why, "\n"), `Traefik skips Ingress default/status: its annotation traefik.ingress.kubernetes.io/router.priority: "high" is not a number`) {
+		t.Errorf("with router.priority high: routed by %v (%q), want api and the skipped Ingress explained", got, why)
+	}
+}
+
+// TestTraefikRule pins the router rules (their length is the priority)
+// to the ones Traefik 3.7 writes with strictPrefixMatching.
+func TestTraefikRule(t *testing.T) {
+	rows := []struct {
+		host, path string
+		pt         networkingv1.PathType
+		want       string
+	}{
+		{"", "/", rfPrefix, `PathPrefix("/")`},
+		{"", "/api", rfPrefix, `(Path("/api") || PathPrefix("/api/"))`},
+		{"", "/api/", rfPrefix, `(Path("/api") || PathPrefix("/api/"))`},
+		{"", "/api", rfImpl, `(Path("/api") || PathPrefix("/api/"))`},
+		{"a.example.com", "/api", rfExact, `Host("a.example.com") && Path("/api")`},
+		{"*.example.com", "/", rfPrefix, `Host("*.example.com") && PathPrefix("/")`},
+		{"a.example.com", "", rfImpl, `Host("a.example.com")`},
+	}
+	for _, r := range rows {
+		if got := traefikRule(r.host, r.path, r.pt); got != r.want {
+			t.Errorf("traefikRule(%q, %q, %s) = %s, want %s", r.host, r.path, r.pt, got, r.want)
+		}
 	}
 }
 
@@ -125,16 +209,27 @@ func TestIngressHostMatching(t *testing.T) {
 // TestIngressRulePrecedence checks how rules of several Ingresses merge.
 func TestIngressRulePrecedence(t *testing.T) {
 	c := newRF(t)
-	c.ingress("a", "any-host", rfStr("traefik"), rfRule("", rfPath(rfPrefix, "/api/v1/long", "hostless", 80), rfPath(rfPrefix, "/", "hostless-root", 80)))
-	c.ingress("b", "wildcard", rfStr("traefik"), rfRule("*.example.com", rfPath(rfPrefix, "/", "wild", 80)))
-	c.ingress("c", "exact", rfStr("traefik"), rfRule("shop.example.com", rfPath(rfPrefix, "/api", "exact-api", 80)))
-	c.ingress("d", "exact-dup", rfStr("traefik"), rfRule("shop.example.com", rfPath(rfPrefix, "/api", "dup-api", 80)))
+	for _, x := range []struct {
+		ns, name, host string
+		paths          []networkingv1.HTTPIngressPath
+	}{
+		{"a", "any-host", "", []networkingv1.HTTPIngressPath{rfPath(rfPrefix, "/api/v1/long", "hostless", 80), rfPath(rfPrefix, "/", "hostless-root", 80)}},
+		{"b", "wildcard", "*.example.com", []networkingv1.HTTPIngressPath{rfPath(rfPrefix, "/", "wild", 80)}},
+		{"c", "exact", "shop.example.com", []networkingv1.HTTPIngressPath{rfPath(rfPrefix, "/api", "exact-api", 80)}},
+		{"d", "exact-dup", "shop.example.com", []networkingv1.HTTPIngressPath{rfPath(rfPrefix, "/api", "dup-api", 80)}},
+	} {
+		rfBackendServices(c, x.ns, x.paths)
+		c.ingress(x.ns, x.name, rfStr("traefik"), rfRule(x.host, x.paths...))
+	}
 	m := c.model()
+	if got, why := m.routeIngress("shop.example.com", "/api/x"); got == nil || !strings.Contains(strings.Join(why, "\n"), "Ingress c/exact rule shop.example.com /api (Prefix) and Ingress d/exact-dup rule shop.example.com /api (Prefix) both match with priority 65: Traefik picks either, unpredictably") {
+		t.Errorf("equal priorities: %v %q, want the tie explained", got, why)
+	}
 	rows := []struct {
 		host, path, want string
 	}{
-		{"shop.example.com", "/api/x", "exact-api"},       // exact host beats wildcard and host-less; first Ingress wins a tie
-		{"shop.example.com", "/api/v1/long", "exact-api"}, // host specificity beats a longer host-less path
+		{"shop.example.com", "/api/x", "exact-api"},       // exact host beats wildcard and host-less; a tie goes to the first Ingress (with a note)
+		{"shop.example.com", "/api/v1/long", "exact-api"}, // 65 beats the host-less path's 53
 		{"shop.example.com", "/other", "wild"},            // exact host has no path for it: the wildcard rule does
 		{"blog.example.com", "/x", "wild"},
 		{"a.b.example.com", "/x", "hostless-root"}, // the wildcard matches one label only
@@ -154,8 +249,8 @@ func TestIngressRulePrecedence(t *testing.T) {
 }
 
 // rfShopIngress adds an api Deployment-like pod and the Ingress shop/shop
-// for host shop.example.com: / → web:80, /api → api:http, /static (Exact)
-// → nginx:80.
+// for host shop.example.com: / → web:80, /api → api:http, /favicon.ico
+// (Exact) → nginx:80.
 func rfShopIngress(t testing.TB) *rf {
 	c := rfShop(t)
 	c.pod("shop", "api-1", map[string]string{"app": "api"}, rfWithPorts(rfNetexec("--http-port=9090"), corev1.ContainerPort{Name: "http", ContainerPort: 9090}))
@@ -163,7 +258,7 @@ func rfShopIngress(t testing.TB) *rf {
 	c.ingress("shop", "shop", rfStr("traefik"), rfRule("shop.example.com",
 		rfPath(rfPrefix, "/", "web", 80),
 		rfPath(rfPrefix, "/api", "api", "http"),
-		rfPath(rfExact, "/static", "nginx", 80),
+		rfPath(rfExact, "/favicon.ico", "nginx", 80),
 	))
 	return c
 }
@@ -186,10 +281,10 @@ func TestProbeIngress(t *testing.T) {
 			}},
 		{name: "prefix path to api by port name", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/api/v1/items",
 			allowed: true, outcome: probe.Connected, backend: "shop/api-1", service: "shop/api", status: 200},
-		{name: "exact path to nginx", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/static",
+		{name: "exact path to nginx", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/favicon.ico",
 			allowed: true, outcome: probe.Connected, backend: "shop/nginx-1", service: "shop/nginx", status: 404,
-			reasons: []string{"nginx's default site serves only / (index.html); /static gives 404"}},
-		{name: "exact path does not match a subpath", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/static/app.js",
+			reasons: []string{"nginx's default site serves only / (index.html); /favicon.ico gives 404"}},
+		{name: "exact path does not match a subpath", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/favicon.ico/x",
 			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web", status: 200},
 		{name: "unknown host: 404 from Traefik", build: rfShopIngress, from: "external", to: "ingress:blog.example.com/",
 			allowed: true, outcome: probe.Connected, status: 404,
@@ -256,23 +351,48 @@ func TestProbeIngress(t *testing.T) {
 				return c
 			},
 			allowed: true, outcome: probe.Connected, backend: "shop/nginx-1", service: "shop/nginx", status: 200},
-		{name: "backend Service missing: 503", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
+		{name: "backend Service missing: Traefik skips the path", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
 			setup:   func(c *rf) { c.o.Ingresses[0].Spec.Rules[0].HTTP.Paths[0].Backend = rfBackend("ghost", 80) },
-			allowed: false, outcome: probe.Refused, status: 503,
-			summary: "Refused: Traefik answers 503 Service Unavailable: Service shop/ghost named by Ingress shop/shop does not exist"},
+			allowed: true, outcome: probe.Connected, status: 404,
+			reasons: []string{"Traefik skips Ingress shop/shop rule shop.example.com / (Prefix): Service shop/ghost does not exist (an Ingress can only name Services in its own namespace)"}},
+		{name: "skipped path falls through to a shorter one", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/api/v1",
+			setup:   func(c *rf) { c.o.Ingresses[0].Spec.Rules[0].HTTP.Paths[1].Backend = rfBackend("api", 9090) },
+			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web", status: 200,
+			reasons: []string{"Traefik skips Ingress shop/shop rule shop.example.com /api (Prefix): Service shop/api has no port 9090 (it has http 8080/TCP); 9090 is the targetPort of its port 8080"}},
 		{name: "backend without endpoints: 503", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
 			setup:   func(c *rf) { c.service("shop", "web").Spec.Selector = map[string]string{"app": "website"} },
 			allowed: false, outcome: probe.Refused, status: 503, summary: "its selector app=website matches no running pod in shop"},
-		{name: "backend names the targetPort: 503", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
+		{name: "backend names the targetPort: skipped, 404", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
 			setup:   func(c *rf) { c.o.Ingresses[0].Spec.Rules[0].HTTP.Paths[0].Backend = rfBackend("web", 8080) },
-			allowed: false, outcome: probe.Refused, status: 503,
-			summary: "Service shop/web has no port 8080 (it has http 80/TCP)",
-			reasons: []string{"8080 is the targetPort of its port 80: the Ingress backend names the Service port, not the targetPort"}},
-		{name: "backend is a resource: 503", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
+			allowed: true, outcome: probe.Connected, status: 404,
+			reasons: []string{"Service shop/web has no port 8080 (it has http 80/TCP); 8080 is the targetPort of its port 80: the Ingress backend names the Service port, not the targetPort"}},
+		{name: "backend is a resource: skipped, 404", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
 			setup: func(c *rf) {
 				c.o.Ingresses[0].Spec.Rules[0].HTTP.Paths[0].Backend = networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "StorageBucket", Name: "assets"}}
 			},
-			allowed: false, outcome: probe.Refused, status: 503, summary: "resource StorageBucket assets"},
+			allowed: true, outcome: probe.Connected, status: 404, reasons: []string{"its backend is resource StorageBucket assets, not a Service"}},
+		{name: "defaultBackend of an Ingress with rules is ignored", build: rfShopIngress, from: "external", to: "ingress:blog.example.com/",
+			setup: func(c *rf) {
+				b := rfBackend("nginx", 80)
+				c.o.Ingresses[0].Spec.DefaultBackend = &b
+			},
+			allowed: true, outcome: probe.Connected, status: 404,
+			reasons: []string{"Ingress shop/shop has a spec.defaultBackend, but Traefik uses the defaultBackend only of an Ingress without rules, so it ignores this one"}},
+		{name: "one default backend per cluster", build: rfShopIngress, from: "external", to: "ingress:blog.example.com/",
+			setup: func(c *rf) {
+				for _, x := range []struct{ name, svc string }{{"fallback-a", "nginx"}, {"fallback-b", "web"}} {
+					b := rfBackend(x.svc, 80)
+					c.ingress("shop", x.name, rfStr("traefik")).Spec.DefaultBackend = &b
+				}
+			},
+			allowed: true, outcome: probe.Connected, backend: "shop/nginx-1", service: "shop/nginx", status: 200},
+		{name: "default backend with a missing Service is skipped", build: rfShopIngress, from: "external", to: "ingress:blog.example.com/",
+			setup: func(c *rf) {
+				b := rfBackend("welcome", 80)
+				c.ingress("shop", "fallback", rfStr("traefik")).Spec.DefaultBackend = &b
+			},
+			allowed: true, outcome: probe.Connected, status: 404,
+			reasons: []string{"Traefik skips the defaultBackend of Ingress shop/fallback: Service shop/welcome does not exist"}},
 		{name: "backend nothing listening: 502", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
 			setup:   func(c *rf) { c.service("shop", "web").Spec.Ports[0].TargetPort = intstr.FromInt(80) },
 			allowed: false, outcome: probe.Refused, status: 502, service: "shop/web",

@@ -168,6 +168,8 @@ func systemObjects() []manifest.Object {
 							"--entryPoints.websecure.address=:443",
 							"--providers.kubernetesingress",
 							"--providers.kubernetesingress.ingressendpoint.publishedservice=traefik/traefik",
+							"--providers.kubernetesingress.allowEmptyServices=true",
+							"--providers.kubernetesingress.strictPrefixMatching=true",
 						},
 						Ports: []corev1.ContainerPort{
 							{Name: "web", ContainerPort: 80, Protocol: corev1.ProtocolTCP},
