@@ -145,14 +145,28 @@ func (pr *prober) note(format string, a ...any) {
 // conn is a connection after routing: who sends it, how the backends'
 // NetworkPolicy sees the source, and the backends (after DNAT) it may reach.
 type conn struct {
-	sender  Peer            // the sending pod (its egress policy applies) or host
-	seenAs  Peer            // the source address the backend's ingress policy sees
-	svc     *corev1.Service // the Service that chose the backend (nil: direct)
-	legs    []endpoint
-	proto   corev1.Protocol
-	direct  bool   // addressed to the pod itself (no Service DNAT)
-	natNode node   // node whose address replaces the source on hairpin traffic
-	what    string // what the client connected to, for messages
+	sender Peer            // the sending pod (its egress policy applies) or host
+	seenAs Peer            // the source address the backend's ingress policy sees
+	svc    *corev1.Service // the Service that chose the backend (nil: direct)
+	legs   []endpoint
+	proto  corev1.Protocol
+	direct bool   // addressed to the pod itself (no Service DNAT)
+	masq   node   // node that masquerades the source (node ports, load balancers)
+	what   string // what the client connected to, for messages
+}
+
+// seenFor is the source address a backend's ingress policy judges.
+// NetworkPolicy runs on the backend's node before the source NAT there
+// (kube-network-policies hooks mangle POSTROUTING, ahead of kube-proxy's
+// MASQUERADE in nat POSTROUTING; iptables-based CNIs filter in FORWARD),
+// so a backend on the node that masquerades still sees the client; a
+// backend on another node gets the packet already masqueraded to that
+// node's address.
+func (c *conn) seenFor(e endpoint) Peer {
+	if c.masq.ip.IsValid() && e.node != "" && e.node != c.masq.name {
+		return Peer{IP: c.masq.ip}
+	}
+	return c.seenAs
 }
 
 // direct handles every target except ingress: route, then connect.
@@ -312,11 +326,9 @@ func (pr *prober) toService(s *corev1.Service, depth int) (*conn, error) {
 			c.seenAs = Peer{IP: n.ip}
 			pr.note("kube-proxy masquerades traffic to a ClusterIP that does not come from a pod: NetworkPolicy on the backends sees the node address %s, not %s", n.ip, pr.client.peer.IP)
 		}
-	} else if pr.client.peer.Pod != nil {
-		if n, ok := pr.m.podNode(pr.client.pod); ok {
-			c.natNode = n
-		}
 	}
+	// A pod reaching itself through the Service (hairpin) is masqueraded
+	// too, but after its node's NetworkPolicy saw the pod's own address.
 	return c, nil
 }
 
@@ -527,13 +539,28 @@ func (pr *prober) viaExternal(s *corev1.Service, sp *corev1.ServicePort, n node,
 	if len(eps) == 0 {
 		return nil, refuse(probe.Refused, fmt.Sprintf("Refused: Service %s has no endpoints, so kube-proxy rejects connections to its %s.", svcKey(s), entry), pr.m.whyNoEndpoints(s, sp))
 	}
-	c := &conn{sender: pr.client.peer, seenAs: pr.client.peer, svc: s, proto: pr.proto, what: "Service " + svcKey(s), natNode: n}
+	c := &conn{sender: pr.client.peer, seenAs: pr.client.peer, svc: s, proto: pr.proto, what: "Service " + svcKey(s)}
 	pr.note("Service %s port %s → targetPort %s on %s", svcKey(s), portString(sp), sp.TargetPort.String(), countBackends(eps))
 	switch {
 	case !externalPolicyLocal(s):
 		c.legs = eps
-		c.seenAs = Peer{IP: n.ip}
-		pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): NetworkPolicy on the backends sees the node address %s as the source, not %s", entryKind(entry), n.ip, pr.client.name)
+		c.masq = n
+		var here, there []string
+		for _, e := range eps {
+			if e.node != "" && e.node != n.name {
+				there = append(there, e.key())
+			} else {
+				here = append(here, e.key())
+			}
+		}
+		switch {
+		case len(there) == 0:
+			pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster) to the node address %s, but only as it leaves for the backend: NetworkPolicy on node %s judges it first, so the backends see %s as the source (%s)", entryKind(entry), n.ip, n.name, pr.client.name, clientAddr(pr.client.peer))
+		case len(here) == 0:
+			pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): the backends run on other nodes than %s and see its address %s as the source, not %s", entryKind(entry), n.name, n.ip, pr.client.name)
+		default:
+			pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): backends on node %s (%s) see %s as the source, backends on other nodes (%s) see the node address %s", entryKind(entry), n.name, strings.Join(here, ", "), pr.client.name, strings.Join(there, ", "), n.ip)
+		}
 	case pr.client.peer.Pod != nil:
 		c.legs = eps
 		pr.note("externalTrafficPolicy: Local does not apply to pod clients: kube-proxy sends them to all endpoints and keeps the pod's address")
@@ -597,16 +624,9 @@ func (m *Model) admit(c *conn, e endpoint) Decision {
 	if e.pod.Spec.HostNetwork {
 		dst.Pod = nil
 	}
-	src, seen := c.sender, c.seenAs
-	if src.Pod != nil && src.Pod == e.pod {
-		if c.svc == nil || c.direct {
-			return Decision{Allowed: true, Reasons: []string{"traffic from a pod to its own IP stays inside the pod; NetworkPolicy does not see it"}}
-		}
-		if seen == src && c.natNode.ip.IsValid() {
-			// Hairpin: kube-proxy masquerades a pod reaching itself
-			// through a Service.
-			seen = Peer{IP: c.natNode.ip}
-		}
+	src, seen := c.sender, c.seenFor(e)
+	if src.Pod != nil && src.Pod == e.pod && (c.svc == nil || c.direct) {
+		return Decision{Allowed: true, Reasons: []string{"traffic from a pod to its own IP stays inside the pod; NetworkPolicy does not see it"}}
 	}
 	if seen == src {
 		return m.Policy(src, dst, e.port, c.proto)
@@ -674,8 +694,8 @@ func failure(clientName string, c *conn, rs []legResult) (probe.Outcome, string)
 	for _, r := range rs {
 		if r.broken == "" && !r.policy.Allowed {
 			seen := ""
-			if c.seenAs != c.sender {
-				seen = fmt.Sprintf(" (the backend sees it coming from %s)", c.seenAs.IP)
+			if sa := c.seenFor(r.ep); sa != c.sender {
+				seen = fmt.Sprintf(" (the backend sees it coming from %s)", sa.IP)
 			}
 			return probe.Denied, fmt.Sprintf("Denied: NetworkPolicy drops traffic from %s%s to %s on %s/%d.", clientName, seen, r.ep.key(), c.proto, r.ep.port)
 		}
@@ -843,4 +863,12 @@ func dedupe(in []string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// clientAddr is a peer's address for messages.
+func clientAddr(p Peer) string {
+	if p.IP.IsValid() {
+		return p.IP.String()
+	}
+	return "its own address"
 }

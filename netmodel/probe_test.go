@@ -296,9 +296,14 @@ func TestProbeServices(t *testing.T) {
 			},
 			allowed: false, outcome: probe.Denied, service: "shop/web",
 			reasons: []string{"kube-proxy masquerades traffic to a ClusterIP that does not come from a pod: NetworkPolicy on the backends sees the node address 172.18.0.2, not 172.17.0.5"}},
-		{name: "pod reaching itself through its Service is hairpin-masqueraded", from: "shop/nginx-1", to: "svc:shop/nginx", port: "80",
+		{name: "pod reaching itself through its Service: policy sees the pod before the hairpin masquerade", from: "shop/nginx-1", to: "svc:shop/nginx", port: "80",
 			setup: func(c *rf) {
 				c.netpol(rfAllowFrom("shop", "nginx-from-pods", map[string]string{"app": "nginx"}, 80, rfPodPeer(nil)))
+			},
+			allowed: true, outcome: probe.Connected, service: "shop/nginx", backend: "shop/nginx-1"},
+		{name: "pod reaching itself through its Service: a policy without it denies", from: "shop/nginx-1", to: "svc:shop/nginx", port: "80",
+			setup: func(c *rf) {
+				c.netpol(rfAllowFrom("shop", "nginx-from-clients", map[string]string{"app": "nginx"}, 80, rfPodPeer(map[string]string{"app": "client"})))
 			},
 			allowed: false, outcome: probe.Denied, service: "shop/nginx"},
 		{name: "internalTrafficPolicy Local keeps traffic on the client's node", from: "shop/client", to: "svc:shop/web", port: "80",
@@ -485,20 +490,39 @@ func TestProbeNodePortsAndLoadBalancers(t *testing.T) {
 		{name: "external client to a node port", build: shopNP, from: "external", to: "nodeport:30080",
 			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web",
 			reasons: []string{"node ckadlab-control-plane (172.18.0.2) port 30080/TCP is the nodePort of Service shop/web port 80/TCP",
-				"kube-proxy masquerades traffic to a node port (externalTrafficPolicy: Cluster): NetworkPolicy on the backends sees the node address 172.18.0.2 as the source, not the external client"}},
+				"kube-proxy masquerades traffic to a node port (externalTrafficPolicy: Cluster) to the node address 172.18.0.2, but only as it leaves for the backend: NetworkPolicy on node ckadlab-control-plane judges it first, so the backends see the external client as the source (172.18.0.1)"}},
 		{name: "no Service has the node port", build: shopNP, from: "external", to: "nodeport:30081",
 			allowed: false, outcome: probe.Refused, summary: "no Service has nodePort 30081/TCP"},
 		{name: "node port confused with the Service port", build: shopNP, from: "external", to: "nodeport:80",
 			allowed: false, outcome: probe.Refused, reasons: []string{"Service shop/web uses 80 as its port or targetPort; its nodePort is 30080", "Service shop/nginx uses 80 as its port or targetPort, but it is type ClusterIP and has no nodePort"}},
-		{name: "masquerade: a pod allowed by selector is denied through the node port", build: shopNP, from: "shop/client", to: "nodeport:30080",
+		{name: "masquerade after policy: a pod allowed by selector is admitted through the node port", build: shopNP, from: "shop/client", to: "nodeport:30080",
 			setup:   onlyClients,
-			allowed: false, outcome: probe.Denied, service: "shop/web", summary: "Denied: NetworkPolicy drops traffic from pod shop/client (the backend sees it coming from 172.18.0.2) to shop/web-1 on TCP/8080."},
+			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web"},
+		{name: "masquerade after policy: a pod not allowed is denied through the node port", build: shopNP, from: "shop/nginx-1", to: "nodeport:30080",
+			setup:   onlyClients,
+			allowed: false, outcome: probe.Denied, service: "shop/web", summary: "Denied: NetworkPolicy drops traffic from pod shop/nginx-1 to shop/web-1 on TCP/8080."},
+		{name: "backends on another node see the masquerading node", build: shopNP, from: "shop/client", to: "nodeport:30080",
+			setup: func(c *rf) {
+				onlyClients(c)
+				c.o.Nodes = append(c.o.Nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "ckadlab-worker"},
+					Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "172.18.0.3"}}}})
+				for _, n := range []string{"web-1", "web-2", "web-3"} {
+					c.get("shop", n).Spec.NodeName = "ckadlab-worker"
+				}
+			},
+			allowed: false, outcome: probe.Denied, service: "shop/web", summary: "Denied: NetworkPolicy drops traffic from pod shop/client (the backend sees it coming from 172.18.0.2) to shop/web-1 on TCP/8080.",
+			reasons: []string{"the backends run on other nodes than ckadlab-control-plane and see its address 172.18.0.2 as the source"}},
 		{name: "masquerade: the same pod through the ClusterIP is allowed", build: shopNP, from: "shop/client", to: "svc:shop/web", port: "80",
 			setup:   onlyClients,
 			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web"},
-		{name: "masquerade: the node address admitted by ipBlock", build: shopNP, from: "external", to: "nodeport:30080",
+		{name: "the node address in an ipBlock does not admit an external client on the same node", build: shopNP, from: "external", to: "nodeport:30080",
 			setup: func(c *rf) {
 				c.netpol(rfAllowFrom("shop", "web-from-node", map[string]string{"app": "web"}, 8080, rfIPBlock("172.18.0.2/32")))
+			},
+			allowed: false, outcome: probe.Denied, service: "shop/web"},
+		{name: "the client address in an ipBlock admits it through the node port", build: shopNP, from: "external", to: "nodeport:30080",
+			setup: func(c *rf) {
+				c.netpol(rfAllowFrom("shop", "web-from-docker", map[string]string{"app": "web"}, 8080, rfIPBlock("172.18.0.0/16")))
 			},
 			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web"},
 		{name: "Local keeps the external client address", build: shopNP, from: "external", to: "nodeport:30080",
