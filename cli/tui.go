@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/tui"
@@ -88,10 +90,14 @@ func openLog(dir string) (*slog.Logger, func(), error) {
 	}
 	prevOut, prevFlags := log.Writer(), log.Flags()
 	log.SetOutput(f)
+	// client-go and kind log through klog, to stderr by default.
+	klog.LogToStderr(false)
+	klog.SetOutput(f)
 	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return logger, func() {
 		log.SetOutput(prevOut)
 		log.SetFlags(prevFlags)
+		klog.SetOutput(io.Discard)
 		f.Close()
 	}, nil
 }

@@ -26,6 +26,7 @@ type Outside struct {
 	mu      sync.Mutex
 	ext     *dockerRunner
 	extAddr netip.Addr
+	routes  map[netip.Addr]netip.Addr // external IP → node, see Route
 }
 
 var _ live.Outside = (*Outside)(nil)
@@ -52,6 +53,36 @@ func (o *Outside) External(ctx context.Context) (live.Sender, netip.Addr, error)
 	}
 	o.ext, o.extAddr = &dockerRunner{name: name, desc: "container " + name + " (" + addr.String() + ") on the kind network"}, addr
 	return live.CommandSender(o.ext), addr, nil
+}
+
+// Route adds (or, with an invalid via, removes) a route in the external
+// client container: the stand-in for the network that routes a Service's
+// spec.externalIPs to a node.
+func (o *Outside) Route(ctx context.Context, dst, via netip.Addr) error {
+	if _, _, err := o.External(ctx); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.routes == nil {
+		o.routes = map[netip.Addr]netip.Addr{}
+	}
+	if cur, ok := o.routes[dst]; ok && cur == via {
+		return nil
+	}
+	argv := []string{"ip", "route", "del", dst.String() + "/32"}
+	if via.IsValid() {
+		argv = []string{"ip", "route", "replace", dst.String() + "/32", "via", via.String()}
+	}
+	res, err := o.ext.Run(ctx, argv)
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 && via.IsValid() {
+		return fmt.Errorf("%s: %s", strings.Join(argv, " "), strings.TrimSpace(res.Stderr))
+	}
+	o.routes[dst] = via
+	return nil
 }
 
 // ensureHelper runs a helper container on the kind network (unless it

@@ -94,6 +94,10 @@ func NewClients(cfg *rest.Config) (*Clients, error) {
 		// 10) would throttle a check for seconds.
 		cfg.QPS, cfg.Burst = 100, 200
 	}
+	// The API server's warnings (spec.externalIPs is deprecated, ...)
+	// concern objects the labs create on purpose; client-go would print
+	// them on stderr, under the TUI.
+	cfg.WarningHandler = rest.NoWarnings{}
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,15 @@ type Outside interface {
 	External(ctx context.Context) (Sender, netip.Addr, error)
 }
 
+// Router is an Outside whose network can route an address to a node, as
+// a data-centre network routes a Service's spec.externalIPs to the
+// cluster's nodes (kube-proxy then serves the Service on them).
+type Router interface {
+	// Route sends the outside client's traffic for dst through the node
+	// address via; an invalid via removes such a route.
+	Route(ctx context.Context, dst, via netip.Addr) error
+}
+
 // LocalOutside sends "outside" probes from this machine itself: the
 // default for a cluster ckadlab did not create, whose node addresses this
 // machine can usually reach.

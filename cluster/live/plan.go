@@ -166,6 +166,11 @@ func (b *Backend) planTarget(ctx context.Context, snap *snapshot, spec probe.Spe
 		}
 	case probe.ToIP:
 		pl.att.Host = t.IP.String()
+		if spec.From.Kind == probe.FromExternal {
+			if err := b.routeExternalIP(ctx, snap, t.IP, pl); err != nil {
+				return err
+			}
+		}
 		if p := snap.podByIP[t.IP.String()]; p != nil {
 			port, err := podPort(p, spec.Port, pl.att.Proto)
 			if err != nil {
@@ -481,4 +486,30 @@ func (s *snapshot) endpointPort(svc *corev1.Service, sp *corev1.ServicePort) (in
 
 func pinnedNote(key string, addr netip.Addr) string {
 	return fmt.Sprintf("live, %s is a host stand-in with the address %s that the lab pins for it (a cluster cannot give a pod an address outside its pod network): NetworkPolicy sees it as a host outside the cluster", key, addr)
+}
+
+// routeExternalIP lets the outside client reach a Service's external IP
+// that is not a node address, through the first node, as the network in
+// front of a real cluster routes spec.externalIPs to its nodes. For any
+// other address, the route goes (a previous probe may have added it).
+func (b *Backend) routeExternalIP(ctx context.Context, snap *snapshot, ip netip.Addr, pl *plan) error {
+	r, ok := b.opts.Outside.(Router)
+	if !ok {
+		return nil
+	}
+	if _, isNode := snap.nodeByIP(ip); isNode {
+		return nil
+	}
+	var via netip.Addr
+	name := ""
+	if snap.isExternalIP(ip) {
+		via, name, _ = snap.nodeAddress()
+	}
+	if err := r.Route(ctx, ip, via); err != nil {
+		return fmt.Errorf("route %s from outside the cluster: %w", ip, err)
+	}
+	if via.IsValid() {
+		pl.notes = append(pl.notes, fmt.Sprintf("live, the outside client's network routes %s (a Service's spec.externalIPs) to node %s (%s), as the network in front of a cluster would", ip, name, via))
+	}
+	return nil
 }

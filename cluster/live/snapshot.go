@@ -365,3 +365,15 @@ func deploymentOf(o netmodel.Objects, p *corev1.Pod) *appsv1.Deployment {
 	}
 	return nil
 }
+
+// isExternalIP reports whether ip is in a Service's spec.externalIPs.
+func (s *snapshot) isExternalIP(ip netip.Addr) bool {
+	for _, svc := range s.services {
+		for _, e := range svc.Spec.ExternalIPs {
+			if a, err := netip.ParseAddr(e); err == nil && a == ip {
+				return true
+			}
+		}
+	}
+	return false
+}
