@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -39,17 +40,23 @@ func (a *app) runTUI(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer closeLog()
+	// A live cluster comes up in the background; its steps show on the
+	// home screen (never on the terminal) while the learner browses.
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	status, events := clusterFeed(ctx, mgr, logger, a.now)
 
 	color := a.tuiColor()
 	if !color {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
 	cfg := tui.Config{
-		LoadCatalog: func() (*labs.Catalog, error) { return a.catalog() },
-		Session:     mgr,
-		Dirs:        mgr.Dirs,
-		Cluster:     tui.OfflineCluster(),
-		Color:       color,
+		LoadCatalog:   func() (*labs.Catalog, error) { return a.catalog() },
+		Session:       mgr,
+		Dirs:          mgr.Dirs,
+		Cluster:       status,
+		ClusterEvents: events,
+		Color:         color,
 		// Asked once, before the program owns the terminal.
 		LightBackground: color && !lipgloss.HasDarkBackground(),
 		Animate:         os.Getenv("TERM") != "dumb",
@@ -58,7 +65,7 @@ func (a *app) runTUI(cmd *cobra.Command, args []string) error {
 		Log:             logger,
 	}
 	logger.Info("tui start", "version", Version, "cluster", mgr.Cluster, "color", color, "term", os.Getenv("TERM"))
-	err = tui.Run(cmd.Context(), cfg, tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
+	err = tui.Run(ctx, cfg, tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
 	if err != nil {
 		logger.Error("tui", "err", err)
 		return err

@@ -39,10 +39,13 @@ func (m *Manager) OpenLive(ctx context.Context, create bool) (*LiveCluster, erro
 func (m *Manager) openLive(ctx context.Context, create bool) (*LiveCluster, error) {
 	switch {
 	case m.Cluster == Kind:
+		m.upMu.Lock()
+		defer m.upMu.Unlock()
 		var c *kind.Cluster
 		var err error
-		if create {
+		if create && !m.upDone {
 			c, _, err = kind.Up(ctx, m.Kind)
+			m.upDone = err == nil
 		} else {
 			c, err = kind.Open(ctx, m.Kind)
 			if err == nil {
@@ -61,6 +64,20 @@ func (m *Manager) openLive(ctx context.Context, create bool) (*LiveCluster, erro
 		return &LiveCluster{Clients: c, Outside: live.LocalOutside{}}, nil
 	}
 	return nil, fmt.Errorf("cluster %q is not a live cluster", m.Cluster)
+}
+
+// UpKind creates or reuses the kind cluster (as `ckadlab cluster up`
+// does) and reports what it did; later OpenLive calls in this process
+// only open it. The TUI calls it in the background at start.
+func (m *Manager) UpKind(ctx context.Context) (*kind.UpResult, error) {
+	if m.Cluster != Kind {
+		return nil, fmt.Errorf("cluster %q is not kind", m.Cluster)
+	}
+	m.upMu.Lock()
+	defer m.upMu.Unlock()
+	_, res, err := kind.Up(ctx, m.Kind)
+	m.upDone = err == nil
+	return res, err
 }
 
 // labSetup decodes a lab's setup for a live cluster.

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +104,11 @@ type Manager struct {
 	// Kubeconfig is the kubeconfig for Cluster "context:NAME" ("" follows
 	// kubectl's rules).
 	Kubeconfig string
+
+	// upMu serialises bringing the kind cluster up: the TUI starts it in
+	// the background while the learner may already start a lab.
+	upMu   sync.Mutex
+	upDone bool // kind.Up succeeded in this process: later calls only open
 }
 
 func (m *Manager) now() time.Time {
