@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -413,12 +414,24 @@ func (pr *prober) toIP(ip netip.Addr) (*conn, error) {
 		return pr.toNode(n, port.Number)
 	}
 	if s, sp, kind := pr.m.serviceByExternalAddr(ip, port.Number, pr.proto); s != nil {
-		pr.note("%s is a %s of Service %s", ip, kind, svcKey(s))
+		article := "a"
+		if strings.HasPrefix(kind, "e") {
+			article = "an"
+		}
+		pr.note("%s is %s %s of Service %s", ip, article, kind, svcKey(s))
 		n, _ := pr.firstNode()
 		return pr.viaExternal(s, sp, n, fmt.Sprintf("%s %s:%d", kind, ip, port.Number))
 	}
 	if pr.m.isExternalAddr(ip) {
-		return nil, refuse(probe.Refused, fmt.Sprintf("Refused: no Service serves %s/%d on %s.", pr.proto, port.Number, ip))
+		// Not a node's own address: kube-proxy has no rule for this port,
+		// so the node routes the packet on, and nothing answers.
+		var served []string
+		for _, s := range pr.m.sortedServices() {
+			if slices.Contains(s.Spec.ExternalIPs, ip.String()) {
+				served = append(served, fmt.Sprintf("Service %s accepts %s on %s", svcKey(s), ip, servicePorts(s)))
+			}
+		}
+		return nil, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: the network routes %s to a node, but no Service serves %s/%d on it; the node does not own the address, so it forwards the packet on and nothing answers.", ip, pr.proto, port.Number), served...)
 	}
 	return nil, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: no pod, Service or node in the cluster has the address %s.", ip))
 }
