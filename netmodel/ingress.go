@@ -493,9 +493,16 @@ func (pr *prober) ingress() (verdict, error) {
 	if match == nil {
 		return verdict{outcome: probe.Connected, status: 404,
 			summary: fmt.Sprintf("Connected: no Ingress rule matches host %s path %s; Traefik answers 404 Not Found.", hostDesc, reqPath),
-			reasons: why}, nil
+			key:     why}, nil
 	}
-	pr.notes = append(pr.notes, why...)
+	v, err = pr.routed(match, ctrl, reqPath)
+	v.key = append(why, v.key...)
+	return v, err
+}
+
+// routed follows a request from the controller pod to the backend of the
+// route Traefik chose.
+func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, reqPath string) (verdict, error) {
 	pr.note("the request matches %s → Service %s/%s port %s", match.describe(), match.ing.Namespace, backendService(match.backend), backendPort(match.backend))
 	bs, bsp, why503 := pr.m.ingressBackend(match.ing, match.backend)
 	if why503 != "" {
@@ -515,7 +522,7 @@ func (pr *prober) ingress() (verdict, error) {
 	}
 	pr.note("Traefik connects to the endpoints of Service %s directly (port %s → targetPort %s on %s), not through its ClusterIP", svcKey(bs), portString(bsp), bsp.TargetPort.String(), countBackends(eps))
 	c2 := &conn{sender: from, seenAs: from, svc: bs, legs: eps, proto: corev1.ProtocolTCP, what: "Service " + svcKey(bs)}
-	v, rs = pr.connect(c2, "the ingress controller pod "+podKey(ctrl))
+	v, rs := pr.connect(c2, "the ingress controller pod "+podKey(ctrl))
 	switch v.outcome {
 	case probe.Denied:
 		v.status = 504

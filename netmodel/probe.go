@@ -41,7 +41,8 @@ func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
 		return probe.Result{}, err
 	}
 	pr.expectHTTP(&v)
-	reasons := append([]string{v.summary}, pr.notes...)
+	reasons := append([]string{v.summary}, v.key...)
+	reasons = append(reasons, pr.notes...)
 	reasons = append(reasons, v.reasons...)
 	return probe.Result{
 		Allowed:    v.outcome == probe.Connected,
@@ -57,6 +58,7 @@ func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
 type verdict struct {
 	outcome probe.Outcome
 	summary string
+	key     []string // what decided the outcome, shown right after the summary
 	reasons []string
 	service string // NS/NAME of the Service that carried the traffic
 	backend string // NS/POD that answered
