@@ -486,6 +486,14 @@ func TestProbeNodePortsAndLoadBalancers(t *testing.T) {
 	local := func(c *rf) {
 		c.service("shop", "web").Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
 	}
+	// webOnWorker adds a second node and moves every web backend onto it.
+	webOnWorker := func(c *rf) {
+		c.o.Nodes = append(c.o.Nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "ckadlab-worker"},
+			Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "172.18.0.3"}}}})
+		for _, n := range []string{"web-1", "web-2", "web-3"} {
+			c.get("shop", n).Spec.NodeName = "ckadlab-worker"
+		}
+	}
 	runRFCases(t, []rfCase{
 		{name: "external client to a node port", build: shopNP, from: "external", to: "nodeport:30080",
 			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web",
@@ -504,11 +512,7 @@ func TestProbeNodePortsAndLoadBalancers(t *testing.T) {
 		{name: "backends on another node see the masquerading node", build: shopNP, from: "shop/client", to: "nodeport:30080",
 			setup: func(c *rf) {
 				onlyClients(c)
-				c.o.Nodes = append(c.o.Nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "ckadlab-worker"},
-					Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "172.18.0.3"}}}})
-				for _, n := range []string{"web-1", "web-2", "web-3"} {
-					c.get("shop", n).Spec.NodeName = "ckadlab-worker"
-				}
+				webOnWorker(c)
 			},
 			allowed: false, outcome: probe.Denied, service: "shop/web", summary: "Denied: NetworkPolicy drops traffic from pod shop/client (the backend sees it coming from 172.18.0.2) to shop/web-1 on TCP/8080.",
 			reasons: []string{"the backends run on other nodes than ckadlab-control-plane and see its address 172.18.0.2 as the source"}},
@@ -552,11 +556,7 @@ func TestProbeNodePortsAndLoadBalancers(t *testing.T) {
 		{name: "Local: no endpoint on the receiving node", build: shopNP, from: "external", to: "nodeport:30080",
 			setup: func(c *rf) {
 				local(c)
-				c.o.Nodes = append(c.o.Nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "ckadlab-worker"},
-					Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "172.18.0.3"}}}})
-				for _, n := range []string{"web-1", "web-2", "web-3"} {
-					c.get("shop", n).Spec.NodeName = "ckadlab-worker"
-				}
+				webOnWorker(c)
 			},
 			allowed: false, outcome: probe.Unreachable, service: "shop/web", summary: "externalTrafficPolicy: Local and no endpoint on node ckadlab-control-plane"},
 		{name: "node address and node port as ip target", build: shopNP, from: "ip:10.0.0.5", to: "ip:172.18.0.2", port: "30080",
