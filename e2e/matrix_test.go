@@ -235,6 +235,12 @@ func TestPolicyMatrix(t *testing.T) {
 		t.Error(err)
 	}
 	record("lab reset: namespaces gone after the command", time.Since(start))
+	// A check after the reset says the lab is not set up instead of
+	// grading empty namespaces.
+	r = runCLI(t, home, env, args("check", id)...)
+	if r.code == 0 || !strings.Contains(r.stderr, "lab not started on this cluster") || !strings.Contains(r.stderr, "ckadlab start "+id) {
+		t.Errorf("check after reset: exit %d, want an error that the lab is not set up\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func predictionOf(ch checker.Result) string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -43,14 +45,19 @@ func (m *Manager) openLive(ctx context.Context, create bool) (*LiveCluster, erro
 		defer m.upMu.Unlock()
 		var c *kind.Cluster
 		var err error
-		if create && !m.upDone {
-			c, _, err = kind.Up(ctx, m.Kind)
-			m.upDone = err == nil
-		} else {
+		var nf *kind.NotFoundError
+		if !create || m.upDone {
 			c, err = kind.Open(ctx, m.Kind)
 			if err == nil {
 				_, err = kind.EnsurePublisher(ctx, c, m.Kind)
 			}
+		}
+		// Up when asked to create, first in this process or because the
+		// cluster was deleted since (`ckadlab cluster down` in another
+		// terminal while the TUI runs).
+		if create && (!m.upDone || errors.As(err, &nf)) {
+			c, _, err = kind.Up(ctx, m.Kind)
+			m.upDone = err == nil
 		}
 		if err != nil {
 			return nil, err
@@ -176,6 +183,9 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 		}
 		return nil, err
 	}
+	if err := labSetUp(ctx, lc, l); err != nil {
+		return nil, err
+	}
 	if opts.AnswersDir != "" {
 		answers, err := manifest.LoadDir(opts.AnswersDir)
 		if err != nil {
@@ -197,4 +207,54 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 		return nil, err
 	}
 	return checker.Run(ctx, l, b, checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
+}
+
+// labSetUp reports ErrNotStarted when the lab's namespaces are missing on
+// the cluster: grading a lab that was never set up there (or whose
+// cluster was recreated) would only list failures that say nothing.
+func labSetUp(ctx context.Context, lc *LiveCluster, l *labs.Lab) error {
+	setup, err := labSetup(l)
+	if err != nil {
+		return err
+	}
+	objs, _, err := live.LabSetup(setup, l.Namespace)
+	if err != nil {
+		return err
+	}
+	missing, err := lc.Clients.MissingNamespaces(ctx, live.Namespaces(objs))
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w on this cluster: namespace %s does not exist (never started here, reset, or the cluster was recreated); run `ckadlab start %s`",
+			ErrNotStarted, strings.Join(missing, ", "), l.ID)
+	}
+	return nil
+}
+
+// Started reports whether a lab is ready to work on: its workspace exists
+// and, on a live cluster, its setup is there (a cluster that does not
+// exist yet counts as not started: Start creates it).
+func (m *Manager) Started(ctx context.Context, l *labs.Lab) (bool, error) {
+	if _, err := os.Stat(m.Dirs.Workspace(l.ID)); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if !m.live() {
+		return true, nil
+	}
+	lc, err := m.openLive(ctx, false)
+	var nf *kind.NotFoundError
+	if errors.As(err, &nf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	err = labSetUp(ctx, lc, l)
+	if errors.Is(err, ErrNotStarted) {
+		return false, nil
+	}
+	return err == nil, err
 }

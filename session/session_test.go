@@ -68,9 +68,15 @@ func TestManagerFlow(t *testing.T) {
 	if _, err := m.Check(ctx, l, CheckOptions{}); !errors.Is(err, ErrNotStarted) {
 		t.Fatalf("check before start: %v", err)
 	}
+	if ok, err := m.Started(ctx, l); ok || err != nil {
+		t.Fatalf("Started before start = %v, %v", ok, err)
+	}
 	info, err := m.Start(ctx, l)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ok, err := m.Started(ctx, l); !ok || err != nil {
+		t.Fatalf("Started after start = %v, %v", ok, err)
 	}
 	if _, err := os.Stat(filepath.Join(info.Workspace, "setup", "setup.yaml")); err != nil {
 		t.Fatalf("setup reference not written: %v", err)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -98,20 +96,37 @@ func (m *Model) startCheck(l *labs.Lab) tea.Cmd {
 	return tea.Batch(layout, spin, runCheck(ctx, m.c.cfg.Session, m.c.cfg.Dirs.Workspace(l.ID), l, run, results, m.log, m.work.Done), waitResult(results))
 }
 
-// runCheck grades a lab. It starts the lab first when it has no workspace
-// yet (so a first check works), sends each result on results as it
+// ensureStarted starts a lab that has no workspace yet or whose setup is
+// missing on the live cluster (never started there, or the cluster was
+// recreated), so a first check or shell works.
+func ensureStarted(ctx context.Context, sess Session, l *labs.Lab, log *slog.Logger) error {
+	ok, err := sess.Started(ctx, l)
+	if err != nil {
+		log.Error("is the lab started", "lab", l.ID, "err", err)
+		return err
+	}
+	if ok {
+		return nil
+	}
+	info, err := sess.Start(ctx, l)
+	if err != nil {
+		log.Error("start lab", "lab", l.ID, "err", err)
+		return err
+	}
+	log.Info("lab started", "lab", l.ID, "workspace", info.Workspace, "setup_seconds", info.Seconds)
+	return nil
+}
+
+// runCheck grades a lab. It starts the lab first when needed (see
+// ensureStarted), sends each result on results as it
 // finishes, and answers with the report.
 func runCheck(ctx context.Context, sess Session, workspace string, l *labs.Lab, run int, results chan<- tea.Msg, log *slog.Logger, done func()) tea.Cmd {
 	return func() tea.Msg {
 		defer done()
 		defer close(results)
 		start := time.Now()
-		if _, err := os.Stat(workspace); errors.Is(err, fs.ErrNotExist) {
-			if _, err := sess.Start(ctx, l); err != nil {
-				log.Error("start lab", "lab", l.ID, "err", err)
-				return checkDoneMsg{run: run, err: err}
-			}
-			log.Info("lab started", "lab", l.ID, "workspace", workspace)
+		if err := ensureStarted(ctx, sess, l, log); err != nil {
+			return checkDoneMsg{run: run, err: err}
 		}
 		rep, err := sess.Check(ctx, l, session.CheckOptions{OnResult: func(r checker.Result) {
 			select {

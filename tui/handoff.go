@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,22 +29,18 @@ const (
 // AnswerFile is the file the editor key opens in a lab's workspace.
 const AnswerFile = "answer.yaml"
 
-// prepareHandoff starts the lab when it has no workspace yet and builds the
+// prepareHandoff starts the lab when needed (see ensureStarted) and builds the
 // shell or editor process (looking the program up is I/O, so it happens
 // here, in a command).
 func (m *Model) prepareHandoff(kind handoffKind, l *labs.Lab) tea.Cmd {
 	cfg, cluster, ctx, log := m.c.cfg, m.c.cluster, m.ctx, m.log
 	return func() tea.Msg {
 		ws := cfg.Dirs.Workspace(l.ID)
-		if _, err := os.Stat(ws); errors.Is(err, fs.ErrNotExist) {
-			if cfg.Session == nil {
-				return handoffReadyMsg{kind: kind, lab: l, err: errors.New("no session configured")}
-			}
-			if _, err := cfg.Session.Start(ctx, l); err != nil {
-				log.Error("start lab", "lab", l.ID, "err", err)
-				return handoffReadyMsg{kind: kind, lab: l, err: err}
-			}
-			log.Info("lab started", "lab", l.ID, "workspace", ws)
+		if cfg.Session == nil {
+			return handoffReadyMsg{kind: kind, lab: l, err: errors.New("no session configured")}
+		}
+		if err := ensureStarted(ctx, cfg.Session, l, log); err != nil {
+			return handoffReadyMsg{kind: kind, lab: l, err: err}
 		}
 		if cluster.Kubeconfig != "" {
 			// A live cluster: the shell's kubectl lands in the lab's namespace.

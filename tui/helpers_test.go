@@ -66,13 +66,34 @@ type fakeSession struct {
 	hold    chan struct{}
 	release int
 
+	lost                   map[string]bool // labs whose setup loseSetup dropped
 	starts, checks, resets int
 	cancelled              bool
 	checkErr               error
 }
 
 func newFakeSession(dirs state.Dirs) *fakeSession {
-	return &fakeSession{dirs: dirs, progress: &state.Progress{Version: 1, Labs: map[string]*state.LabProgress{}}, passAll: map[string]bool{}}
+	return &fakeSession{dirs: dirs, progress: &state.Progress{Version: 1, Labs: map[string]*state.LabProgress{}}, passAll: map[string]bool{}, lost: map[string]bool{}}
+}
+
+// Started: the workspace exists and the lab's setup was not lost (see
+// loseSetup).
+func (f *fakeSession) Started(_ context.Context, l *labs.Lab) (bool, error) {
+	f.mu.Lock()
+	lost := f.lost[l.ID]
+	f.mu.Unlock()
+	if _, err := os.Stat(f.dirs.Workspace(l.ID)); err != nil {
+		return false, nil
+	}
+	return !lost, nil
+}
+
+// loseSetup plays a live cluster that was recreated: the lab's workspace
+// stays but its setup is gone until the next Start.
+func (f *fakeSession) loseSetup(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lost[id] = true
 }
 
 func (f *fakeSession) Start(_ context.Context, l *labs.Lab) (session.StartInfo, error) {
@@ -83,6 +104,7 @@ func (f *fakeSession) Start(_ context.Context, l *labs.Lab) (session.StartInfo, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.starts++
+	delete(f.lost, l.ID)
 	f.progress.MarkStarted(l.ID, testNow)
 	return session.StartInfo{Lab: l.ID, Cluster: "offline", Workspace: ws, Namespace: l.Namespace}, nil
 }

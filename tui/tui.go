@@ -44,6 +44,9 @@ const (
 // Session is what the TUI needs from a learner's session
 // (*session.Manager implements it).
 type Session interface {
+	// Started reports whether the lab is ready to work on (its workspace
+	// exists and, live, its setup is on the cluster).
+	Started(ctx context.Context, l *labs.Lab) (bool, error)
 	Start(ctx context.Context, l *labs.Lab) (session.StartInfo, error)
 	Check(ctx context.Context, l *labs.Lab, opts session.CheckOptions) (*checker.Report, error)
 	Reset(ctx context.Context, l *labs.Lab) (session.ResetInfo, error)

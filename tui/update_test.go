@@ -71,6 +71,15 @@ func TestFlowOpenHintCheckBack(t *testing.T) {
 	}
 	d.requireView("attempts 3")
 
+	// The cluster was recreated: the workspace stays, the setup is gone;
+	// the next check sets the lab up again before it grades.
+	env.sess.loseSetup("svc-expose-web")
+	d.keys("r")
+	if starts, checks, _ := env.sess.counts(); starts != 2 || checks != 3 {
+		t.Fatalf("check after the setup was lost: starts = %d, checks = %d, want 2 and 3", starts, checks)
+	}
+	d.requireView("attempts 4")
+
 	d.keys("esc")
 	if d.m.screen != screenTask || d.m.task.hints != 3 {
 		t.Fatalf("back: screen = %v hints = %d, want the task with its 3 hints", d.m.screen, d.m.task.hints)

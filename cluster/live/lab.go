@@ -152,6 +152,25 @@ func Namespaces(objs []*unstructured.Unstructured) []string {
 	return out
 }
 
+// MissingNamespaces lists the namespaces that do not exist or are being
+// deleted: a lab whose namespaces are missing is not set up on this
+// cluster (never started here, reset, or the cluster was recreated).
+func (c *Clients) MissingNamespaces(ctx context.Context, namespaces []string) ([]string, error) {
+	var missing []string
+	for _, n := range namespaces {
+		ns, err := c.Kube.CoreV1().Namespaces().Get(ctx, n, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			missing = append(missing, n)
+		case err != nil:
+			return nil, err
+		case ns.DeletionTimestamp != nil:
+			missing = append(missing, n)
+		}
+	}
+	return missing, nil
+}
+
 // WaitTerminated waits until none of the namespaces is terminating (a
 // reset deletes them; applying into a terminating namespace fails).
 func (c *Clients) WaitTerminated(ctx context.Context, namespaces []string, timeout time.Duration) error {
