@@ -183,6 +183,15 @@ type Spec struct {
 }
 
 func (s Spec) String() string {
+	if s.To.Kind == ToIngress {
+		// An HTTP request: the port (when not the default 80) goes with
+		// the host, before the path, and the protocol is always TCP.
+		host := s.To.Host
+		if !s.Port.IsZero() && s.Port.String() != "80" {
+			host += ":" + s.Port.String()
+		}
+		return fmt.Sprintf("%s -> ingress:%s%s", s.From, host, s.To.Path)
+	}
 	p := ""
 	if !s.Port.IsZero() {
 		p = ":" + s.Port.String()

@@ -120,4 +120,20 @@ func TestSpecString(t *testing.T) {
 	if got := s.String(); got != "a/b -> svc:a/c:53/UDP" {
 		t.Fatalf("got %q", got)
 	}
+	// Ingress: an HTTP request, the port with the host, no protocol.
+	ext := Source{Kind: FromExternal}
+	for _, tt := range []struct {
+		to   Target
+		port Port
+		want string
+	}{
+		{Target{Kind: ToIngress, Host: "shop.example.com", Path: "/cart"}, Port{}, "external -> ingress:shop.example.com/cart"},
+		{Target{Kind: ToIngress, Host: "shop.example.com", Path: "/"}, Port{Number: 80}, "external -> ingress:shop.example.com/"},
+		{Target{Kind: ToIngress, Path: "/"}, Port{}, "external -> ingress:/"},
+		{Target{Kind: ToIngress, Host: "shop.example.com", Path: "/x"}, Port{Number: 8080}, "external -> ingress:shop.example.com:8080/x"},
+	} {
+		if got := (Spec{From: ext, To: tt.to, Port: tt.port}).String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+	}
 }
