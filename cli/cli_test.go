@@ -145,6 +145,18 @@ func TestClusterFlag(t *testing.T) {
 	if _, errOut, code := run(t, home, "--cluster", "offline", "start", lab); code != 0 {
 		t.Fatalf("--cluster offline: %d %s", code, errOut)
 	}
+	// $CKADLAB_CLUSTER is the default; the flag still wins.
+	t.Setenv(ClusterEnv, "bogus")
+	if _, errOut, code := run(t, home, "start", lab); code != ExitError || !strings.Contains(errOut, `"bogus"`) {
+		t.Fatalf("$%s=bogus: %d %s", ClusterEnv, code, errOut)
+	}
+	if out, errOut, code := run(t, home, "--cluster", "offline", "start", lab, "--json"); code != 0 || !strings.Contains(out, `"cluster": "offline"`) {
+		t.Fatalf("--cluster offline over $%s: %d %s%s", ClusterEnv, code, out, errOut)
+	}
+	t.Setenv(ClusterEnv, "offline")
+	if out, errOut, code := run(t, home, "start", lab, "--json"); code != 0 || !strings.Contains(out, `"cluster": "offline"`) || strings.Contains(errOut, "using the built-in offline cluster") {
+		t.Fatalf("$%s=offline: %d %s%s", ClusterEnv, code, out, errOut)
+	}
 }
 
 func TestReach(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +31,10 @@ const (
 	ExitFailed = 1 // a check run did not get full marks, lint found errors
 	ExitError  = 2 // bad input, or the command could not run
 )
+
+// ClusterEnv, when set, is the default of --cluster (a classroom can pin
+// every learner's shell to offline or to context:NAME).
+const ClusterEnv = "CKADLAB_CLUSTER"
 
 // exitError carries an exit code without an extra message.
 type exitError struct{ code int }
@@ -94,7 +99,11 @@ faithful model of Kubernetes networking.`,
 	pf := root.PersistentFlags()
 	pf.BoolVar(&a.jsonOut, "json", false, "print machine-readable JSON")
 	pf.BoolVar(&a.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
-	pf.StringVar(&a.clusterF, "cluster", "auto", "cluster backend: auto, offline, kind or context:NAME")
+	defCluster := "auto"
+	if v := strings.TrimSpace(os.Getenv(ClusterEnv)); v != "" {
+		defCluster = v
+	}
+	pf.StringVar(&a.clusterF, "cluster", defCluster, "cluster backend: auto, offline, kind or context:NAME (default from $"+ClusterEnv+")")
 	pf.StringArrayVar(&a.labDirs, "labs", nil, "extra lab directory (a classroom pack); repeatable")
 	root.AddCommand(
 		a.labsCommand(),
