@@ -14,6 +14,7 @@ import (
 	"github.com/ckadlab/ckadlab/cluster/live"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/manifest"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // live reports whether the manager grades on a real cluster.
@@ -96,13 +97,19 @@ func labSetup(l *labs.Lab) ([]manifest.Object, error) {
 	return setup, nil
 }
 
-// LabNamespaces are the namespaces a lab's setup uses, plus its own.
-func LabNamespaces(l *labs.Lab) ([]string, error) {
+// liveSetup is a lab's setup as objects to apply, and the pods it pins to
+// fixed addresses (played by host stand-ins, see live.LabSetup).
+func liveSetup(l *labs.Lab) ([]*unstructured.Unstructured, []live.PinnedPod, error) {
 	setup, err := labSetup(l)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	objs, _, err := live.LabSetup(setup, l.Namespace)
+	return live.LabSetup(setup, l.Namespace)
+}
+
+// LabNamespaces are the namespaces a lab's setup uses, plus its own.
+func LabNamespaces(l *labs.Lab) ([]string, error) {
+	objs, _, err := liveSetup(l)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +129,7 @@ func LabNamespaces(l *labs.Lab) ([]string, error) {
 // for a previous reset's namespaces to be gone) and waits, at most three
 // minutes, until its pods are ready.
 func StartLive(ctx context.Context, c *live.Clients, l *labs.Lab) error {
-	setup, err := labSetup(l)
-	if err != nil {
-		return err
-	}
-	objs, _, err := live.LabSetup(setup, l.Namespace)
+	objs, _, err := liveSetup(l)
 	if err != nil {
 		return err
 	}
@@ -159,11 +162,7 @@ func ResetLive(ctx context.Context, c *live.Clients, l *labs.Lab) ([]string, err
 // LiveBackend is the live grading backend for a lab: it knows the lab's
 // pinned pods (host stand-ins) and probes from outside through lc.
 func LiveBackend(lc *LiveCluster, name string, l *labs.Lab) (*live.Backend, error) {
-	setup, err := labSetup(l)
-	if err != nil {
-		return nil, err
-	}
-	_, pinned, err := live.LabSetup(setup, l.Namespace)
+	_, pinned, err := liveSetup(l)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +182,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 		}
 		return nil, err
 	}
-	if err := labSetUp(ctx, lc, l); err != nil {
+	if err := requireSetUp(ctx, lc, l); err != nil {
 		return nil, err
 	}
 	if opts.AnswersDir != "" {
@@ -209,15 +208,11 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 	return checker.Run(ctx, l, b, checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
 }
 
-// labSetUp reports ErrNotStarted when the lab's namespaces are missing on
+// requireSetUp reports ErrNotStarted when the lab's namespaces are missing on
 // the cluster: grading a lab that was never set up there (or whose
 // cluster was recreated) would only list failures that say nothing.
-func labSetUp(ctx context.Context, lc *LiveCluster, l *labs.Lab) error {
-	setup, err := labSetup(l)
-	if err != nil {
-		return err
-	}
-	objs, _, err := live.LabSetup(setup, l.Namespace)
+func requireSetUp(ctx context.Context, lc *LiveCluster, l *labs.Lab) error {
+	objs, _, err := liveSetup(l)
 	if err != nil {
 		return err
 	}
@@ -252,7 +247,7 @@ func (m *Manager) Started(ctx context.Context, l *labs.Lab) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	err = labSetUp(ctx, lc, l)
+	err = requireSetUp(ctx, lc, l)
 	if errors.Is(err, ErrNotStarted) {
 		return false, nil
 	}
