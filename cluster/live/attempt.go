@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -67,22 +68,38 @@ func seconds(d time.Duration) string {
 	return strconv.Itoa(s)
 }
 
-// connectArgv is agnhost connect to the attempt's address. The watchdog
-// (busybox timeout) only matters when name resolution hangs; agnhost's own
-// timeout comes first.
+// byName reports whether the attempt's host is a DNS name (resolved by
+// the client) rather than an address.
+func (a Attempt) byName() bool {
+	_, err := netip.ParseAddr(a.Host)
+	return err != nil
+}
+
+// watchdog prefixes a client command with busybox timeout when the host
+// is a DNS name: only a hung name lookup outlasts the client's own
+// timeout. An address gets none: on a busy node (a large probe matrix
+// starts many clients at once) a client can wait seconds for the CPU
+// before it even dials, and stopping it would turn that wait into a
+// verdict; the exec's own deadline bounds it instead.
+func (a Attempt) watchdog(argv ...string) []string {
+	if !a.byName() {
+		return argv
+	}
+	return append([]string{"timeout", strconv.Itoa(int(a.Timeout/time.Second) + 4)}, argv...)
+}
+
+// connectArgv is agnhost connect to the attempt's address.
 func (a Attempt) connectArgv() []string {
 	proto := strings.ToLower(string(a.Proto))
 	if proto == "" || a.HTTP {
 		proto = "tcp"
 	}
-	return []string{"timeout", strconv.Itoa(int(a.Timeout/time.Second) + 4),
-		"/agnhost", "connect", "--timeout=" + a.Timeout.String(), "--protocol=" + proto, a.addr()}
+	return a.watchdog("/agnhost", "connect", "--timeout="+a.Timeout.String(), "--protocol="+proto, a.addr())
 }
 
 // wgetArgv is the HTTP GET of an HTTP attempt (busybox wget).
 func (a Attempt) wgetArgv() []string {
-	args := []string{"timeout", strconv.Itoa(int(a.Timeout/time.Second) + 4),
-		"wget", "-S", "-O", "-", "-T", seconds(a.Timeout), "-U", "ckadlab-probe"}
+	args := a.watchdog("wget", "-S", "-O", "-", "-T", seconds(a.Timeout), "-U", "ckadlab-probe")
 	if a.HTTPHost != "" {
 		args = append(args, "--header", "Host: "+a.HTTPHost)
 	}
@@ -159,7 +176,7 @@ func (a Attempt) parseConnect(r ExecResult) Observation {
 	stderr := strings.TrimSpace(r.Stderr)
 	low := strings.ToLower(stderr)
 	o := Observation{Detail: lastLine(stderr)}
-	if r.ExitCode == 124 || r.ExitCode == 143 {
+	if (r.ExitCode == 124 || r.ExitCode == 143) && a.byName() {
 		// killed by the watchdog: name resolution hung
 		o.Outcome, o.Detail = probe.Unresolved, "no DNS answer within "+a.Timeout.String()+"+4s (the client was stopped)"
 		return o

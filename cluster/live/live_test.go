@@ -41,13 +41,32 @@ func TestParseConnect(t *testing.T) {
 		{ExecResult{ExitCode: 1, Stderr: "OTHER: dial tcp 10.96.0.5:80: connect: network is unreachable\n"}, probe.Unreachable, false},
 		{ExecResult{ExitCode: 1, Stderr: "TIMEOUT: read udp 10.244.0.9:4000->10.96.0.7:5353: i/o timeout\n"}, "", true},
 		{ExecResult{ExitCode: 1, Stderr: "REFUSED: read udp: connection refused\n"}, probe.Refused, false},
-		{ExecResult{ExitCode: 143}, probe.Unresolved, false}, // the watchdog stopped a hung name lookup
 	}
 	for _, tt := range tests {
 		o := a.parseConnect(tt.res)
 		if o.Outcome != tt.outcome || o.TimedOut != tt.timedOut {
 			t.Errorf("parseConnect(%q, %d) = %+v, want %s timedOut=%v", tt.res.Stderr, tt.res.ExitCode, o, tt.outcome, tt.timedOut)
 		}
+	}
+	// The watchdog guards name lookups only: stopping the client of a
+	// name means its lookup hung; a client of an address has no watchdog
+	// (on a busy node it may wait long for the CPU), so such an exit is no
+	// DNS verdict.
+	byName := Attempt{Host: "web.shop", Port: 80, Proto: probe.TCP, Timeout: time.Second}
+	if o := byName.parseConnect(ExecResult{ExitCode: 143}); o.Outcome != probe.Unresolved {
+		t.Errorf("watchdog on a name: %+v, want unresolved", o)
+	}
+	if o := a.parseConnect(ExecResult{ExitCode: 143}); o.Outcome == probe.Unresolved {
+		t.Errorf("exit 143 on an address: %+v, must not be a DNS verdict", o)
+	}
+	if argv := a.connectArgv(); argv[0] != "/agnhost" {
+		t.Errorf("connect to an address: %q, want no watchdog", argv)
+	}
+	if argv := byName.connectArgv(); argv[0] != "timeout" || argv[1] != "5" || argv[2] != "/agnhost" {
+		t.Errorf("connect to a name: %q, want the watchdog (timeout 5)", argv)
+	}
+	if argv := a.wgetArgv(); argv[0] != "wget" {
+		t.Errorf("GET from an address: %q, want no watchdog", argv)
 	}
 }
 
