@@ -264,6 +264,9 @@ const repeatPause = "0.2"
 // marker lines. It returns the script and the number of runs.
 func batchScript(atts []Attempt) (string, int) {
 	var b strings.Builder
+	// One OS thread per client: a probe is a single dial, and a large
+	// matrix starts many clients at once on a small node.
+	b.WriteString("export GOMAXPROCS=1\n")
 	b.WriteString("d=$(mktemp -d /tmp/ckadlab.XXXXXX) || exit 97\n")
 	j := 0
 	for _, a := range atts {
