@@ -93,12 +93,12 @@ func (m *Model) startCheck(l *labs.Lab) tea.Cmd {
 	m.checkCancel = cancel
 	results := make(chan tea.Msg, len(l.Checks)+1)
 	m.work.Add(1)
-	return tea.Batch(layout, spin, runCheck(ctx, m.c.cfg.Session, m.c.cfg.Dirs.Workspace(l.ID), l, run, results, m.log, m.work.Done), waitResult(results))
+	return tea.Batch(layout, spin, runCheck(ctx, m.c.cfg.Session, l, run, results, m.log, m.work.Done), waitResult(results))
 }
 
 // ensureStarted starts a lab that has no workspace yet or whose setup is
 // missing on the live cluster (never started there, or the cluster was
-// recreated), so a first check or shell works.
+// recreated), so a shell or editor lands in a lab that is there.
 func ensureStarted(ctx context.Context, sess Session, l *labs.Lab, log *slog.Logger) error {
 	ok, err := sess.Started(ctx, l)
 	if err != nil {
@@ -108,6 +108,10 @@ func ensureStarted(ctx context.Context, sess Session, l *labs.Lab, log *slog.Log
 	if ok {
 		return nil
 	}
+	return startLab(ctx, sess, l, log)
+}
+
+func startLab(ctx context.Context, sess Session, l *labs.Lab, log *slog.Logger) error {
 	info, err := sess.Start(ctx, l)
 	if err != nil {
 		log.Error("start lab", "lab", l.ID, "err", err)
@@ -117,23 +121,30 @@ func ensureStarted(ctx context.Context, sess Session, l *labs.Lab, log *slog.Log
 	return nil
 }
 
-// runCheck grades a lab. It starts the lab first when needed (see
-// ensureStarted), sends each result on results as it
-// finishes, and answers with the report.
-func runCheck(ctx context.Context, sess Session, workspace string, l *labs.Lab, run int, results chan<- tea.Msg, log *slog.Logger, done func()) tea.Cmd {
+// runCheck grades a lab, sending each result on results as it finishes,
+// and answers with the report. A lab that is not started (no workspace
+// yet, or its setup missing on the live cluster) is started first, so a
+// first check works; the common case costs no extra round trip.
+func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, results chan<- tea.Msg, log *slog.Logger, done func()) tea.Cmd {
 	return func() tea.Msg {
 		defer done()
 		defer close(results)
 		start := time.Now()
-		if err := ensureStarted(ctx, sess, l, log); err != nil {
-			return checkDoneMsg{run: run, err: err}
+		check := func() (*checker.Report, error) {
+			return sess.Check(ctx, l, session.CheckOptions{OnResult: func(r checker.Result) {
+				select {
+				case results <- checkResultMsg{run: run, res: r}:
+				case <-ctx.Done():
+				}
+			}})
 		}
-		rep, err := sess.Check(ctx, l, session.CheckOptions{OnResult: func(r checker.Result) {
-			select {
-			case results <- checkResultMsg{run: run, res: r}:
-			case <-ctx.Done():
+		rep, err := check()
+		if errors.Is(err, session.ErrNotStarted) {
+			if err := startLab(ctx, sess, l, log); err != nil {
+				return checkDoneMsg{run: run, err: err}
 			}
-		}})
+			rep, err = check()
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				log.Info("check cancelled", "lab", l.ID)

@@ -139,6 +139,12 @@ func (f *fakeSession) cannedResult(l *labs.Lab, i int) checker.Result {
 }
 
 func (f *fakeSession) Check(ctx context.Context, l *labs.Lab, opts session.CheckOptions) (*checker.Report, error) {
+	// As the real session: a lab without its workspace (or, live, its
+	// setup) is not started; an exam's tasks (graded in the exam's own
+	// workspace) and a run on an answers folder are.
+	if ok, _ := f.Started(ctx, l); !ok && opts.AnswersDir == "" && opts.Exam == "" {
+		return nil, session.ErrNotStarted
+	}
 	f.mu.Lock()
 	f.checks++
 	err, hold, release := f.checkErr, f.hold, f.release
