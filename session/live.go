@@ -166,7 +166,11 @@ func LiveBackend(lc *LiveCluster, name string, l *labs.Lab) (*live.Backend, erro
 	if err != nil {
 		return nil, err
 	}
-	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned}), nil
+	return liveBackend(lc, name, pinned), nil
+}
+
+func liveBackend(lc *LiveCluster, name string, pinned []live.PinnedPod) *live.Backend {
+	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned})
 }
 
 // LiveConcurrency is how many checks run at once on a live cluster: probes
@@ -178,11 +182,16 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 	if err != nil {
 		var nf *kind.NotFoundError
 		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("%w (or run `ckadlab start %s`, which creates it)", err, l.ID)
+			// Not started either: the TUI starts it (which creates the cluster).
+			return nil, fmt.Errorf("%w (%w: run `ckadlab start %s`, which creates it)", err, ErrNotStarted, l.ID)
 		}
 		return nil, err
 	}
-	if err := requireSetUp(ctx, lc, l); err != nil {
+	setup, pinned, err := liveSetup(l)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireSetUp(ctx, lc, setup, l.ID); err != nil {
 		return nil, err
 	}
 	if opts.AnswersDir != "" {
@@ -201,28 +210,20 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 			return nil, fmt.Errorf("apply the answers in %s: %w", opts.AnswersDir, err)
 		}
 	}
-	b, err := LiveBackend(lc, m.Cluster, l)
-	if err != nil {
-		return nil, err
-	}
-	return checker.Run(ctx, l, b, checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
+	return checker.Run(ctx, l, liveBackend(lc, m.Cluster, pinned), checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
 }
 
 // requireSetUp reports ErrNotStarted when the lab's namespaces are missing on
 // the cluster: grading a lab that was never set up there (or whose
 // cluster was recreated) would only list failures that say nothing.
-func requireSetUp(ctx context.Context, lc *LiveCluster, l *labs.Lab) error {
-	objs, _, err := liveSetup(l)
-	if err != nil {
-		return err
-	}
-	missing, err := lc.Clients.MissingNamespaces(ctx, live.Namespaces(objs))
+func requireSetUp(ctx context.Context, lc *LiveCluster, setup []*unstructured.Unstructured, lab string) error {
+	missing, err := lc.Clients.MissingNamespaces(ctx, live.Namespaces(setup))
 	if err != nil {
 		return err
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w on this cluster: namespace %s does not exist (never started here, reset, or the cluster was recreated); run `ckadlab start %s`",
-			ErrNotStarted, strings.Join(missing, ", "), l.ID)
+			ErrNotStarted, strings.Join(missing, ", "), lab)
 	}
 	return nil
 }
@@ -247,7 +248,11 @@ func (m *Manager) Started(ctx context.Context, l *labs.Lab) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	err = requireSetUp(ctx, lc, l)
+	setup, _, err := liveSetup(l)
+	if err != nil {
+		return false, err
+	}
+	err = requireSetUp(ctx, lc, setup, l.ID)
 	if errors.Is(err, ErrNotStarted) {
 		return false, nil
 	}
