@@ -21,7 +21,7 @@ import (
 type Result struct {
 	ID          string `json:"id"`
 	Description string `json:"description"`
-	Kind        string `json:"kind"` // "resource" or "probe"
+	Kind        string `json:"kind"` // "resource", "selects" or "probe"
 	Passed      bool   `json:"passed"`
 	Points      int    `json:"points"` // earned: Max when passed, else 0
 	Max         int    `json:"max"`
@@ -39,6 +39,9 @@ type Result struct {
 	// live cluster whose network plugin does not enforce NetworkPolicy):
 	// it neither passes nor fails, and its points leave the maximum.
 	Ungraded bool `json:"ungraded,omitempty"`
+	// Blocked lists the required checks that did not pass; the check was
+	// then not run and counts as failed.
+	Blocked []string `json:"blocked_by,omitempty"`
 }
 
 // Report is the outcome of a check run.
@@ -83,7 +86,9 @@ type Options struct {
 }
 
 // Run grades lab against b. It returns an error only when ctx is cancelled;
-// every other problem is reported per check.
+// every other problem is reported per check. A check with requirements
+// waits for them, and is not run (it fails, saying which requirement
+// failed) unless each of them passed or could not be graded here.
 func Run(ctx context.Context, lab *labs.Lab, b cluster.Backend, opts Options) (*Report, error) {
 	start := time.Now()
 	n := opts.Concurrency
@@ -91,6 +96,12 @@ func Run(ctx context.Context, lab *labs.Lab, b cluster.Backend, opts Options) (*
 		n = max(4, 2*runtime.NumCPU())
 	}
 	rep := &Report{Lab: lab.ID, Backend: b.Name(), Checks: make([]Result, len(lab.Checks))}
+	index := make(map[string]int, len(lab.Checks))
+	done := make([]chan struct{}, len(lab.Checks))
+	for i, c := range lab.Checks {
+		index[c.ID] = i
+		done[i] = make(chan struct{})
+	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	var cbMu sync.Mutex
@@ -100,14 +111,17 @@ func Run(ctx context.Context, lab *labs.Lab, b cluster.Backend, opts Options) (*
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				rep.Checks[i] = errResult(c, ctx.Err())
-				return
+			defer close(done[i])
+			r, ok := awaitRequirements(ctx, lab, c, index, done, rep.Checks)
+			if ok {
+				select {
+				case sem <- struct{}{}:
+					r = runOne(ctx, lab, c, b)
+					<-sem
+				case <-ctx.Done():
+					r = errResult(c, ctx.Err())
+				}
 			}
-			defer func() { <-sem }()
-			r := runOne(ctx, lab, c, b)
 			rep.Checks[i] = r
 			if opts.OnResult != nil {
 				cbMu.Lock()
@@ -130,14 +144,78 @@ func Run(ctx context.Context, lab *labs.Lab, b cluster.Backend, opts Options) (*
 	return rep, nil
 }
 
+// awaitRequirements waits until c's requirements are graded. ok is true
+// when c may run; otherwise r is its result: failed, naming the
+// requirements that did not pass. A result is read only after its done
+// channel is closed.
+func awaitRequirements(ctx context.Context, lab *labs.Lab, c *labs.Check, index map[string]int, done []chan struct{}, results []Result) (r Result, ok bool) {
+	var unmet, whys []string
+	for _, id := range c.Requires {
+		j, known := index[id]
+		if !known {
+			continue // validation rejects it; nothing to wait for
+		}
+		select {
+		case <-done[j]:
+		case <-ctx.Done():
+			return errResult(c, ctx.Err()), false
+		}
+		req := results[j]
+		if req.Passed || req.Ungraded {
+			continue
+		}
+		unmet = append(unmet, id)
+		why := req.Why
+		if len(req.Blocked) > 0 {
+			why = "it needs " + strings.Join(req.Blocked, ", ") + " first"
+		}
+		if why != "" {
+			whys = append(whys, fmt.Sprintf("%s failed (%s)", id, why))
+		} else {
+			whys = append(whys, id+" failed")
+		}
+	}
+	if len(unmet) == 0 {
+		return Result{}, true
+	}
+	r = Result{ID: c.ID, Description: c.Description, Kind: c.Kind(), Max: c.Points, Blocked: unmet}
+	r.Expected = expectedFor(lab, c)
+	r.Observed = "not graded: needs " + strings.Join(unmet, ", ") + " first"
+	r.Why = "this check counts only once " + strings.Join(unmet, " and ") + " passes: " + strings.Join(whys, "; ")
+	return r, false
+}
+
+// expectedFor is what a check expects, as Result.Expected says it.
+func expectedFor(lab *labs.Lab, c *labs.Check) string {
+	switch {
+	case c.Probe != nil:
+		return expectedText(c.Probe)
+	case c.Selects != nil:
+		return selectsExpected(describeRef(cluster.ObjectRef{Kind: c.Selects.Kind, Namespace: c.Selects.Namespace, Name: c.Selects.Name}), c.Selects)
+	case c.Resource != nil:
+		ns := c.Resource.Namespace
+		if ns == "" && !labs.IsClusterScoped(c.Resource.Kind) {
+			ns = lab.Namespace
+		}
+		what := describeRef(cluster.ObjectRef{Kind: c.Resource.Kind, Namespace: ns, Name: c.Resource.Name})
+		if c.Resource.Absent {
+			return what + " absent"
+		}
+		return what + " to exist"
+	}
+	return ""
+}
+
 func runOne(ctx context.Context, lab *labs.Lab, c *labs.Check, b cluster.Backend) Result {
 	switch {
 	case c.Resource != nil:
 		return finish(c, resourceCheck(ctx, lab, c.Resource, b))
+	case c.Selects != nil:
+		return finish(c, selectsCheck(ctx, c.Selects, b))
 	case c.Probe != nil:
 		return finish(c, probeCheck(ctx, c.Probe, b))
 	}
-	return errResult(c, errors.New("check has neither resource nor probe"))
+	return errResult(c, errors.New("check has no resource, selects or probe table"))
 }
 
 func finish(c *labs.Check, r Result) Result {
@@ -152,11 +230,7 @@ func finish(c *labs.Check, r Result) Result {
 }
 
 func errResult(c *labs.Check, err error) Result {
-	kind := "probe"
-	if c.Resource != nil {
-		kind = "resource"
-	}
-	return Result{ID: c.ID, Description: c.Description, Kind: kind, Max: c.Points,
+	return Result{ID: c.ID, Description: c.Description, Kind: c.Kind(), Max: c.Points,
 		Expected: "the check to run", Observed: "error", Why: err.Error(), Error: err.Error()}
 }
 

@@ -431,6 +431,24 @@ func (a FieldAssertion) Evaluate(obj map[string]any) (ok bool, expected, observe
 		}
 	}
 	observed = observedText(v, found)
+	if a.Any && p.Multi() && found {
+		for _, x := range values {
+			if ok, _, _ := a.evaluateValue(x, true); ok {
+				return true, "any " + expected, observed
+			}
+		}
+		return false, "any " + expected, observed
+	}
+	ok, _, observed = a.evaluateValue(v, found)
+	if a.Any {
+		expected = "any " + expected
+	}
+	return ok, expected, observed
+}
+
+// evaluateValue applies the assertion to one value.
+func (a FieldAssertion) evaluateValue(v any, found bool) (ok bool, expected, observed string) {
+	expected, observed = a.expectation(), observedText(v, found)
 	switch {
 	case a.Exists != nil:
 		return found == *a.Exists, expected, observed

@@ -233,6 +233,9 @@ func TestFieldAssertionEvaluate(t *testing.T) {
 		{"bad path", svc, FieldAssertion{Path: "spec..type", Equals: "x"}, false, "x", `invalid field path: field path "spec..type": empty field name (at character 6)`},
 		{"bad regex", svc, FieldAssertion{Path: "spec.type", Matches: "("}, false, "matches (", "invalid regular expression: error parsing regexp: missing closing ): `(`"},
 		{"no assertion", svc, FieldAssertion{Path: "spec.type"}, false, "no assertion (set one of equals, contains, exists or matches)", "NodePort"},
+		{"any element equals", ing, FieldAssertion{Path: "spec.rules[*].http.paths[*].path", Equals: "/api", Any: true}, true, "any /api", `["/","/api"]`},
+		{"any element equals fails", ing, FieldAssertion{Path: "spec.rules[*].http.paths[*].path", Equals: "/cart", Any: true}, false, "any /cart", `["/","/api"]`},
+		{"any element matches", ing, FieldAssertion{Path: "spec.rules[*].http.paths[*].path", Matches: "^/a", Any: true}, true, "any matches ^/a", `["/","/api"]`},
 		{"empty string observed", map[string]any{"a": ""}, FieldAssertion{Path: "a", Equals: ""}, true, `""`, `""`},
 	}
 	for _, tt := range tests {

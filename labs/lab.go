@@ -3,7 +3,11 @@
 // I/O to clusters and knows nothing about the TUI.
 package labs
 
-import "github.com/ckadlab/ckadlab/probe"
+import (
+	"strings"
+
+	"github.com/ckadlab/ckadlab/probe"
+)
 
 // Domain is the CKAD topic a lab practises.
 type Domain string
@@ -56,7 +60,15 @@ type Lab struct {
 	Setup    Setup         `toml:"setup"`
 	Solution Solution      `toml:"solution"`
 	Wrong    []WrongAnswer `toml:"wrong"`
-	Checks   []Check       `toml:"checks"`
+	// Correct are other right answers, phrased differently from the
+	// solution (a matchExpressions selector, another rule order): each
+	// must score 100%, which proves the checks test effects, not spelling.
+	Correct []CorrectAnswer `toml:"correct"`
+	// Equivalent lists mutants of the solution (see `ckadlab lint`) that
+	// no check can kill because they behave the same, each with the
+	// reason.
+	Equivalent []EquivalentMutant `toml:"equivalent"`
+	Checks     []Check            `toml:"checks"`
 
 	// Source is the file the lab came from ("content/np-basic.toml" for
 	// built-in labs), for messages.
@@ -94,13 +106,88 @@ type WrongAnswer struct {
 	Fails       []string `toml:"fails"`
 }
 
-// Check is one graded item: exactly one of Resource or Probe is set.
+// CorrectAnswer is another right answer: applied on top of the setup
+// instead of the solution's manifests, it must score 100%.
+type CorrectAnswer struct {
+	Name        string `toml:"name"`
+	Description string `toml:"description"`
+	Manifests   string `toml:"manifests"`
+}
+
+// EquivalentMutant declares that a mutant of the solution behaves like
+// the solution, so no check can (or should) fail it.
+type EquivalentMutant struct {
+	Mutant string `toml:"mutant"` // the mutant's id as `ckadlab lint` prints it
+	Reason string `toml:"reason"`
+}
+
+// Check is one graded item: exactly one of Resource, Selects or Probe is
+// set.
 type Check struct {
-	ID          string         `toml:"id"`
-	Points      int            `toml:"points"`
-	Description string         `toml:"description"`
-	Resource    *ResourceCheck `toml:"resource"`
-	Probe       *ProbeCheck    `toml:"probe"`
+	ID          string `toml:"id"`
+	Points      int    `toml:"points"`
+	Description string `toml:"description"`
+	// Requires names checks that must pass before this one is graded: until
+	// they do, it fails with "needs …" and is not run. It is how a lab
+	// gives nothing for nothing: a probe that already connects before the
+	// learner does anything requires the check that the answer exists.
+	Requires []string       `toml:"requires"`
+	Resource *ResourceCheck `toml:"resource"`
+	Selects  *SelectsCheck  `toml:"selects"`
+	Probe    *ProbeCheck    `toml:"probe"`
+}
+
+// Kind is "resource", "selects" or "probe".
+func (c *Check) Kind() string {
+	switch {
+	case c.Resource != nil:
+		return "resource"
+	case c.Selects != nil:
+		return "selects"
+	}
+	return "probe"
+}
+
+// SelectsCheck asserts what an object's pod selector selects: the pods it
+// must select and the pods it must not. Any selector with that effect
+// passes (matchLabels, matchExpressions, extra labels), whatever its
+// spelling. NetworkPolicy: spec.podSelector, pods of the policy's
+// namespace. Service: spec.selector, pods of the Service's namespace (a
+// Service without a selector selects nothing).
+type SelectsCheck struct {
+	Kind      string   `toml:"kind"`      // NetworkPolicy or Service
+	Namespace string   `toml:"namespace"` // default: the lab's namespace
+	Name      string   `toml:"name"`
+	Pods      []string `toml:"pods"`     // NS/POD, or deployment:NS/NAME for a Deployment's pods
+	NotPods   []string `toml:"not_pods"` // the same forms
+}
+
+// PodRef is one entry of SelectsCheck.Pods or NotPods.
+type PodRef struct {
+	Deployment bool // the pods of a Deployment (its pod template's labels)
+	Namespace  string
+	Name       string
+}
+
+func (r PodRef) String() string {
+	if r.Deployment {
+		return "deployment:" + r.Namespace + "/" + r.Name
+	}
+	return r.Namespace + "/" + r.Name
+}
+
+// ParsePodRef reads NS/POD or deployment:NS/NAME.
+func ParsePodRef(s string) (PodRef, bool) {
+	var r PodRef
+	if rest, ok := strings.CutPrefix(s, "deployment:"); ok {
+		r.Deployment, s = true, rest
+	}
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || !isDNSLabel(ns) || !isDNSSubdomain(name) {
+		return PodRef{}, false
+	}
+	r.Namespace, r.Name = ns, name
+	return r, true
 }
 
 // ResourceCheck asserts on an object read back from the cluster.
@@ -122,6 +209,10 @@ type FieldAssertion struct {
 	Contains string `toml:"contains"` // substring of the text, or an element of a list
 	Exists   *bool  `toml:"exists"`
 	Matches  string `toml:"matches"` // Go regular expression, anchored by the author if needed
+	// Any, with a path that has [*], passes when any one value found
+	// satisfies the assertion (instead of the list of values as a whole):
+	// spec.rules[*].http.paths[*].pathType with equals = "Prefix".
+	Any bool `toml:"any"`
 }
 
 // ProbeCheck is a connectivity probe. From and To use the syntax of

@@ -302,6 +302,8 @@ func (l *linter) run() {
 			l.probeRefs(path+".probe", c, w)
 		case c.Resource != nil:
 			l.resourceRefs(path+".resource", c, w)
+		case c.Selects != nil:
+			l.selectsRefs(path+".selects", c, w)
 		}
 	}
 }
@@ -420,6 +422,29 @@ func (l *linter) resourceRefs(path string, c *Check, w *world) {
 		l.report(line, SeverityWarning, "check %q wants %s %s absent, but the solution creates it", c.ID, r.Kind, where)
 	case !r.Absent && !exists:
 		l.report(line, SeverityError, "check %q reads %s %s, which neither the setup nor the solution creates", c.ID, r.Kind, where)
+	}
+}
+
+func (l *linter) selectsRefs(path string, c *Check, w *world) {
+	s := c.Selects
+	line := l.lab.Line(path)
+	if !w.has(s.Kind, s.Namespace, s.Name) {
+		l.report(line, SeverityError, "check %q reads %s %s/%s, which neither the setup nor the solution creates", c.ID, s.Kind, s.Namespace, s.Name)
+	}
+	for _, list := range [][]string{s.Pods, s.NotPods} {
+		for _, p := range list {
+			r, ok := ParsePodRef(p)
+			if !ok {
+				continue
+			}
+			kind := "Pod"
+			if r.Deployment {
+				kind = "Deployment"
+			}
+			if !w.has(kind, r.Namespace, r.Name) {
+				l.report(line, SeverityError, "check %q names %s %s/%s, which neither the setup nor the solution creates", c.ID, kind, r.Namespace, r.Name)
+			}
+		}
 	}
 }
 

@@ -59,6 +59,39 @@ func TestLoadErrors(t *testing.T) {
 		want    []string // without the "np.toml:" prefix
 	}{
 		{
+			name: "requires: unknown, self, cycle",
+			changes: []change{
+				{`probe.expect = "deny"`, `probe.expect = "deny"` + "\nrequires = [\"polcy\", \"policy\", \"deny-other\"]"},
+				{"[checks.resource]\n", "requires = [\"deny-other\"]\n[checks.resource]\n"},
+			},
+			want: []string{
+				`62: requires names unknown check "polcy" (did you mean "policy"?)`,
+				`62: check "deny-other" requires itself`,
+				`62: requirements form a cycle: policy -> deny-other -> policy`,
+			},
+		},
+		{
+			name: "selects: kind, pods",
+			changes: []change{
+				{"[checks.resource]\nkind = \"NetworkPolicy\"\nname = \"db\"\n[[checks.resource.fields]]\npath = \"spec.policyTypes\"\ncontains = \"Ingress\"\n",
+					"[checks.selects]\nkind = \"Ingress\"\nname = \"db\"\npods = [\"db\"]\nnot_pods = [\"shop/db\", \"shop/db\"]\n"},
+			},
+			want: []string{
+				`47: kind "Ingress": a selects check reads the pod selector of a NetworkPolicy or a Service`,
+				`49: pods entry "db": want NS/POD or deployment:NS/NAME`,
+				`50: shop/db is listed twice (also in not_pods)`,
+			},
+		},
+		{
+			name:    "correct and equivalent need their keys",
+			changes: []change{{"[[wrong]]\n", "[[correct]]\nname = \"no-policy\"\n\n[[equivalent]]\nmutant = \"x\"\n\n[[wrong]]\n"}},
+			want: []string{
+				`37: missing key "correct.manifests"`,
+				`38: correct answer "no-policy" has the name of a wrong answer`,
+				`40: missing key "equivalent.reason"`,
+			},
+		},
+		{
 			name:    "TOML syntax error",
 			changes: []change{{`minutes = 8`, `minutes = 8 8`}},
 			want:    []string{`6: TOML syntax: expected a top-level item to end with a newline, comment, or EOF, but got '8' instead`},
@@ -171,8 +204,8 @@ func TestLoadErrors(t *testing.T) {
 				{`probe.expect = "deny"`, "probe.expect = \"deny\"\n[checks.resource]\nkind = \"Pod\"\nname = \"db\""},
 			},
 			want: []string{
-				`42: check "policy" needs a resource or a probe table`,
-				`47: check "deny-other" has both resource and probe: a check is exactly one of them`,
+				`42: check "policy" needs a resource, selects or probe table`,
+				`47: check "deny-other" has resource and probe: a check is exactly one of resource, selects or probe`,
 			},
 		},
 		{

@@ -52,7 +52,10 @@ func validate(l *Lab) []pathError {
 	v.header()
 	v.setupAndSolution()
 	checkIDs := v.checks()
+	v.requires(checkIDs)
 	v.wrongAnswers(checkIDs)
+	v.correctAnswers()
+	v.equivalents()
 	return v.errs
 }
 
@@ -145,15 +148,26 @@ func (v *validator) checks() map[string]bool {
 			v.add(path+".points", "checks.points must be > 0, not %d", c.Points)
 		}
 		v.required(path+".description", c.Description)
+		var kinds []string
+		for _, k := range []struct {
+			name string
+			set  bool
+		}{{"resource", c.Resource != nil}, {"selects", c.Selects != nil}, {"probe", c.Probe != nil}} {
+			if k.set {
+				kinds = append(kinds, k.name)
+			}
+		}
 		switch {
-		case c.Resource != nil && c.Probe != nil:
-			v.add(path, "check %q has both resource and probe: a check is exactly one of them", c.ID)
+		case len(kinds) > 1:
+			v.add(path, "check %q has %s: a check is exactly one of resource, selects or probe", c.ID, strings.Join(kinds, " and "))
 		case c.Resource != nil:
 			v.resource(path+".resource", c.Resource)
+		case c.Selects != nil:
+			v.selects(path+".selects", c.Selects)
 		case c.Probe != nil:
 			v.probe(path+".probe", c.Probe)
 		default:
-			v.add(path, "check %q needs a resource or a probe table", c.ID)
+			v.add(path, "check %q needs a resource, selects or probe table", c.ID)
 		}
 	}
 	if len(l.Checks) > 0 && l.Points > 0 && sum != l.Points {
@@ -202,6 +216,135 @@ func (v *validator) resource(path string, r *ResourceCheck) {
 	}
 }
 
+// selects validates a selects check and defaults its namespace.
+func (v *validator) selects(path string, s *SelectsCheck) {
+	if v.required(path+".kind", s.Kind) {
+		switch strings.ToLower(s.Kind) {
+		case "networkpolicy":
+			s.Kind = "NetworkPolicy"
+		case "service":
+			s.Kind = "Service"
+		default:
+			v.add(path+".kind", "kind %q: a selects check reads the pod selector of a NetworkPolicy or a Service", s.Kind)
+		}
+	}
+	if v.required(path+".name", s.Name) && !isDNSSubdomain(s.Name) {
+		v.add(path+".name", "name %q: want a Kubernetes object name (lower-case letters, digits, '-' and '.')", s.Name)
+	}
+	switch {
+	case s.Namespace == "":
+		s.Namespace = v.lab.Namespace
+	case !isDNSLabel(s.Namespace):
+		v.add(path+".namespace", "namespace %q: %s", s.Namespace, dnsLabelRule)
+	}
+	if len(s.Pods) == 0 && len(s.NotPods) == 0 {
+		v.add(path, "a selects check lists the pods the selector must select (pods) and/or must not select (not_pods)")
+	}
+	seen := map[string]string{}
+	for key, list := range map[string][]string{"pods": s.Pods, "not_pods": s.NotPods} {
+		for i, p := range list {
+			r, ok := ParsePodRef(p)
+			if !ok {
+				v.add(indexPath(path+"."+key, i), "%s entry %q: want NS/POD or deployment:NS/NAME", key, p)
+				continue
+			}
+			if other, dup := seen[r.String()]; dup {
+				v.add(indexPath(path+"."+key, i), "%s is listed twice (also in %s)", r, other)
+			}
+			seen[r.String()] = key
+		}
+	}
+}
+
+// requires checks that every required check exists and that requirements
+// have no cycle.
+func (v *validator) requires(ids map[string]bool) {
+	l := v.lab
+	all := make([]string, 0, len(l.Checks))
+	idx := map[string]int{}
+	for i, c := range l.Checks {
+		all = append(all, c.ID)
+		idx[c.ID] = i
+	}
+	for i, c := range l.Checks {
+		path := indexPath("checks", i) + ".requires"
+		seen := map[string]bool{}
+		for j, r := range c.Requires {
+			rp := indexPath(path, j)
+			switch {
+			case r == c.ID:
+				v.add(rp, "check %q requires itself", c.ID)
+			case seen[r]:
+				v.add(rp, "requires lists %q twice", r)
+			case !ids[r]:
+				v.add(rp, "requires names unknown check %q%s", r, didYouMean(r, all))
+			}
+			seen[r] = true
+		}
+	}
+	// Cycles: depth-first search over valid edges.
+	state := make([]int, len(l.Checks)) // 0 new, 1 on the stack, 2 done
+	var visit func(i int, chain []string) bool
+	visit = func(i int, chain []string) bool {
+		state[i] = 1
+		chain = append(chain, l.Checks[i].ID)
+		for _, r := range l.Checks[i].Requires {
+			j, ok := idx[r]
+			if !ok || r == l.Checks[i].ID {
+				continue
+			}
+			if state[j] == 1 {
+				v.add(indexPath("checks", i)+".requires", "requirements form a cycle: %s -> %s", strings.Join(chain, " -> "), r)
+				return true
+			}
+			if state[j] == 0 && visit(j, chain) {
+				return true
+			}
+		}
+		state[i] = 2
+		return false
+	}
+	for i := range l.Checks {
+		if state[i] == 0 && visit(i, nil) {
+			return
+		}
+	}
+}
+
+func (v *validator) correctAnswers() {
+	names := map[string]int{}
+	for i, c := range v.lab.Correct {
+		path := indexPath("correct", i)
+		if v.required(path+".name", c.Name) {
+			if j, dup := names[c.Name]; dup {
+				v.add(path+".name", "duplicate correct answer name %q (first used by correct[%d])", c.Name, j)
+			} else {
+				names[c.Name] = i
+			}
+			for _, w := range v.lab.Wrong {
+				if w.Name == c.Name {
+					v.add(path+".name", "correct answer %q has the name of a wrong answer", c.Name)
+				}
+			}
+		}
+		v.required(path+".manifests", c.Manifests)
+	}
+}
+
+func (v *validator) equivalents() {
+	seen := map[string]int{}
+	for i, e := range v.lab.Equivalent {
+		path := indexPath("equivalent", i)
+		if v.required(path+".mutant", e.Mutant) {
+			if j, dup := seen[e.Mutant]; dup {
+				v.add(path+".mutant", "mutant %q is declared twice (first in equivalent[%d])", e.Mutant, j)
+			}
+			seen[e.Mutant] = i
+		}
+		v.required(path+".reason", e.Reason)
+	}
+}
+
 func (v *validator) field(path string, f *FieldAssertion) {
 	if v.required(path+".path", f.Path) {
 		if _, err := ParseFieldPath(f.Path); err != nil {
@@ -232,6 +375,14 @@ func (v *validator) field(path string, f *FieldAssertion) {
 			v.add(path+".matches", "matches must not be empty")
 		} else if _, err := regexp.Compile(f.Matches); err != nil {
 			v.add(path+".matches", "matches %q: %v", f.Matches, err)
+		}
+	}
+	if f.Any {
+		if p, err := ParseFieldPath(f.Path); err == nil && !p.Multi() {
+			v.add(path+".any", "any = true needs a path with [*] (every element), e.g. spec.rules[*].host")
+		}
+		if f.Exists != nil {
+			v.add(path+".any", "any = true does not go with exists")
 		}
 	}
 	switch len(set) {
