@@ -16,13 +16,14 @@ import (
 // why, in short sentences a learner can act on:
 //
 //	denied: pod prod/db is selected by NetworkPolicy prod/p; no ingress rule admits pod dev/fe (10.244.1.3) on TCP/6379
-//	rule 1 item 2 needs namespace label project=myproject (namespace dev has no label project)
-//	rule 1 item 1 ipBlock 172.17.0.0/16 does not contain 10.244.1.3
-//	allowed: NetworkPolicy prod/p ingress rule 1 admits pod dev/fe (10.244.1.3) to pod prod/db on TCP/6379
+//	rule 1 peer 2 matches the pod labels (podSelector role=fe) but not the namespace: needs namespace label project=myproject (namespace dev has no label project)
+//	rule 1 peer 1 ipBlock 172.17.0.0/16 does not contain 10.244.1.3
+//	allowed: NetworkPolicy prod/p ingress rule 1, peer 2 (namespaceSelector project=myproject AND podSelector role=fe → pods with role=fe in namespaces with project=myproject) admits pod myproject/fe (10.244.1.4) to pod prod/db on TCP/6379
 //	allowed: no NetworkPolicy selects pod prod/db for ingress
 //
-// Rules and items are numbered from 1. When several policies select a pod,
-// rule lines start with the policy ("prod/p rule 1 ...").
+// Rules and peers (the items of from/to) are numbered from 1. When several
+// policies select a pod, rule lines start with the policy ("prod/p rule 1
+// ...").
 
 // polEnd is one end of a packet, resolved against the index.
 type polEnd struct {
@@ -116,6 +117,11 @@ func (ix *policyIndex) selecting(e polEnd, d polDir) []*polPolicy {
 type polVerdict struct {
 	allowed bool
 	lines   []string
+	// isolated: some policy selects the subject for the direction.
+	isolated bool
+	// by names what decided: the admitting policy, rule and peer, or the
+	// policies that select the subject when none admits the packet.
+	by string
 }
 
 // direction evaluates the egress of src or the ingress of dst.
@@ -135,15 +141,19 @@ func (ix *policyIndex) direction(d polDir, src, dst polEnd, port int, proto core
 	pt := fmt.Sprintf("%s/%d", proto, port)
 	for _, p := range pols {
 		for ri, r := range p.rules[d] {
-			if ix.ruleAdmits(p, r, peer, dst, port, proto) {
-				var line string
-				if d == polIngress {
-					line = fmt.Sprintf("allowed: NetworkPolicy %s ingress rule %d admits %s to %s on %s", p.key, ri+1, peer.name(), subject.podName(), pt)
-				} else {
-					line = fmt.Sprintf("allowed: NetworkPolicy %s egress rule %d admits %s to %s on %s", p.key, ri+1, subject.podName(), peer.name(), pt)
-				}
-				return polVerdict{allowed: true, lines: append([]string{line}, notes...)}
+			peerIdx, ok := ix.ruleAdmits(p, r, peer, dst, port, proto)
+			if !ok {
+				continue
 			}
+			by := fmt.Sprintf("NetworkPolicy %s %s rule %d", p.key, d, ri+1)
+			detail := ix.describeAdmission(d, p, r, peerIdx, peer)
+			var line string
+			if d == polIngress {
+				line = fmt.Sprintf("allowed: %s%s admits %s to %s on %s", by, detail, peer.name(), subject.podName(), pt)
+			} else {
+				line = fmt.Sprintf("allowed: %s%s admits %s to %s on %s", by, detail, subject.podName(), peer.name(), pt)
+			}
+			return polVerdict{allowed: true, isolated: true, by: by + detail, lines: append([]string{line}, notes...)}
 		}
 	}
 	keys := make([]string, len(pols))
@@ -161,6 +171,7 @@ func (ix *policyIndex) direction(d polDir, src, dst polEnd, port int, proto core
 		head = fmt.Sprintf("denied: %s is selected by %s; no egress rule allows traffic to %s on %s", subject.podName(), what, peer.name(), pt)
 	}
 	lines := []string{head}
+	by := what + " (no " + d.String() + " rule admits " + peer.name() + " on " + pt + ")"
 	for _, p := range pols {
 		if len(p.rules[d]) == 0 {
 			lines = append(lines, fmt.Sprintf("NetworkPolicy %s has no %s rules, so it admits nothing", p.key, d))
@@ -174,7 +185,7 @@ func (ix *policyIndex) direction(d polDir, src, dst polEnd, port int, proto core
 			lines = append(lines, ix.explainRule(fmt.Sprintf("%srule %d", prefix, ri+1), p, r, peer, dst, port, proto)...)
 		}
 	}
-	return polVerdict{allowed: false, lines: append(lines, notes...)}
+	return polVerdict{allowed: false, isolated: true, by: by, lines: append(lines, notes...)}
 }
 
 // notes points out policies of the subject's namespace that do not do what
@@ -200,19 +211,88 @@ func (ix *policyIndex) notes(d polDir, subject polEnd) []string {
 	return out
 }
 
-func (ix *policyIndex) ruleAdmits(p *polPolicy, r *polRule, peer, dst polEnd, port int, proto corev1.Protocol) bool {
+// ruleAdmits reports whether a rule admits the packet, and which peer (the
+// index into r.peers; -1 for a rule without peers, which admits every
+// peer) matched.
+func (ix *policyIndex) ruleAdmits(p *polPolicy, r *polRule, peer, dst polEnd, port int, proto corev1.Protocol) (int, bool) {
 	if !ix.rulePorts(r, dst, port, proto) {
-		return false
+		return -1, false
 	}
 	if r.allPeers {
-		return true
+		return -1, true
 	}
-	for _, it := range r.peers {
+	for i, it := range r.peers {
 		if ix.itemMatches(p, it, peer) {
-			return true
+			return i, true
 		}
 	}
-	return false
+	return -1, false
+}
+
+// describeAdmission says which peer of a rule admitted the packet and
+// what that peer means: ", peer 2 (podSelector role=x with no
+// namespaceSelector → only pods of namespace prod)".
+func (ix *policyIndex) describeAdmission(d polDir, p *polPolicy, r *polRule, peerIdx int, peer polEnd) string {
+	if peerIdx < 0 {
+		if d == polIngress {
+			return " (no from: every source)"
+		}
+		return " (no to: every destination)"
+	}
+	return fmt.Sprintf(", peer %d (%s)", peerIdx+1, ix.describeItem(p, r.peers[peerIdx], peer))
+}
+
+// describeItem explains what a matching peer item selects.
+func (ix *policyIndex) describeItem(p *polPolicy, it *polItem, peer polEnd) string {
+	if b := it.block; b != nil {
+		return fmt.Sprintf("%s contains %s", describeBlock(b), peer.ip)
+	}
+	ns := p.np.Namespace
+	switch {
+	case it.ns == nil:
+		pods := selectorText(it.pods)
+		if pods == "{}" {
+			return fmt.Sprintf("podSelector {} with no namespaceSelector → every pod of namespace %s", ns)
+		}
+		return fmt.Sprintf("podSelector %s with no namespaceSelector → only pods of namespace %s", pods, ns)
+	case it.pods == nil:
+		nsSel := selectorText(it.ns)
+		if nsSel == "{}" {
+			return "namespaceSelector {} → every pod of every namespace"
+		}
+		return fmt.Sprintf("namespaceSelector %s → every pod of the namespaces it selects, here namespace %s", nsSel, peer.pod.Namespace)
+	}
+	nsSel, pods := selectorText(it.ns), selectorText(it.pods)
+	where := "in namespaces with " + nsSel
+	if nsSel == "{}" {
+		where = "in every namespace"
+	}
+	who := "pods with " + pods
+	if pods == "{}" {
+		who = "every pod"
+	}
+	return fmt.Sprintf("namespaceSelector %s AND podSelector %s → %s %s", nsSel, pods, who, where)
+}
+
+// describeBlock writes an ipBlock as "ipBlock 172.17.0.0/16 except
+// [172.17.1.0/24]".
+func describeBlock(b *polBlock) string {
+	if len(b.exceptTx) == 0 {
+		return "ipBlock " + b.cidrText
+	}
+	return fmt.Sprintf("ipBlock %s except [%s]", b.cidrText, strings.Join(b.exceptTx, ", "))
+}
+
+// selectorText writes a label selector as kubectl does (role=db,
+// tier in (a,b), !legacy), "{}" when it selects everything.
+func selectorText(s *polSelector) string {
+	if s == nil || s.err != nil {
+		return "(invalid)"
+	}
+	if t := s.sel.String(); t != "" {
+		return t
+	}
+	return "{}"
 }
 
 func (ix *policyIndex) rulePorts(r *polRule, dst polEnd, port int, proto corev1.Protocol) bool {
@@ -264,7 +344,7 @@ func (ix *policyIndex) explainRule(prefix string, p *polPolicy, r *polRule, peer
 	}
 	for i, it := range r.peers {
 		for _, why := range ix.explainItem(p, it, peer) {
-			out = append(out, fmt.Sprintf("%s item %d %s", prefix, i+1, why))
+			out = append(out, fmt.Sprintf("%s peer %d %s", prefix, i+1, why))
 		}
 	}
 	return out
@@ -299,19 +379,34 @@ func (ix *policyIndex) explainItem(p *polPolicy, it *polItem, peer polEnd) []str
 			return []string{fmt.Sprintf("%s is invalid (%v), so it matches nothing", s.field, s.sel.err)}
 		}
 	}
-	var out []string
 	podOwner := "pod " + peer.pod.Namespace + "/" + peer.pod.Name
+	var nsMiss, podMiss []string
 	if it.ns == nil {
 		if peer.pod.Namespace != p.np.Namespace {
-			out = append(out, fmt.Sprintf("has no namespaceSelector, so it only matches pods in namespace %s (%s is in %s)", p.np.Namespace, podOwner, peer.pod.Namespace))
+			nsMiss = []string{fmt.Sprintf("has no namespaceSelector, so it only matches pods in namespace %s (%s is in %s)", p.np.Namespace, podOwner, peer.pod.Namespace)}
 		}
 	} else {
-		out = append(out, polExplainSelector(it.ns, "namespaceSelector", "namespace label", "namespace "+peer.pod.Namespace, ix.nsLabelsOf(peer.pod.Namespace))...)
+		nsMiss = polExplainSelector(it.ns, "namespaceSelector", "namespace label", "namespace "+peer.pod.Namespace, ix.nsLabelsOf(peer.pod.Namespace))
 	}
 	if it.pods != nil {
-		out = append(out, polExplainSelector(it.pods, "podSelector", "pod label", podOwner, ix.labelsOf(peer))...)
+		podMiss = polExplainSelector(it.pods, "podSelector", "pod label", podOwner, ix.labelsOf(peer))
 	}
-	return out
+	// The nearest miss: one half of the peer matches, the other does not.
+	switch {
+	case len(nsMiss) > 0 && len(podMiss) == 0 && it.pods != nil:
+		if it.ns == nil {
+			nsMiss[0] = fmt.Sprintf("matches the pod labels (podSelector %s) but %s", selectorText(it.pods), nsMiss[0])
+		} else {
+			nsMiss[0] = fmt.Sprintf("matches the pod labels (podSelector %s) but not the namespace: %s", selectorText(it.pods), nsMiss[0])
+		}
+	case len(podMiss) > 0 && len(nsMiss) == 0:
+		where := "namespace " + peer.pod.Namespace
+		if it.ns != nil {
+			where += " (namespaceSelector " + selectorText(it.ns) + ")"
+		}
+		podMiss[0] = fmt.Sprintf("matches %s but not the pod labels: %s", where, podMiss[0])
+	}
+	return append(nsMiss, podMiss...)
 }
 
 // polExplainSelector lists the requirements of a selector that the labels

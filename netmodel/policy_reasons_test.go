@@ -60,8 +60,8 @@ func TestPolicyReasons(t *testing.T) {
 			name: "namespace label missing", src: "dev/frontend", dst: "prod/db", port: 6379, proto: polTCP,
 			want: []string{
 				"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no ingress rule admits pod dev/frontend (10.244.2.10) on TCP/6379",
-				"rule 1 item 1 ipBlock 172.17.0.0/16 does not contain 10.244.2.10",
-				"rule 1 item 2 needs namespace label project=myproject (namespace dev has no label project)",
+				"rule 1 peer 1 ipBlock 172.17.0.0/16 does not contain 10.244.2.10",
+				"rule 1 peer 2 matches the pod labels (podSelector role=frontend) but not the namespace: needs namespace label project=myproject (namespace dev has no label project)",
 				"allowed: no NetworkPolicy selects pod dev/frontend for egress",
 			},
 		},
@@ -69,8 +69,8 @@ func TestPolicyReasons(t *testing.T) {
 			name: "pod label wrong", src: "myproj/backend", dst: "prod/db", port: 6379, proto: polTCP,
 			want: []string{
 				"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no ingress rule admits pod myproj/backend (10.244.2.12) on TCP/6379",
-				"rule 1 item 1 ipBlock 172.17.0.0/16 does not contain 10.244.2.12",
-				"rule 1 item 2 needs pod label role=frontend (pod myproj/backend has role=backend)",
+				"rule 1 peer 1 ipBlock 172.17.0.0/16 does not contain 10.244.2.12",
+				"rule 1 peer 2 matches namespace myproj (namespaceSelector project=myproject) but not the pod labels: needs pod label role=frontend (pod myproj/backend has role=backend)",
 				"allowed: no NetworkPolicy selects pod myproj/backend for egress",
 			},
 		},
@@ -93,7 +93,7 @@ func TestPolicyReasons(t *testing.T) {
 		{
 			name: "admitted", src: "myproj/frontend", dst: "prod/db", port: 6379, proto: polTCP, allowed: true,
 			want: []string{
-				"allowed: NetworkPolicy prod/test-network-policy ingress rule 1 admits pod myproj/frontend (10.244.2.11) to pod prod/db on TCP/6379",
+				"allowed: NetworkPolicy prod/test-network-policy ingress rule 1, peer 2 (namespaceSelector project=myproject AND podSelector role=frontend → pods with role=frontend in namespaces with project=myproject) admits pod myproj/frontend (10.244.2.11) to pod prod/db on TCP/6379",
 				"allowed: no NetworkPolicy selects pod myproj/frontend for egress",
 			},
 		},
@@ -101,24 +101,24 @@ func TestPolicyReasons(t *testing.T) {
 			name: "host in an except range", src: "172.17.1.5", dst: "prod/db", port: 6379, proto: polTCP,
 			want: []string{
 				"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no ingress rule admits 172.17.1.5 on TCP/6379",
-				"rule 1 item 1 ipBlock 172.17.0.0/16 excludes 172.17.1.0/24",
-				"rule 1 item 2 selects pods, and 172.17.1.5 is not a pod",
+				"rule 1 peer 1 ipBlock 172.17.0.0/16 excludes 172.17.1.0/24",
+				"rule 1 peer 2 selects pods, and 172.17.1.5 is not a pod",
 			},
 		},
 		{
 			name: "host in cidr", src: "172.17.0.5", dst: "prod/db", port: 6379, proto: polTCP, allowed: true,
-			want: []string{"allowed: NetworkPolicy prod/test-network-policy ingress rule 1 admits 172.17.0.5 to pod prod/db on TCP/6379"},
+			want: []string{"allowed: NetworkPolicy prod/test-network-policy ingress rule 1, peer 1 (ipBlock 172.17.0.0/16 except [172.17.1.0/24] contains 172.17.0.5) admits 172.17.0.5 to pod prod/db on TCP/6379"},
 		},
 		{
 			name: "egress admitted to a host", src: "prod/db", dst: "10.0.0.5", port: 5978, proto: polTCP, allowed: true,
-			want: []string{"allowed: NetworkPolicy prod/test-network-policy egress rule 1 admits pod prod/db to 10.0.0.5 on TCP/5978"},
+			want: []string{"allowed: NetworkPolicy prod/test-network-policy egress rule 1, peer 1 (ipBlock 10.0.0.0/24 contains 10.0.0.5) admits pod prod/db to 10.0.0.5 on TCP/5978"},
 		},
 		{
 			name: "egress denied: the denying direction comes first", src: "prod/db", dst: "myproj/frontend", port: 80, proto: polTCP,
 			want: []string{
 				"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no egress rule allows traffic to pod myproj/frontend (10.244.2.11) on TCP/80",
 				"rule 1 allows only TCP/5978, not TCP/80",
-				"rule 1 item 1 ipBlock 10.0.0.0/24 does not contain 10.244.2.11",
+				"rule 1 peer 1 ipBlock 10.0.0.0/24 does not contain 10.244.2.11",
 				"allowed: no NetworkPolicy selects pod myproj/frontend for ingress",
 			},
 		},
@@ -127,11 +127,11 @@ func TestPolicyReasons(t *testing.T) {
 			want: []string{
 				"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no egress rule allows traffic to pod prod/db (10.244.1.10) on TCP/6379",
 				"rule 1 allows only TCP/5978, not TCP/6379",
-				"rule 1 item 1 ipBlock 10.0.0.0/24 does not contain 10.244.1.10",
+				"rule 1 peer 1 ipBlock 10.0.0.0/24 does not contain 10.244.1.10",
 				"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no ingress rule admits pod prod/db (10.244.1.10) on TCP/6379",
-				"rule 1 item 1 ipBlock 172.17.0.0/16 does not contain 10.244.1.10",
-				"rule 1 item 2 needs namespace label project=myproject (namespace prod has no label project)",
-				"rule 1 item 2 needs pod label role=frontend (pod prod/db has role=db)",
+				"rule 1 peer 1 ipBlock 172.17.0.0/16 does not contain 10.244.1.10",
+				"rule 1 peer 2 needs namespace label project=myproject (namespace prod has no label project)",
+				"rule 1 peer 2 needs pod label role=frontend (pod prod/db has role=db)",
 			},
 		},
 		{
@@ -154,9 +154,9 @@ func TestPolicyReasons(t *testing.T) {
 			want: []string{
 				"denied: pod prod/web is selected by NetworkPolicies prod/deny-all and prod/web; no ingress rule admits pod myproj/frontend (10.244.2.11) on TCP/9000",
 				"NetworkPolicy prod/deny-all has no ingress rules, so it admits nothing",
-				"prod/web rule 1 item 1 has no namespaceSelector, so it only matches pods in namespace prod (pod myproj/frontend is in myproj)",
+				"prod/web rule 1 peer 1 matches the pod labels (podSelector role=frontend) but has no namespaceSelector, so it only matches pods in namespace prod (pod myproj/frontend is in myproj)",
 				"prod/web rule 2 allows only TCP/http, TCP/8000-8010, not TCP/9000 (port http of pod prod/web is TCP/8080)",
-				"prod/web rule 2 item 1 needs namespace label project in (a, b) (namespace myproj has project=myproject)",
+				"prod/web rule 2 peer 1 needs namespace label project in (a, b) (namespace myproj has project=myproject)",
 				"allowed: no NetworkPolicy selects pod myproj/frontend for egress",
 			},
 		},
@@ -222,9 +222,9 @@ func TestPolicyReasons(t *testing.T) {
 			src: "prod/web", dst: "myproj/backend", port: 80, proto: polTCP,
 			want: []string{
 				"denied: pod myproj/backend is selected by NetworkPolicy myproj/exprs; no ingress rule admits pod prod/web (10.244.1.11) on TCP/80",
-				"rule 1 item 1 needs namespace label project with any value (namespace prod has no label project)",
-				"rule 1 item 1 needs pod label role not in (db, frontend) (pod prod/web has role=frontend)",
-				"rule 1 item 2 needs pod label role=api (pod prod/web has role=frontend)",
+				"rule 1 peer 1 needs namespace label project with any value (namespace prod has no label project)",
+				"rule 1 peer 1 needs pod label role not in (db, frontend) (pod prod/web has role=frontend)",
+				"rule 1 peer 2 matches namespace prod (namespaceSelector !project) but not the pod labels: needs pod label role=api (pod prod/web has role=frontend)",
 				"allowed: no NetworkPolicy selects pod prod/web for egress",
 			},
 		},
@@ -241,7 +241,7 @@ func TestPolicyReasons(t *testing.T) {
 			src: "myproj/backend", dst: "prod/web", port: 80, proto: polTCP,
 			want: []string{
 				"denied: pod prod/web is selected by NetworkPolicy prod/no-project; no ingress rule admits pod myproj/backend (10.244.2.12) on TCP/80",
-				"rule 1 item 1 needs no namespace label project (namespace myproj has project=myproject)",
+				"rule 1 peer 1 needs no namespace label project (namespace myproj has project=myproject)",
 				"allowed: no NetworkPolicy selects pod myproj/backend for egress",
 			},
 		},
@@ -301,11 +301,11 @@ func TestPolicyInvalidSelectors(t *testing.T) {
 	}
 	polWantPrefixes(t, d.Reasons, []string{
 		"denied: pod myproj/frontend is selected by NetworkPolicy myproj/bad-peers; no ingress rule admits pod prod/web (10.244.1.11) on TCP/80",
-		"rule 1 item 1 podSelector is invalid (",
-		"rule 1 item 2 namespaceSelector is invalid (",
-		"rule 1 item 3 ipBlock 10.244.0.0/33 is invalid (",
-		"rule 1 item 4 ipBlock 10.244.0.0/16 is invalid (",
-		"rule 1 item 5 is empty, so it matches nothing",
+		"rule 1 peer 1 podSelector is invalid (",
+		"rule 1 peer 2 namespaceSelector is invalid (",
+		"rule 1 peer 3 ipBlock 10.244.0.0/33 is invalid (",
+		"rule 1 peer 4 ipBlock 10.244.0.0/16 is invalid (",
+		"rule 1 peer 5 is empty, so it matches nothing",
 		"allowed: no NetworkPolicy selects pod prod/web for egress",
 	})
 	for _, r := range d.Reasons[1:6] {
@@ -347,7 +347,7 @@ func TestPolicyOneWay(t *testing.T) {
 		{"egress denied alone", m.policyEgress(db, fe, 6379, polTCP), false, []string{
 			"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no egress rule allows traffic to pod myproj/frontend (10.244.2.11) on TCP/6379",
 			"rule 1 allows only TCP/5978, not TCP/6379",
-			"rule 1 item 1 ipBlock 10.0.0.0/24 does not contain 10.244.2.11",
+			"rule 1 peer 1 ipBlock 10.0.0.0/24 does not contain 10.244.2.11",
 		}},
 		{"egress of a pod no policy selects", m.policyEgress(fe, db, 6379, polTCP), true, []string{
 			"allowed: no NetworkPolicy selects pod myproj/frontend for egress",
@@ -357,8 +357,8 @@ func TestPolicyOneWay(t *testing.T) {
 		}},
 		{"ingress with a translated source", m.policyIngress(node, db, 6379, polTCP), false, []string{
 			"denied: pod prod/db is selected by NetworkPolicy prod/test-network-policy; no ingress rule admits 172.18.0.2 on TCP/6379",
-			"rule 1 item 1 ipBlock 172.17.0.0/16 does not contain 172.18.0.2",
-			"rule 1 item 2 selects pods, and 172.18.0.2 is not a pod",
+			"rule 1 peer 1 ipBlock 172.17.0.0/16 does not contain 172.18.0.2",
+			"rule 1 peer 2 selects pods, and 172.18.0.2 is not a pod",
 		}},
 		{"ingress to a host", m.policyIngress(db, node, 80, polTCP), true, []string{
 			"allowed: 172.18.0.2 is not a pod, so no ingress NetworkPolicy applies",
