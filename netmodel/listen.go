@@ -48,6 +48,10 @@ type listener struct {
 	sockets   []socket
 	assumed   bool   // unknown image: sockets are its declared containerPorts
 	note      string // why the container listens on nothing although one might expect it to
+	// unsure says why the container may listen on more than sockets
+	// (an image or agnhost subcommand the model does not simulate,
+	// variables it cannot see); "" when the model knows.
+	unsure string
 }
 
 // podListeners infers the listening sockets of every long-running container
@@ -129,6 +133,7 @@ func containerListener(c *corev1.Container) listener {
 	default:
 		l.what = "image " + c.Image
 		l.assumed = true
+		l.unsure = fmt.Sprintf("container %s runs image %s, which the offline model does not simulate", c.Name, c.Image)
 		for _, cp := range c.Ports {
 			l.sockets = append(l.sockets, socket{port: int(cp.ContainerPort), proto: protoOr(cp.Protocol), app: appAssumed})
 		}
@@ -281,46 +286,76 @@ func agnhostListener(l *listener, c *corev1.Container, argv []string) {
 			l.sockets = append(l.sockets, socket{port: port, proto: corev1.ProtocolUDP, app: appRaw})
 		}
 	case "porter":
-		for _, e := range c.Env {
-			if s, ok := porterSocket(e.Name); ok {
-				l.sockets = append(l.sockets, s)
-			}
-		}
-		if len(l.sockets) == 0 {
-			l.note = "agnhost porter serves only the ports named by SERVE_PORT_N, SERVE_TLS_PORT_N or SERVE_SCTP_PORT_N variables, and it has none"
-			if len(c.EnvFrom) > 0 {
-				l.note += " (variables from envFrom are not modelled)"
-			}
-		}
+		porterListener(l, c)
 	default:
 		l.what = "agnhost " + sub + " (not modelled)"
 		l.assumed = true
+		l.unsure = fmt.Sprintf("container %s runs agnhost %s, which the offline model does not simulate", c.Name, sub)
 		for _, cp := range c.Ports {
 			l.sockets = append(l.sockets, socket{port: int(cp.ContainerPort), proto: protoOr(cp.Protocol), app: appAssumed})
 		}
 	}
 }
 
-func porterSocket(env string) (socket, bool) {
+// porterListener models agnhost porter (2.66.1): every variable
+// SERVE_PORT_N or SERVE_TCP_PORT_N starts an HTTP server on TCP N that
+// answers any request with the variable's value, SERVE_TLS_PORT_N the same
+// over TLS, SERVE_UDP_PORT_N a UDP server and SERVE_SCTP_PORT_N an SCTP
+// server. A TCP or TLS port that is not a number only fails that server;
+// a UDP or SCTP one makes porter exit (log.Fatal), and nothing listens.
+func porterListener(l *listener, c *corev1.Container) {
+	for _, e := range c.Env {
+		s, prefix, ok := porterSocket(e.Name)
+		switch {
+		case prefix == "":
+		case ok:
+			l.sockets = append(l.sockets, s)
+		case s.proto == corev1.ProtocolUDP || s.proto == corev1.ProtocolSCTP:
+			l.sockets = nil
+			l.note = fmt.Sprintf("agnhost porter exits: %s does not name a port (%s must be followed by a port number)", e.Name, prefix)
+			return
+		}
+	}
+	l.sockets = dedupeSockets(l.sockets)
+	if len(c.EnvFrom) > 0 {
+		l.unsure = fmt.Sprintf("container %s runs agnhost porter, which serves the ports its SERVE_*_PORT_N variables name, and its envFrom adds variables the offline model cannot see", c.Name)
+	}
+	if len(l.sockets) == 0 {
+		l.note = "agnhost porter serves only the ports named by SERVE_PORT_N, SERVE_TCP_PORT_N, SERVE_TLS_PORT_N, SERVE_UDP_PORT_N or SERVE_SCTP_PORT_N variables, and it has none"
+		if len(c.EnvFrom) > 0 {
+			l.note += " in env (envFrom is not visible to the offline model)"
+		}
+	}
+}
+
+// porterSocket reads one environment variable of agnhost porter. prefix
+// is the SERVE_*_PORT_ prefix it starts with ("" for any other variable);
+// ok is false when the rest is not a port number (s still carries the
+// protocol).
+func porterSocket(env string) (s socket, prefix string, ok bool) {
 	for _, p := range []struct {
 		prefix string
 		s      socket
 	}{
 		{"SERVE_PORT_", socket{proto: corev1.ProtocolTCP, app: appPorter}},
-		{"SERVE_TLS_PORT_", socket{proto: corev1.ProtocolTCP, app: appPorter, tls: true}},
+		{"SERVE_TCP_PORT_", socket{proto: corev1.ProtocolTCP, app: appPorter}},
+		{"SERVE_UDP_PORT_", socket{proto: corev1.ProtocolUDP, app: appRaw}},
 		{"SERVE_SCTP_PORT_", socket{proto: corev1.ProtocolSCTP, app: appRaw}},
+		{"SERVE_TLS_PORT_", socket{proto: corev1.ProtocolTCP, app: appPorter, tls: true}},
 	} {
-		if rest, ok := strings.CutPrefix(env, p.prefix); ok {
-			n, err := strconv.Atoi(rest)
-			if err != nil || n < 1 || n > 65535 {
-				return socket{}, false
-			}
-			s := p.s
-			s.port = n
-			return s, true
+		rest, found := strings.CutPrefix(env, p.prefix)
+		if !found {
+			continue
 		}
+		s = p.s
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || n > 65535 {
+			return s, p.prefix, false
+		}
+		s.port = n
+		return s, p.prefix, true
 	}
-	return socket{}, false
+	return socket{}, "", false
 }
 
 // traefikListeners reads the entrypoints from --entryPoints.NAME.address
@@ -560,6 +595,9 @@ type listenResult struct {
 	ok      bool
 	socket  socket
 	reasons []string // why it failed, or caveats when it succeeded
+	// unknown is set (to why) when nothing the model knows of listens on
+	// the port but a container may: the model cannot tell.
+	unknown string
 }
 
 // checkListen decides whether something in pod accepts proto/port.
@@ -579,17 +617,32 @@ func checkListen(p *corev1.Pod, port int, proto corev1.Protocol, viaService bool
 			all = append(all, s)
 		}
 	}
+	var r listenResult
+	var unsure []string
+	for _, l := range ls {
+		if l.unsure != "" {
+			unsure = append(unsure, l.unsure)
+		}
+	}
+	if len(unsure) > 0 {
+		r.unknown = fmt.Sprintf("cannot tell what pod %s listens on: %s, and no container declares containerPort %s/%d", podKey(p), strings.Join(unsure, "; "), proto, port)
+		r.reasons = append(r.reasons, r.unknown)
+	}
 	sortSockets(all)
 	all = dedupeSockets(all)
-	var r listenResult
 	if len(all) == 0 {
-		r.reasons = append(r.reasons, fmt.Sprintf("pod %s listens on no port (%s); nothing answers on %s/%d", podKey(p), describeListeners(ls), proto, port))
+		if r.unknown == "" {
+			r.reasons = append(r.reasons, fmt.Sprintf("pod %s listens on no port (%s); nothing answers on %s/%d", podKey(p), describeListeners(ls), proto, port))
+		}
 	} else {
 		var socks []string
 		for _, s := range all {
 			socks = append(socks, s.String())
 		}
 		msg := fmt.Sprintf("pod %s listens on %s (%s); nothing listens on %s/%d", podKey(p), strings.Join(socks, ", "), describeListeners(ls), proto, port)
+		if r.unknown != "" {
+			msg = fmt.Sprintf("pod %s listens on %s as far as the offline model knows (%s); it knows of nothing on %s/%d", podKey(p), strings.Join(socks, ", "), describeListeners(ls), proto, port)
+		}
 		if viaService {
 			msg += " — check the Service's targetPort"
 		}

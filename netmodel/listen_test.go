@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestImageName(t *testing.T) {
@@ -59,6 +60,21 @@ func TestContainerListeners(t *testing.T) {
 			{Name: "SERVE_PORT_80", Value: "foo"}, {Name: "SERVE_TLS_PORT_443", Value: "bar"}, {Name: "SERVE_SCTP_PORT_9000", Value: "baz"}, {Name: "OTHER", Value: "x"},
 		}}, want: "TCP/80, TCP/443, SCTP/9000"},
 		{name: "porter without variables", c: agn("porter"), want: "", note: "SERVE_PORT_N"},
+		{name: "porter every kind of variable", c: corev1.Container{Image: rfAgnhost, Args: []string{"porter"}, Env: []corev1.EnvVar{
+			{Name: "SERVE_PORT_8080", Value: "a"}, {Name: "SERVE_TCP_PORT_9001", Value: "b"}, {Name: "SERVE_TLS_PORT_9443", Value: "c"},
+			{Name: "SERVE_UDP_PORT_9002", Value: "d"}, {Name: "SERVE_SCTP_PORT_9004", Value: "e"},
+		}}, want: "TCP/8080, TCP/9001, UDP/9002, SCTP/9004, TCP/9443"},
+		{name: "porter through /agnhost command", c: corev1.Container{Image: rfAgnhost, Command: []string{"/agnhost", "porter"}, Env: []corev1.EnvVar{{Name: "SERVE_UDP_PORT_53", Value: "x"}}}, want: "UDP/53"},
+		{name: "porter TCP port that is not a number fails alone", c: corev1.Container{Image: rfAgnhost, Args: []string{"porter"}, Env: []corev1.EnvVar{
+			{Name: "SERVE_PORT_http", Value: "a"}, {Name: "SERVE_PORT_81", Value: "b"}, {Name: "SERVE_TCP_PORT_70000", Value: "c"},
+		}}, want: "TCP/81"},
+		{name: "porter UDP port that is not a number exits", c: corev1.Container{Image: rfAgnhost, Args: []string{"porter"}, Env: []corev1.EnvVar{
+			{Name: "SERVE_PORT_80", Value: "a"}, {Name: "SERVE_UDP_PORT_dns", Value: "b"},
+		}}, want: "", note: "porter exits: SERVE_UDP_PORT_dns"},
+		{name: "porter with envFrom", c: corev1.Container{Image: rfAgnhost, Args: []string{"porter"}, EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "ports"}}}}}, want: "", note: "envFrom is not visible"},
+		{name: "e2e suite TCP server", c: corev1.Container{Image: rfAgnhost, Command: []string{"/agnhost", "serve-hostname", "--tcp", "--http=false", "--port", "80"}}, want: "TCP/80"},
+		{name: "e2e suite UDP server", c: corev1.Container{Image: rfAgnhost, Command: []string{"/agnhost", "serve-hostname", "--udp", "--http=false", "--port", "81"}}, want: "UDP/81"},
+		{name: "e2e suite SCTP server", c: corev1.Container{Image: rfAgnhost, Command: []string{"/agnhost", "porter"}, Env: []corev1.EnvVar{{Name: "SERVE_SCTP_PORT_80", Value: "foo"}}}, want: "SCTP/80"},
 		{name: "agnhost pause", c: rfWithPorts(agn("pause"), corev1.ContainerPort{ContainerPort: 80}), want: ""},
 		{name: "agnhost connect", c: agn("connect", "web:80"), want: ""},
 		{name: "agnhost without arguments", c: agn(), want: "", note: "prints its help"},
@@ -155,5 +171,56 @@ func TestHTTPAnswer(t *testing.T) {
 		if (st != 200 || r.s.app == appAssumed) && note == "" {
 			t.Errorf("httpAnswer(%v, %s) = %d without a note", r.s, r.path, st)
 		}
+	}
+}
+
+// TestListenUnsure: for an image or agnhost subcommand the model does not
+// simulate, a port it does not declare is "cannot tell", never "nothing
+// listens"; for the images the model knows, nothing changes.
+func TestListenUnsure(t *testing.T) {
+	pod := func(c ...corev1.Container) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "x"}, Spec: corev1.PodSpec{Containers: c}}
+	}
+	envFrom := []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "ports"}}}}
+	rows := []struct {
+		name    string
+		p       *corev1.Pod
+		port    int
+		proto   corev1.Protocol
+		ok      bool
+		unknown string // substring of listenResult.unknown; "" when the model knows
+	}{
+		{name: "unknown image, declared port", p: pod(rfWithPorts(corev1.Container{Name: "api", Image: "ghcr.io/acme/api:2"}, corev1.ContainerPort{ContainerPort: 5000})), port: 5000, proto: corev1.ProtocolTCP, ok: true},
+		{name: "unknown image, undeclared port", p: pod(rfWithPorts(corev1.Container{Name: "api", Image: "ghcr.io/acme/api:2"}, corev1.ContainerPort{ContainerPort: 5000})), port: 6000, proto: corev1.ProtocolTCP,
+			unknown: "cannot tell what pod shop/x listens on: container api runs image ghcr.io/acme/api:2, which the offline model does not simulate, and no container declares containerPort TCP/6000"},
+		{name: "unknown image without ports", p: pod(corev1.Container{Name: "api", Image: "redis:7"}), port: 6379, proto: corev1.ProtocolTCP, unknown: "runs image redis:7"},
+		{name: "agnhost subcommand not modelled", p: pod(corev1.Container{Name: "c", Image: rfAgnhost, Args: []string{"test-webserver"}}), port: 80, proto: corev1.ProtocolTCP, unknown: "container c runs agnhost test-webserver, which the offline model does not simulate"},
+		{name: "porter with envFrom", p: pod(corev1.Container{Name: "c", Image: rfAgnhost, Args: []string{"porter"}, EnvFrom: envFrom}), port: 80, proto: corev1.ProtocolTCP, unknown: "envFrom adds variables the offline model cannot see"},
+		{name: "porter with envFrom, a port from env", p: pod(corev1.Container{Name: "c", Image: rfAgnhost, Args: []string{"porter"}, EnvFrom: envFrom, Env: []corev1.EnvVar{{Name: "SERVE_PORT_80", Value: "a"}}}), port: 80, proto: corev1.ProtocolTCP, ok: true},
+		{name: "unknown sidecar next to nginx", p: pod(rfNginxC(), corev1.Container{Name: "proxy", Image: "envoyproxy/envoy:v1"}), port: 9901, proto: corev1.ProtocolTCP, unknown: "container proxy runs image envoyproxy/envoy:v1"},
+		{name: "nginx alone knows", p: pod(rfNginxC()), port: 8080, proto: corev1.ProtocolTCP},
+		{name: "netexec knows", p: pod(corev1.Container{Name: "c", Image: rfAgnhost, Args: []string{"netexec", "--http-port=8080"}}), port: 9090, proto: corev1.ProtocolTCP},
+		{name: "porter knows", p: pod(corev1.Container{Name: "c", Image: rfAgnhost, Args: []string{"porter"}, Env: []corev1.EnvVar{{Name: "SERVE_UDP_PORT_53", Value: "a"}}}), port: 53, proto: corev1.ProtocolTCP},
+		{name: "porter UDP", p: pod(corev1.Container{Name: "c", Image: rfAgnhost, Args: []string{"porter"}, Env: []corev1.EnvVar{{Name: "SERVE_UDP_PORT_53", Value: "a"}}}), port: 53, proto: corev1.ProtocolUDP, ok: true},
+		{name: "agnhost pause knows", p: pod(corev1.Container{Name: "c", Image: rfAgnhost, Args: []string{"pause"}}), port: 80, proto: corev1.ProtocolTCP},
+		{name: "busybox sleep knows", p: pod(corev1.Container{Name: "c", Image: rfBusybox, Command: []string{"sleep", "3600"}}), port: 80, proto: corev1.ProtocolTCP},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			got := checkListen(r.p, r.port, r.proto, false)
+			if got.ok != r.ok {
+				t.Fatalf("ok = %v, want %v (%q)", got.ok, r.ok, got.reasons)
+			}
+			if (r.unknown == "") != (got.unknown == "") || !strings.Contains(got.unknown, r.unknown) {
+				t.Errorf("unknown = %q, want %q", got.unknown, r.unknown)
+			}
+			if !got.ok && got.unknown != "" {
+				for _, why := range got.reasons {
+					if strings.Contains(why, "nothing answers") || strings.Contains(why, "; nothing listens on") {
+						t.Errorf("reason %q reads as nothing listens", why)
+					}
+				}
+			}
+		})
 	}
 }

@@ -51,7 +51,21 @@ func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
 		Service:    v.service,
 		HTTPStatus: v.status,
 		Reasons:    dedupe(reasons),
+		Ungradable: strings.Join(dedupe(pr.ungradable), "; "),
+		Policy:     v.policy,
+		PolicyRule: v.policyRule,
 	}, nil
+}
+
+// ungradableSuffix ends every reason the offline model gives for not
+// grading a probe.
+const ungradableSuffix = ": this check cannot be graded offline (grade it on a live cluster)"
+
+// cannotGrade records that the model cannot decide the probe exactly:
+// the Result is marked Ungradable with why (the checker then neither
+// passes nor fails it); the verdict is still the model's best guess.
+func (pr *prober) cannotGrade(why string) {
+	pr.ungradable = append(pr.ungradable, why+ungradableSuffix)
 }
 
 // verdict is a Result under construction.
@@ -63,6 +77,10 @@ type verdict struct {
 	service string // NS/NAME of the Service that carried the traffic
 	backend string // NS/POD that answered
 	status  int    // HTTP status, 0 when no HTTP response
+	// policy and policyRule: the sender's egress verdict on a destination
+	// outside the cluster ("allowed", "denied", "not-isolated"; "" when
+	// not judged apart from the connection).
+	policy, policyRule string
 }
 
 // client is where a probe starts.
@@ -82,6 +100,8 @@ type prober struct {
 	notes   []string // how the traffic was routed, in order
 	service string   // NS/NAME of the Service the traffic went through
 	dnsDone bool     // the DNS query to CoreDNS was already checked
+	// ungradable lists why the model cannot decide the probe exactly.
+	ungradable []string
 }
 
 func (m *Model) newProber(spec probe.Spec) (*prober, error) {
@@ -670,8 +690,13 @@ func (pr *prober) connect(c *conn, clientName string) (verdict, []legResult) {
 		v.outcome, v.summary = probe.Unreachable, fmt.Sprintf("Unreachable: %s has no backend.", c.what)
 		return v, rs
 	}
-	var okN int
+	var okN, unknownN int
+	var unknown []string
 	for _, r := range rs {
+		if r.broken == "" && r.policy.Allowed && r.listen.unknown != "" {
+			unknownN++
+			unknown = append(unknown, r.listen.unknown)
+		}
 		if r.ok() {
 			okN++
 			// Backend names the pod a Service (or DNS for a headless
@@ -682,6 +707,12 @@ func (pr *prober) connect(c *conn, clientName string) (verdict, []legResult) {
 		}
 	}
 	v.reasons = legReasons(rs)
+	if unknownN > 0 && okN+unknownN == len(rs) {
+		// Only backends the model cannot judge decide the outcome.
+		for _, u := range unknown {
+			pr.cannotGrade(u)
+		}
+	}
 	if okN == len(rs) {
 		v.outcome = probe.Connected
 		first := rs[0].ep
@@ -716,8 +747,13 @@ func failure(clientName string, c *conn, rs []legResult) (probe.Outcome, string)
 		}
 	}
 	for _, r := range rs {
-		if r.broken == "" && !r.listen.ok {
+		if r.broken == "" && !r.listen.ok && r.listen.unknown == "" {
 			return probe.Refused, fmt.Sprintf("Refused: nothing listens on %s %s/%d.", r.ep.key(), c.proto, r.ep.port)
+		}
+	}
+	for _, r := range rs {
+		if r.broken == "" && !r.listen.ok {
+			return probe.Refused, fmt.Sprintf("Refused, as far as the offline model can tell: nothing it knows of listens on %s %s/%d, but it cannot tell what this pod runs.", r.ep.key(), c.proto, r.ep.port)
 		}
 	}
 	for _, r := range rs {

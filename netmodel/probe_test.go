@@ -51,6 +51,9 @@ type rfCase struct {
 	summary    string   // substring of the first reason
 	reasons    []string // substrings that must appear in some reason
 	notReasons []string // substrings that must not appear in any reason
+	ungradable string   // substring of Result.Ungradable; "" requires it empty
+	policy     string   // Result.Policy
+	policyRule string   // substring of Result.PolicyRule
 	build      func(t testing.TB) *rf
 }
 
@@ -88,6 +91,12 @@ func runRFCases(t *testing.T, cases []rfCase) {
 			}
 			if len(got.Reasons) == 0 {
 				t.Fatalf("Probe(%s) gave no reasons", spec)
+			}
+			if (tc.ungradable == "") != (got.Ungradable == "") || !strings.Contains(got.Ungradable, tc.ungradable) {
+				t.Errorf("Probe(%s) ungradable %q, want %q; reasons:%s", spec, got.Ungradable, tc.ungradable, explain)
+			}
+			if got.Policy != tc.policy || !strings.Contains(got.PolicyRule, tc.policyRule) {
+				t.Errorf("Probe(%s) policy %q (%q), want %q (%q); reasons:%s", spec, got.Policy, got.PolicyRule, tc.policy, tc.policyRule, explain)
 			}
 			if tc.summary != "" && !strings.Contains(got.Reasons[0], tc.summary) {
 				t.Errorf("summary %q does not contain %q; reasons:%s", got.Reasons[0], tc.summary, explain)

@@ -227,11 +227,21 @@ type Result struct {
 	// Disagrees is set when it differs from what happened live.
 	Prediction string `json:"prediction,omitempty"`
 	Disagrees  bool   `json:"disagrees,omitempty"`
-	// Ungradable is set (to the reason) when a live backend cannot grade
-	// the probe here: NetworkPolicy applies to its traffic but the
-	// cluster's network plugin does not enforce NetworkPolicy. The checker
-	// neither passes nor fails such a check.
+	// Ungradable is set (to the reason) when a backend cannot grade the
+	// probe here: live, NetworkPolicy applies to its traffic but the
+	// cluster's network plugin does not enforce NetworkPolicy; offline, the
+	// answer depends on something the network model does not simulate (a
+	// Traefik annotation it does not model, a container whose listening
+	// ports it cannot tell). The checker neither passes nor fails such a
+	// check. The other fields are still the backend's best answer.
 	Ungradable string `json:"ungradable,omitempty"`
+	// Policy is the sending pod's egress NetworkPolicy verdict when the
+	// connection's outcome does not show it (a destination outside the
+	// cluster, where nothing answers either way): "allowed", "denied" or
+	// "not-isolated" (no policy selects the pod for egress); "" when not
+	// judged separately. PolicyRule names what decided it.
+	Policy     string `json:"policy,omitempty"`
+	PolicyRule string `json:"policy_rule,omitempty"`
 }
 
 // ParseSource reads NS/POD, ip:ADDR or external.
