@@ -23,19 +23,29 @@ func TestProbeListeningGaps(t *testing.T) {
 			setup:   func(c *rf) { c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_PORT_8080", Value: "hi"})) },
 			allowed: true, outcome: probe.Connected, status: 200},
 		{name: "porter SERVE_TCP_PORT_N", from: "shop/client", to: "shop/porter", port: "9001",
-			setup:   func(c *rf) { c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_TCP_PORT_9001", Value: "hi"})) },
+			setup: func(c *rf) {
+				c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_TCP_PORT_9001", Value: "hi"}))
+			},
 			allowed: true, outcome: probe.Connected},
 		{name: "porter SERVE_UDP_PORT_N", from: "shop/client", to: "shop/porter", port: "9002", proto: "udp",
-			setup:   func(c *rf) { c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_UDP_PORT_9002", Value: "hi"})) },
+			setup: func(c *rf) {
+				c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_UDP_PORT_9002", Value: "hi"}))
+			},
 			allowed: true, outcome: probe.Connected},
 		{name: "porter SERVE_TLS_PORT_N expects TLS", from: "shop/client", to: "shop/porter", port: "9443", http: &probe.HTTPExpect{Path: "/"},
-			setup:   func(c *rf) { c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_TLS_PORT_9443", Value: "hi"})) },
+			setup: func(c *rf) {
+				c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_TLS_PORT_9443", Value: "hi"}))
+			},
 			allowed: true, outcome: probe.Connected, status: 400, reasons: []string{"expects TLS"}},
 		{name: "porter SERVE_SCTP_PORT_N", from: "shop/client", to: "shop/porter", port: "80", proto: "sctp",
-			setup:   func(c *rf) { c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_SCTP_PORT_80", Value: "foo"})) },
+			setup: func(c *rf) {
+				c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_SCTP_PORT_80", Value: "foo"}))
+			},
 			allowed: true, outcome: probe.Connected},
 		{name: "porter UDP variable on TCP is refused", from: "shop/client", to: "shop/porter", port: "9002",
-			setup:   func(c *rf) { c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_UDP_PORT_9002", Value: "hi"})) },
+			setup: func(c *rf) {
+				c.pod("shop", "porter", nil, porter(corev1.EnvVar{Name: "SERVE_UDP_PORT_9002", Value: "hi"}))
+			},
 			allowed: false, outcome: probe.Refused, summary: "Refused: nothing listens on shop/porter TCP/9002.",
 			reasons: []string{"pod shop/porter listens on UDP/9002 (agnhost porter)"}},
 		{name: "unknown image on an undeclared port cannot be graded", from: "shop/client", to: "shop/custom", port: "6000",
