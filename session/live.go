@@ -195,7 +195,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 		return nil, err
 	}
 	if opts.AnswersDir != "" {
-		answers, err := manifest.LoadDir(opts.AnswersDir)
+		answers, err := ReadAnswers(opts.AnswersDir, l.Namespace, answersWhere(opts))
 		if err != nil {
 			return nil, err
 		}

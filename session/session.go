@@ -214,8 +214,16 @@ func (m *Manager) Check(ctx context.Context, l *labs.Lab, opts CheckOptions) (*c
 	return rep, nil
 }
 
+// answersWhere names the folder a check reads answers from, in errors.
+func answersWhere(opts CheckOptions) string {
+	if opts.AnswersDir == "" || opts.Exam != "" {
+		return "the workspace"
+	}
+	return opts.AnswersDir
+}
+
 func (m *Manager) checkOffline(ctx context.Context, l *labs.Lab, dir string, opts CheckOptions) (*checker.Report, error) {
-	answers, err := manifest.LoadDir(dir)
+	answers, err := ReadAnswers(dir, l.Namespace, answersWhere(opts))
 	if err != nil {
 		return nil, err
 	}

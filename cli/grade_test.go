@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Two workspace files defining the same object stop check with a clear
+// error (exit 2), with or without --json.
+func TestCheckRefusesDuplicateObjects(t *testing.T) {
+	home := t.TempDir()
+	const lab = "np-default-deny"
+	l := builtinLabs(t)[lab]
+	if _, errOut, code := run(t, home, "start", lab); code != 0 {
+		t.Fatalf("start: %s", errOut)
+	}
+	ws := filepath.Join(home, "data", "ckadlab", "workspace", lab)
+	// The policy once with its namespace, once without (the lab's).
+	fix := strings.Replace(l.Solution.Manifests, "namespace: secure", "", 1)
+	if fix == l.Solution.Manifests {
+		t.Fatal("the solution does not name its namespace")
+	}
+	os.WriteFile(filepath.Join(ws, "answer.yaml"), []byte(l.Solution.Manifests), 0o644)
+	os.WriteFile(filepath.Join(ws, "fix.yaml"), []byte(fix), 0o644)
+	for _, args := range [][]string{{"check", lab}, {"check", lab, "--json"}} {
+		out, errOut, code := run(t, home, args...)
+		if code != ExitError || out != "" ||
+			!strings.Contains(errOut, "NetworkPolicy secure/default-deny-ingress is defined twice: answer.yaml (document 1") ||
+			!strings.Contains(errOut, "and fix.yaml (document 1") || !strings.Contains(errOut, "keep one") {
+			t.Fatalf("%v: exit %d\nstdout %q\nstderr %q", args, code, out, errOut)
+		}
+	}
+	// Kept under .trash/ by hand, the copy is not read.
+	os.MkdirAll(filepath.Join(ws, ".trash"), 0o755)
+	if err := os.Rename(filepath.Join(ws, "fix.yaml"), filepath.Join(ws, ".trash", "fix.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := run(t, home, "check", lab); code != 0 {
+		t.Fatalf("after setting the copy aside: exit %d\n%s%s", code, out, errOut)
+	}
+	// The stats show the one graded attempt only.
+	if out, _, _ := run(t, home, "stats", "--json"); !strings.Contains(out, `"attempts": 1,`) {
+		t.Fatalf("stats:\n%s", out)
+	}
+}
