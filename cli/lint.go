@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,10 +34,13 @@ type lintReport struct {
 	Warnings    int               `json:"warnings"`
 	Diagnostics []labs.Diagnostic `json:"diagnostics"`
 	Grading     []checker.Problem `json:"grading"`
+	// Mutation is the mutation score of each graded lab (without
+	// --no-mutants).
+	Mutation []*checker.MutationReport `json:"mutation"`
 }
 
 func (a *app) lintCommand() *cobra.Command {
-	var noGrade bool
+	var noGrade, noMutants, listMutants bool
 	cmd := &cobra.Command{
 		Use:   "lint [DIR]",
 		Short: "Check lab files: format, cross-references, and that solutions pass and wrong answers fail",
@@ -44,7 +48,19 @@ func (a *app) lintCommand() *cobra.Command {
 unknown keys (file:line), values, cross-references (probes naming pods or Services
 that no setup or solution creates, wrong answers naming unknown checks, unpinned
 images), and then grade each lab on the offline cluster: the reference solution
-must score 100% and each wrong answer must fail exactly the checks it names.`,
+and every [[correct]] answer must score 100%, the untouched setup must score 0,
+and each wrong answer must fail exactly the checks it names (and the checks that
+require them).
+
+Then mutation testing: lint derives mutants of each reference solution by the
+edits learners really make (ports dropped or widened, protocol swapped, except
+dropped or shrunk, CIDR widened or narrowed, AND peer split into OR, selector
+emptied, policyTypes changed, an allow-all rule added, object moved to another
+namespace, Service type/port/targetPort/selector changed, pathType swapped, host
+dropped or wildcarded, path shortened or extended, rule or path dropped, ...).
+Every mutant must fail at least one check, or the lab declares it [[equivalent]]
+with a reason. The mutation score per lab is printed; --mutants lists every
+mutant with what killed it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var list []*labs.Lab
@@ -79,10 +95,23 @@ must score 100% and each wrong answer must fail exactly the checks it names.`,
 						continue
 					}
 					rep.Grading = append(rep.Grading, checker.Verify(cmd.Context(), l, session.OfflineOpener)...)
+					if noMutants {
+						continue
+					}
+					mr, err := checker.VerifyMutants(cmd.Context(), l, session.OfflineOpener)
+					if err != nil {
+						if cmd.Context().Err() != nil {
+							return err
+						}
+						rep.Grading = append(rep.Grading, checker.Problem{Lab: l.ID, Answer: "mutants", Message: err.Error()})
+						continue
+					}
+					rep.Mutation = append(rep.Mutation, mr)
+					rep.Grading = append(rep.Grading, mr.Problems()...)
 				}
 				rep.Errors += len(rep.Grading)
 			}
-			if err := a.emit(rep, func(w io.Writer) { a.printLint(w, rep) }); err != nil {
+			if err := a.emit(rep, func(w io.Writer) { a.printLint(w, rep, listMutants) }); err != nil {
 				return err
 			}
 			if rep.Errors > 0 {
@@ -91,12 +120,49 @@ must score 100% and each wrong answer must fail exactly the checks it names.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&noGrade, "no-grade", false, "skip grading solutions and wrong answers")
+	cmd.Flags().BoolVar(&noGrade, "no-grade", false, "skip grading solutions, wrong answers and mutants")
+	cmd.Flags().BoolVar(&noMutants, "no-mutants", false, "skip mutation testing")
+	cmd.Flags().BoolVar(&listMutants, "mutants", false, "list every mutant of each solution and what killed it")
 	return cmd
 }
 
-func (a *app) printLint(w io.Writer, rep lintReport) {
+func (a *app) printLint(w io.Writer, rep lintReport, listMutants bool) {
 	p := a.pal()
+	if len(rep.Mutation) > 0 {
+		killed, counted, total := 0, 0, 0
+		fmt.Fprintln(w, "mutation score (mutants of each solution that fail a check):")
+		for _, m := range rep.Mutation {
+			mark := p.ok("✓")
+			if m.Survived > 0 {
+				mark = p.bad("✗")
+			}
+			extra := ""
+			if m.Equivalent > 0 {
+				extra += fmt.Sprintf(", %d equivalent", m.Equivalent)
+			}
+			if m.Invalid > 0 {
+				extra += fmt.Sprintf(", %d refused by the API", m.Invalid)
+			}
+			fmt.Fprintf(w, "  %s %-28s %5.1f%%  %d/%d killed%s\n", mark, m.Lab, m.Score(), m.Killed, m.Killed+m.Survived, extra)
+			killed += m.Killed
+			counted += m.Killed + m.Survived
+			total += m.Mutants
+			if listMutants {
+				for _, r := range m.Results {
+					detail := r.Reason
+					if r.Status == "killed" {
+						detail = "by " + strings.Join(r.FailedBy, ", ")
+					}
+					fmt.Fprintf(w, "      %-10s %s: %s  %s\n", r.Status, r.ID, r.Description, detail)
+				}
+			}
+		}
+		score := 100.0
+		if counted > 0 {
+			score = 100 * float64(killed) / float64(counted)
+		}
+		fmt.Fprintf(w, "  total: %.1f%% (%d of %d mutants killed; %d mutants)\n", score, killed, counted, total)
+	}
 	for _, d := range rep.Diagnostics {
 		sev := p.bad(string(d.Severity))
 		if d.Severity != labs.SeverityError {
