@@ -41,7 +41,7 @@ func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
 		return probe.Result{}, err
 	}
 	pr.expectHTTP(&v)
-	reasons := append([]string{v.summary}, v.key...)
+	reasons := append([]string{v.summary, pr.policyLine}, v.key...)
 	reasons = append(reasons, pr.notes...)
 	reasons = append(reasons, v.reasons...)
 	return probe.Result{
@@ -52,8 +52,8 @@ func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
 		HTTPStatus: v.status,
 		Reasons:    dedupe(reasons),
 		Ungradable: strings.Join(dedupe(pr.ungradable), "; "),
-		Policy:     v.policy,
-		PolicyRule: v.policyRule,
+		Policy:     pr.policy,
+		PolicyRule: pr.policyRule,
 	}, nil
 }
 
@@ -77,10 +77,6 @@ type verdict struct {
 	service string // NS/NAME of the Service that carried the traffic
 	backend string // NS/POD that answered
 	status  int    // HTTP status, 0 when no HTTP response
-	// policy and policyRule: the sender's egress verdict on a destination
-	// outside the cluster ("allowed", "denied", "not-isolated"; "" when
-	// not judged apart from the connection).
-	policy, policyRule string
 }
 
 // client is where a probe starts.
@@ -102,6 +98,12 @@ type prober struct {
 	dnsDone bool     // the DNS query to CoreDNS was already checked
 	// ungradable lists why the model cannot decide the probe exactly.
 	ungradable []string
+	// policy, policyRule and policyLine: the sender's egress verdict on a
+	// destination outside the cluster, where the connection's outcome
+	// does not show it ("allowed", "denied", "not-isolated"; "" when not
+	// judged apart from the connection), what decided it, and the reason
+	// line that says both.
+	policy, policyRule, policyLine string
 }
 
 func (m *Model) newProber(spec probe.Spec) (*prober, error) {
@@ -453,9 +455,41 @@ func (pr *prober) toIP(ip netip.Addr) (*conn, error) {
 				served = append(served, fmt.Sprintf("Service %s accepts %s on %s", svcKey(s), ip, servicePorts(s)))
 			}
 		}
+		pr.judgeOutsideEgress(ip, port.Number)
 		return nil, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: the network routes %s to a node, but no Service serves %s/%d on it; the node does not own the address, so it forwards the packet on and nothing answers.", ip, pr.proto, port.Number), served...)
 	}
+	pr.judgeOutsideEgress(ip, port.Number)
 	return nil, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: no pod, Service or node in the cluster has the address %s.", ip))
+}
+
+// judgeOutsideEgress runs the sending pod's egress NetworkPolicy on a
+// packet to an address outside the cluster. Nothing there answers in
+// this cluster either way, so the outcome alone would hide whether the
+// policy lets the packet out; the probe reports the verdict next to it.
+func (pr *prober) judgeOutsideEgress(ip netip.Addr, port int) {
+	if pr.client.kind != probe.FromPod || pr.client.peer.Pod == nil {
+		return
+	}
+	ix := pr.m.pol
+	src := ix.end(pr.client.peer)
+	v := ix.direction(polEgress, src, ix.end(Peer{IP: ip}), port, polProto(pr.proto))
+	nothing := fmt.Sprintf("nothing answers at %s in this cluster", ip)
+	switch {
+	case !v.isolated:
+		pr.policy = "not-isolated"
+		pr.policyRule = fmt.Sprintf("no NetworkPolicy selects %s for egress", src.podName())
+		pr.policyLine = fmt.Sprintf("egress not isolated: %s; %s", pr.policyRule, nothing)
+	case v.allowed:
+		pr.policy = "allowed"
+		pr.policyRule = v.by
+		pr.policyLine = fmt.Sprintf("egress allowed by %s; %s", v.by, nothing)
+	default:
+		pr.policy = "denied"
+		pr.policyRule = v.by
+		pr.policyLine = fmt.Sprintf("egress denied: %s drops the packet as it leaves %s (and %s)", v.by, src.podName(), nothing)
+		// The denial's explanation: which rules and peers missed.
+		pr.notes = append(pr.notes, v.lines[1:]...)
+	}
 }
 
 func (pr *prober) firstNode() (node, bool) {
