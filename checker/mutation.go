@@ -68,8 +68,15 @@ func (r *MutationReport) Problems() []Problem {
 	return out
 }
 
+// MutationOptions describe the cluster the mutants are graded on.
+type MutationOptions struct {
+	// DefaultIngressClass is the cluster's default IngressClass: removing
+	// ingressClassName: CLASS changes nothing there, so it is no mutant.
+	DefaultIngressClass string
+}
+
 // Mutants derives the mutants of a lab's reference solution.
-func Mutants(lab *labs.Lab) ([]mutate.Mutant, error) {
+func Mutants(lab *labs.Lab, opt MutationOptions) ([]mutate.Mutant, error) {
 	objs, err := manifest.Decode(lab.Source+" (solution)", []byte(lab.Solution.Manifests))
 	if err != nil {
 		return nil, err
@@ -93,7 +100,7 @@ func Mutants(lab *labs.Lab) ([]mutate.Mutant, error) {
 		pruneEmpty(m)
 		us = append(us, &unstructured.Unstructured{Object: m})
 	}
-	return mutate.Generate(us, mutate.Options{DefaultNamespace: lab.Namespace, Namespaces: namespaces}), nil
+	return mutate.Generate(us, mutate.Options{DefaultNamespace: lab.Namespace, Namespaces: namespaces, DefaultIngressClass: opt.DefaultIngressClass}), nil
 }
 
 // pruneEmpty drops what the typed round trip adds to a manifest
@@ -146,8 +153,8 @@ func MutantYAML(m mutate.Mutant) (string, error) {
 // VerifyMutants grades every mutant of the lab's solution with backends
 // from open: each must fail at least one check, unless the lab declares it
 // equivalent. Mutants are graded concurrently, one per CPU.
-func VerifyMutants(ctx context.Context, lab *labs.Lab, open Opener) (*MutationReport, error) {
-	mutants, err := Mutants(lab)
+func VerifyMutants(ctx context.Context, lab *labs.Lab, open Opener, opt MutationOptions) (*MutationReport, error) {
+	mutants, err := Mutants(lab, opt)
 	if err != nil {
 		return nil, err
 	}

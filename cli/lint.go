@@ -98,7 +98,7 @@ mutant with what killed it.`,
 					if noMutants {
 						continue
 					}
-					mr, err := checker.VerifyMutants(cmd.Context(), l, session.OfflineOpener)
+					mr, err := checker.VerifyMutants(cmd.Context(), l, session.OfflineOpener, session.OfflineMutationOptions)
 					if err != nil {
 						if cmd.Context().Err() != nil {
 							return err
