@@ -29,6 +29,80 @@ const legacyClassAnnotation = "kubernetes.io/ingress.class"
 // priority is the length of the router's rule.
 const priorityAnnotation = "traefik.ingress.kubernetes.io/router.priority"
 
+// The Traefik annotations of an Ingress (traefik.ingress.kubernetes.io/
+// router.*, read case-insensitively after the prefix) that the model
+// simulates besides router.priority: router.entrypoints (a comma-separated
+// list: the routers exist only on those entrypoints) and router.tls ("true":
+// the routers match only TLS requests, never a plain HTTP request). Every
+// other router.* or service.* annotation makes a request the Ingress could
+// serve ungradable offline.
+const (
+	traefikAnnotationPrefix = "traefik.ingress.kubernetes.io/"
+	entryPointsAnnotation   = traefikAnnotationPrefix + "router.entrypoints"
+	routerTLSAnnotation     = traefikAnnotationPrefix + "router.tls"
+)
+
+// routerOptions is what the Traefik annotations of an Ingress do to the
+// routers Traefik builds from it.
+type routerOptions struct {
+	entryPoints []string // the routers exist only on these (nil: on every entrypoint)
+	tls         bool     // the routers match only TLS requests
+	unmodelled  []string // annotations the model does not simulate, sorted
+}
+
+// traefikRouterOptions reads the Traefik annotations of an Ingress.
+// Traefik takes the annotations whose key starts with the exact prefix and
+// decodes the rest of the key case-insensitively.
+func traefikRouterOptions(ing *networkingv1.Ingress) routerOptions {
+	var o routerOptions
+	keys := make([]string, 0, len(ing.Annotations))
+	for k := range ing.Annotations {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		rest, ok := strings.CutPrefix(k, traefikAnnotationPrefix)
+		if !ok {
+			continue
+		}
+		v := ing.Annotations[k]
+		switch lk := strings.ToLower(rest); {
+		case lk == "router.priority":
+			// ingressRoutes models it.
+		case lk == "router.entrypoints":
+			var eps []string
+			for _, e := range strings.Split(v, ",") {
+				if e = strings.TrimSpace(e); e != "" {
+					eps = append(eps, e)
+				}
+			}
+			if len(eps) == 0 {
+				o.unmodelled = append(o.unmodelled, k)
+				continue
+			}
+			o.entryPoints = eps
+		case lk == "router.tls":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true":
+				o.tls = true
+			case "false":
+			default:
+				o.unmodelled = append(o.unmodelled, k)
+			}
+		case strings.HasPrefix(lk, "router.") || strings.HasPrefix(lk, "service."):
+			o.unmodelled = append(o.unmodelled, k)
+		}
+	}
+	return o
+}
+
+// ingressRequest is an HTTP request as the controller receives it.
+type ingressRequest struct {
+	host, path string
+	entryPoint string // the Traefik entrypoint it arrived on, e.g. "web"
+	port       int    // the port the client connected to, for messages
+}
+
 // ingressMatch is one route Traefik builds from an Ingress: a path of a
 // rule, or the defaultBackend of an Ingress without rules.
 type ingressMatch struct {
@@ -44,6 +118,34 @@ type ingressMatch struct {
 	rule     string // Traefik's router rule, e.g. Host("a.com") && Path("/x")
 	priority int    // Traefik's router priority
 	skipped  string // why Traefik builds no router for this path ("" if it does)
+	opts     *routerOptions
+}
+
+// notFor says why the router does not take a plain HTTP request arriving
+// on req's entrypoint ("" when it does).
+func (im *ingressMatch) notFor(req ingressRequest) string {
+	key := im.ing.Namespace + "/" + im.ing.Name
+	if eps := im.opts.entryPoints; len(eps) > 0 {
+		on := false
+		for _, e := range eps {
+			on = on || strings.EqualFold(e, req.entryPoint)
+		}
+		if !on {
+			which := "entrypoint " + eps[0]
+			if len(eps) > 1 {
+				which = "entrypoints " + strings.Join(eps, ", ")
+			}
+			arrived := "a request on :" + strconv.Itoa(req.port)
+			if req.entryPoint != "" {
+				arrived += " (entrypoint " + req.entryPoint + ")"
+			}
+			return fmt.Sprintf("router of Ingress %s is bound to %s only (%s): %s does not reach it", key, which, entryPointsAnnotation, arrived)
+		}
+	}
+	if im.opts.tls {
+		return fmt.Sprintf("router of Ingress %s has %s: \"true\": it matches only TLS (HTTPS) requests, so a plain HTTP request on :%d does not match it", key, routerTLSAnnotation, req.port)
+	}
+	return ""
 }
 
 func (im *ingressMatch) describe() string {
@@ -193,6 +295,7 @@ func (m *Model) ingressRoutes() (routes []*ingressMatch, notes []ingressNote) {
 			continue
 		}
 		key := ing.Namespace + "/" + ing.Name
+		opts := traefikRouterOptions(ing)
 		priority, annotated := 0, false
 		if v, ok := ing.Annotations[priorityAnnotation]; ok {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -207,7 +310,7 @@ func (m *Model) ingressRoutes() (routes []*ingressMatch, notes []ingressNote) {
 				notes = append(notes, ingressNote{ing, fmt.Sprintf("Ingress %s has a spec.defaultBackend, but Traefik uses the defaultBackend only of an Ingress without rules, so it ignores this one; put the default backend in an Ingress of its own (or add a rule without host for path / Prefix)", key)})
 			} else {
 				order++
-				d := &ingressMatch{ing: ing, backend: *b, isDefault: true, order: order, rule: `PathPrefix("/")`, priority: math.MinInt32}
+				d := &ingressMatch{ing: ing, backend: *b, isDefault: true, order: order, rule: `PathPrefix("/")`, priority: math.MinInt32, opts: &opts}
 				switch {
 				case dflt != nil:
 					d.skipped = fmt.Sprintf("Traefik keeps one default backend for the whole cluster and %s already is it", dflt.describe())
@@ -237,7 +340,7 @@ func (m *Model) ingressRoutes() (routes []*ingressMatch, notes []ingressNote) {
 					rank = 1
 				}
 				r := &ingressMatch{ing: ing, backend: p.Backend, hostRank: rank, host: rule.Host, path: p.Path, pathType: pt, order: order,
-					rule: traefikRule(rule.Host, p.Path, pt), priority: priority}
+					rule: traefikRule(rule.Host, p.Path, pt), priority: priority, opts: &opts}
 				if !annotated {
 					r.priority = len(r.rule)
 				}
@@ -253,18 +356,32 @@ func (m *Model) ingressRoutes() (routes []*ingressMatch, notes []ingressNote) {
 	return routes, notes
 }
 
-// routeIngress chooses the route Traefik serves a request with: the
-// matching router of the highest priority. It returns nil and the
-// explanation when nothing matches (Traefik's 404).
+// routeIngress chooses the route Traefik serves a plain HTTP request on
+// entrypoint web (:80) with; see routeIngressAt.
 func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
+	match, why, _ := m.routeIngressAt(ingressRequest{host: host, path: reqPath, entryPoint: "web", port: 80})
+	return match, why
+}
+
+// routeIngressAt chooses the route Traefik serves a plain HTTP request
+// with: the matching router of the highest priority among those on the
+// request's entrypoint that take plain HTTP. It returns nil and the
+// explanation when nothing matches (Traefik's 404); offEntry is set when
+// some router would match but is not on the entrypoint or needs TLS.
+func (m *Model) routeIngressAt(req ingressRequest) (_ *ingressMatch, _ []string, offEntry bool) {
+	host, reqPath := req.host, req.path
 	routes, notes := m.ingressRoutes()
 	var best, spec *ingressMatch
-	var ties []*ingressMatch
+	var ties, off []*ingressMatch
 	for _, r := range routes {
 		if r.skipped != "" {
 			continue
 		}
 		if _, ok := hostMatch(r.host, host); !ok || !pathMatch(r.pathType, r.path, reqPath) {
+			continue
+		}
+		if r.notFor(req) != "" {
+			off = append(off, r)
 			continue
 		}
 		switch {
@@ -278,6 +395,12 @@ func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
 		}
 	}
 	var why []string
+	for _, r := range off {
+		if best == nil || r.priority >= best.priority {
+			why = append(why, r.notFor(req))
+		}
+	}
+	offEntry = len(why) > 0
 	for _, r := range routes {
 		if r.skipped == "" || (best != nil && r.priority < best.priority) {
 			continue
@@ -286,10 +409,11 @@ func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
 			why = append(why, fmt.Sprintf("Traefik skips %s: %s", r.describe(), r.skipped))
 		}
 	}
+	why = dedupe(why)
 	if best != nil {
 		if best.isDefault {
 			why = append([]string{"no Ingress rule matches; the request goes to " + best.describe()}, why...)
-			return best, append(why, notesFor(notes, host, reqPath)...)
+			return best, append(why, notesFor(notes, host, reqPath)...), offEntry
 		}
 		for _, t := range ties {
 			if backendService(t.backend) != backendService(best.backend) || backendPort(t.backend) != backendPort(best.backend) || t.ing != best.ing {
@@ -300,14 +424,18 @@ func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
 			why = append(why, fmt.Sprintf("the Ingress specification would choose %s (longest path, then Exact over Prefix), but Traefik orders routes by priority, the length of the rule: %s has priority %d (%s), %s only %d (%s); the annotation %s changes this",
 				spec.describe(), best.describe(), best.priority, best.rule, spec.describe(), spec.priority, spec.rule, priorityAnnotation))
 		}
-		return best, append(why, notesFor(notes, host, reqPath)...)
+		return best, append(why, notesFor(notes, host, reqPath)...), offEntry
 	}
 
 	hostDesc := host
 	if hostDesc == "" {
 		hostDesc = "(no Host header)"
 	}
-	out := []string{fmt.Sprintf("no Ingress rule of class %s matches host %s path %s, and no handled Ingress without rules has a defaultBackend", m.opts.IngressController.Class, hostDesc, reqPath)}
+	first := fmt.Sprintf("no Ingress rule of class %s matches host %s path %s, and no handled Ingress without rules has a defaultBackend", m.opts.IngressController.Class, hostDesc, reqPath)
+	if offEntry {
+		first = fmt.Sprintf("no router that takes a plain HTTP request on entrypoint %s (:%d) matches host %s path %s", orUnnamed(req.entryPoint), req.port, hostDesc, reqPath)
+	}
+	out := []string{first}
 	out = append(out, why...)
 	out = append(out, notesFor(notes, host, reqPath)...)
 	var hostPaths, otherHosts []string
@@ -351,7 +479,14 @@ func (m *Model) routeIngress(host, reqPath string) (*ingressMatch, []string) {
 	if len(hostPaths) == 0 {
 		out = append(out, otherHosts...)
 	}
-	return nil, dedupe(out)
+	return nil, dedupe(out), offEntry
+}
+
+func orUnnamed(entryPoint string) string {
+	if entryPoint == "" {
+		return "(unnamed)"
+	}
+	return entryPoint
 }
 
 // ingressNote explains why Traefik ignores an Ingress or a part of it.
@@ -479,25 +614,104 @@ func (pr *prober) ingress() (verdict, error) {
 		v.service, v.backend = "", ""
 		return v, nil
 	}
-	ctrl := pr.controllerPod(rs)
+	ctrl, ctrlPort := pr.controllerPod(rs)
 	pr.notes = append(pr.notes, v.reasons...)
 	pr.service = ""
 	hostDesc := host
 	if hostDesc == "" {
 		hostDesc = "(none)"
 	}
-	pr.note("ingress controller pod %s receives the request: Host %s, path %s", podKey(ctrl), hostDesc, reqPath)
+	req := ingressRequest{host: host, path: reqPath, entryPoint: traefikEntryPointAt(ctrl, ctrlPort), port: pr.spec.Port.Number}
+	if req.port == 0 {
+		req.port = ctrlPort
+	}
+	pr.note("ingress controller pod %s receives the request: Host %s, path %s (entrypoint %s)", podKey(ctrl), hostDesc, reqPath, orUnnamed(req.entryPoint))
+	gaps := pr.ingressGaps(host)
 
 	// Routing.
-	match, why := pr.m.routeIngress(host, reqPath)
+	match, why, offEntry := pr.m.routeIngressAt(req)
+	why = append(gaps, why...)
 	if match == nil {
-		return verdict{outcome: probe.Connected, status: 404,
-			summary: fmt.Sprintf("Connected: no Ingress rule matches host %s path %s; Traefik answers 404 Not Found.", hostDesc, reqPath),
-			key:     why}, nil
+		summary := fmt.Sprintf("Connected: no Ingress rule matches host %s path %s; Traefik answers 404 Not Found.", hostDesc, reqPath)
+		if offEntry {
+			summary = fmt.Sprintf("Connected: no router on entrypoint %s takes a plain HTTP request for host %s path %s; Traefik answers 404 Not Found.", orUnnamed(req.entryPoint), hostDesc, reqPath)
+		}
+		return verdict{outcome: probe.Connected, status: 404, summary: summary, key: why}, nil
 	}
 	v, err = pr.routed(match, ctrl, reqPath)
 	v.key = append(why, v.key...)
 	return v, err
+}
+
+// ingressGaps finds what the model does not simulate about a request for
+// host: Traefik annotations it does not model on an Ingress the controller
+// serves that could take part in the request (a rule for the host or
+// without host, or a defaultBackend without rules). Each makes the probe
+// ungradable; the returned reason lines say the verdict ignores them.
+func (pr *prober) ingressGaps(host string) []string {
+	var out []string
+	for _, ing := range pr.m.sortedIngresses() {
+		if ok, _ := pr.m.handles(ing); !ok || !ingressCouldServe(ing, host) {
+			continue
+		}
+		o := traefikRouterOptions(ing)
+		if len(o.unmodelled) == 0 {
+			continue
+		}
+		what := fmt.Sprintf("Ingress %s/%s sets %s, which the offline model does not simulate", ing.Namespace, ing.Name, joinAnd(o.unmodelled))
+		pr.cannotGrade(what)
+		out = append(out, what+"; the verdict below ignores it")
+	}
+	return out
+}
+
+// ingressCouldServe reports whether an Ingress could take part in a
+// request for host, whatever its path: a rule for the host or without
+// host, or a defaultBackend of an Ingress without rules.
+func ingressCouldServe(ing *networkingv1.Ingress, host string) bool {
+	if len(ing.Spec.Rules) == 0 && ing.Spec.DefaultBackend != nil {
+		return true
+	}
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
+			continue
+		}
+		if _, ok := hostMatch(rule.Host, host); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// joinAnd writes a list as "a", "a and b" or "a, b and c".
+func joinAnd(s []string) string {
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// traefikEntryPointAt names the entrypoint of a Traefik pod that listens on
+// port (TCP): from its --entryPoints flags, else web for 80 and websecure
+// for 443; "" when unknown.
+func traefikEntryPointAt(p *corev1.Pod, port int) string {
+	for _, c := range p.Spec.Containers {
+		if !isTraefikImage(c.Image) {
+			continue
+		}
+		for _, ep := range traefikEntryPoints(append(append([]string{}, c.Command...), c.Args...)) {
+			if ep.s.port == port && ep.s.proto == corev1.ProtocolTCP {
+				return ep.name
+			}
+		}
+	}
+	switch port {
+	case 80:
+		return "web"
+	case 443:
+		return "websecure"
+	}
+	return ""
 }
 
 // routed follows a request from the controller pod to the backend of the
@@ -508,9 +722,10 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, reqPath string) 
 	if why503 != "" {
 		// Only a Service without endpoints gets here: Traefik keeps the
 		// route (allowEmptyServices) and has no server to send it to.
-		return verdict{outcome: probe.Refused, status: 503,
+		return verdict{outcome: probe.Refused, status: 503, service: svcKey(bs),
 			summary: "Refused: Traefik answers 503 Service Unavailable: " + strings.TrimSpace(strings.TrimSuffix(why503, noEndpoints)) + "."}, nil
 	}
+	pr.backendGaps(bs, bsp)
 
 	// Hop 2: the controller connects to the Service's endpoints.
 	pr.service = svcKey(bs)
@@ -541,6 +756,30 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, reqPath string) 
 		v.summary = fmt.Sprintf("Connected: HTTP %d from %s through %s (Service %s).", v.status, v.backend, match.describe(), svcKey(bs))
 	}
 	return v, nil
+}
+
+// backendGaps finds what the model does not simulate about how Traefik
+// talks to a backend Service: its traefik.ingress.kubernetes.io/service.*
+// annotations, and HTTPS to the endpoints, which Traefik uses for a port
+// 443 or a port whose name starts with "https".
+func (pr *prober) backendGaps(s *corev1.Service, sp *corev1.ServicePort) {
+	var keys []string
+	for k := range s.Annotations {
+		if rest, ok := strings.CutPrefix(k, traefikAnnotationPrefix); ok && strings.HasPrefix(strings.ToLower(rest), "service.") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) > 0 {
+		what := fmt.Sprintf("Service %s sets %s, which the offline model does not simulate", svcKey(s), joinAnd(keys))
+		pr.cannotGrade(what)
+		pr.note("%s; the verdict below ignores it", what)
+	}
+	if sp.Port == 443 || strings.HasPrefix(sp.Name, "https") {
+		what := fmt.Sprintf("Traefik talks HTTPS to the endpoints of Service %s port %s (a port 443 or a port named https…), which the offline model does not simulate", svcKey(s), portString(sp))
+		pr.cannotGrade(what)
+		pr.note("%s; the verdict below assumes plain HTTP", what)
+	}
 }
 
 func backendService(b networkingv1.IngressBackend) string {
@@ -595,23 +834,23 @@ func (pr *prober) toController(s *corev1.Service) (*conn, error) {
 // controllerPod is the controller pod that handles the request: the first
 // running pod matching the controller selector among the backends that
 // admitted the connection.
-func (pr *prober) controllerPod(rs []legResult) *corev1.Pod {
+func (pr *prober) controllerPod(rs []legResult) (*corev1.Pod, int) {
 	ic := pr.m.opts.IngressController
 	sel, err := metav1.LabelSelectorAsSelector(&ic.Selector)
 	if err != nil {
 		sel = labels.Nothing()
 	}
-	var fallback *corev1.Pod
-	for _, r := range rs {
+	var fallback *legResult
+	for i, r := range rs {
 		if !r.ok() || r.ep.pod == nil {
 			continue
 		}
 		if fallback == nil {
-			fallback = r.ep.pod
+			fallback = &rs[i]
 		}
 		if r.ep.pod.Namespace == ic.Namespace && sel.Matches(labels.Set(r.ep.pod.Labels)) {
-			return r.ep.pod
+			return r.ep.pod, r.ep.port
 		}
 	}
-	return fallback
+	return fallback.ep.pod, fallback.ep.port
 }

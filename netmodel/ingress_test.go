@@ -361,7 +361,7 @@ func TestProbeIngress(t *testing.T) {
 			reasons: []string{"Traefik skips Ingress shop/shop rule shop.example.com /api (Prefix): Service shop/api has no port 9090 (it has http 8080/TCP); 9090 is the targetPort of its port 8080"}},
 		{name: "backend without endpoints: 503", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
 			setup:   func(c *rf) { c.service("shop", "web").Spec.Selector = map[string]string{"app": "website"} },
-			allowed: false, outcome: probe.Refused, status: 503, summary: "its selector app=website matches no running pod in shop"},
+			allowed: false, outcome: probe.Refused, status: 503, service: "shop/web", summary: "its selector app=website matches no running pod in shop"},
 		{name: "backend names the targetPort: skipped, 404", build: rfShopIngress, from: "external", to: "ingress:shop.example.com/",
 			setup:   func(c *rf) { c.o.Ingresses[0].Spec.Rules[0].HTTP.Paths[0].Backend = rfBackend("web", 8080) },
 			allowed: true, outcome: probe.Connected, status: 404,

@@ -118,7 +118,7 @@ func containerListener(c *corev1.Container) listener {
 		if len(l.sockets) > 0 {
 			l.what = describeShell(l.sockets)
 		}
-	case officialImage(c.Image, "traefik") || imageName(c.Image) == "traefik/traefik":
+	case isTraefikImage(c.Image):
 		l.what = "traefik"
 		l.sockets = traefikListeners(argv)
 	case base == "coredns":
@@ -358,11 +358,18 @@ func porterSocket(env string) (s socket, prefix string, ok bool) {
 	return socket{}, "", false
 }
 
-// traefikListeners reads the entrypoints from --entryPoints.NAME.address
-// flags; without any, Traefik listens on 80 and 443. --api.insecure adds the
-// "traefik" entrypoint on 8080 unless it is defined.
-func traefikListeners(argv []string) []socket {
-	var out []socket
+// traefikEntryPoint is one entrypoint of a Traefik container.
+type traefikEntryPoint struct {
+	name string // as written in the flag, lower-cased
+	s    socket
+}
+
+// traefikEntryPoints reads the entrypoints from --entryPoints.NAME.address
+// flags; without any, Traefik listens on web (80) and websecure (443).
+// --api.insecure adds the "traefik" entrypoint on 8080 unless it is
+// defined.
+func traefikEntryPoints(argv []string) []traefikEntryPoint {
+	var out []traefikEntryPoint
 	defined := map[string]bool{}
 	insecureAPI := false
 	for i := 0; i < len(argv); i++ {
@@ -393,15 +400,32 @@ func traefikListeners(argv []string) []socket {
 			continue
 		}
 		defined[name] = true
-		out = append(out, socket{port: port, proto: proto, app: appTraefik})
+		out = append(out, traefikEntryPoint{name, socket{port: port, proto: proto, app: appTraefik}})
 	}
 	if len(out) == 0 {
-		out = []socket{{port: 80, proto: corev1.ProtocolTCP, app: appTraefik}, {port: 443, proto: corev1.ProtocolTCP, app: appTraefik, tls: true}}
+		out = []traefikEntryPoint{
+			{"web", socket{port: 80, proto: corev1.ProtocolTCP, app: appTraefik}},
+			{"websecure", socket{port: 443, proto: corev1.ProtocolTCP, app: appTraefik, tls: true}},
+		}
 	}
 	if insecureAPI && !defined["traefik"] {
-		out = append(out, socket{port: 8080, proto: corev1.ProtocolTCP, app: appTraefik})
+		out = append(out, traefikEntryPoint{"traefik", socket{port: 8080, proto: corev1.ProtocolTCP, app: appTraefik}})
 	}
 	return out
+}
+
+// traefikListeners are the sockets of Traefik's entrypoints.
+func traefikListeners(argv []string) []socket {
+	var out []socket
+	for _, ep := range traefikEntryPoints(argv) {
+		out = append(out, ep.s)
+	}
+	return out
+}
+
+// isTraefikImage reports whether image is Traefik's.
+func isTraefikImage(image string) bool {
+	return officialImage(image, "traefik") || imageName(image) == "traefik/traefik"
 }
 
 // shellCommands splits argv into simple commands: argv itself, or, for
