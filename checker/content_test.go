@@ -40,9 +40,10 @@ func TestContent(t *testing.T) {
 	}
 }
 
-// TestBlankAnswerFails: with no answer at all, no lab may score 100%
-// (a check that cannot fail is a defect).
-func TestBlankAnswerFails(t *testing.T) {
+// TestBlankAnswerScoresZero: with no answer at all, every lab scores 0
+// (nothing for nothing: a check that passes before the learner does
+// anything requires one that cannot).
+func TestBlankAnswerScoresZero(t *testing.T) {
 	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
 		t.Fatal(err)
@@ -57,10 +58,72 @@ func TestBlankAnswerFails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Passed() {
-			t.Errorf("%s: the untouched setup already scores %d/%d", l.ID, rep.Score, rep.Max)
+		if rep.Score != 0 {
+			t.Errorf("%s: the untouched setup scores %d/%d (passing: %v)", l.ID, rep.Score, rep.Max, passing(rep))
 		}
 	}
+}
+
+func passing(rep *checker.Report) []string {
+	var ids []string
+	for _, c := range rep.Checks {
+		if c.Passed {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// TestMutationScore: every mutant of every built-in lab's solution fails at
+// least one check, or the lab declares it equivalent with a reason.
+func TestMutationScore(t *testing.T) {
+	all, err := labs.LoadFSAs(content.FS, ".", "content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, l := range all {
+		t.Run(l.ID, func(t *testing.T) {
+			rep, err := checker.VerifyMutants(context.Background(), l, session.OfflineOpener, session.OfflineMutationOptions)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += rep.Mutants
+			if rep.Mutants == 0 {
+				t.Error("the solution has no mutants: nothing proves its checks")
+			}
+			for _, p := range rep.Problems() {
+				t.Error(p)
+			}
+			if rep.Score() != 100 {
+				t.Errorf("mutation score %.1f%%, want 100%%", rep.Score())
+			}
+		})
+	}
+	t.Logf("%d mutants over %d labs", total, len(all))
+}
+
+// BenchmarkLintAll is what `ckadlab lint` spends grading the built-in labs:
+// each lab's solution, correct, blank and wrong answers, and every mutant.
+func BenchmarkLintAll(b *testing.B) {
+	all, err := labs.LoadFSAs(content.FS, ".", "content")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	mutants := 0
+	for i := 0; i < b.N; i++ {
+		mutants = 0
+		for _, l := range all {
+			checker.Verify(ctx, l, session.OfflineOpener)
+			rep, err := checker.VerifyMutants(ctx, l, session.OfflineOpener, session.OfflineMutationOptions)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mutants += rep.Mutants
+		}
+	}
+	b.ReportMetric(float64(mutants), "mutants")
 }
 
 func BenchmarkCheckOffline(b *testing.B) {
