@@ -24,8 +24,9 @@ func liveCluster(c *kind.Cluster) *session.LiveCluster {
 	return &session.LiveCluster{Clients: c.Clients, Kind: c, Outside: c.Outside()}
 }
 
-// TestLabs grades every built-in lab live: its solution passes, each
-// wrong answer fails exactly the checks it names, every live verdict
+// TestLabs grades every built-in lab live: its solution passes, the
+// untouched setup scores 0, each wrong answer fails exactly the checks it
+// names (and those that require them), every live verdict
 // equals the offline model's prediction for the same objects, and a reset
 // clears the lab within three seconds.
 func TestLabs(t *testing.T) {
@@ -57,17 +58,18 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 	}
 	record("lab start (setup applied and ready)", time.Since(start))
 
-	answers := []struct {
+	type answer struct {
 		name  string
 		yaml  string
 		fails []string
-	}{{"solution", l.Solution.Manifests, nil}}
+	}
+	blank := answer{name: "blank answer"}
+	for _, c := range l.Checks {
+		blank.fails = append(blank.fails, c.ID)
+	}
+	answers := []answer{{"solution", l.Solution.Manifests, nil}, blank}
 	for _, w := range l.Wrong {
-		answers = append(answers, struct {
-			name  string
-			yaml  string
-			fails []string
-		}{"wrong answer " + w.Name, w.Manifests, w.Fails})
+		answers = append(answers, answer{"wrong answer " + w.Name, w.Manifests, checker.ExpectedFailures(l, w.Fails)})
 	}
 	for _, a := range answers {
 		objs, err := manifest.Decode(l.Source+" ("+a.name+")", []byte(a.yaml))
