@@ -19,9 +19,14 @@ type Attempt struct {
 	Max     int
 	Cluster string // offline, kind, context:NAME
 	// Exam is the exam the attempt was graded in ("" for practice).
-	Exam     string
-	Duration time.Duration
-	Checks   []CheckResult
+	Exam string
+	// Unanswered marks an exam task the learner left blank (no answer in
+	// its workspace; on a live cluster, not marked attempted and no point
+	// earned). It stays with its exam, but is no attempt of the lab: lab
+	// summaries (stats, drills) leave it out.
+	Unanswered bool
+	Duration   time.Duration
+	Checks     []CheckResult
 }
 
 // Full reports whether the attempt earned every point.
@@ -86,11 +91,14 @@ func (d *DB) RecordAttempt(a Attempt) (int64, error) {
 	if a.Score < 0 || a.Max < 0 || a.Score > a.Max {
 		return 0, fmt.Errorf("record attempt of %s: score %d/%d is impossible", a.Lab, a.Score, a.Max)
 	}
+	if a.Unanswered && a.Exam == "" {
+		return 0, fmt.Errorf("record attempt of %s: only an exam task can be unanswered", a.Lab)
+	}
 	var id int64
 	err := d.tx(context.Background(), func(t *sql.Tx) error {
-		res, err := t.Exec(`INSERT INTO attempts (lab, domain, at_ms, score, max, cluster, exam_id, duration_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Lab, a.Domain, toMS(a.At), a.Score, a.Max, a.Cluster, nullString(a.Exam), a.Duration.Milliseconds())
+		res, err := t.Exec(`INSERT INTO attempts (lab, domain, at_ms, score, max, cluster, exam_id, unanswered, duration_ms)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Lab, a.Domain, toMS(a.At), a.Score, a.Max, a.Cluster, nullString(a.Exam), b2i(a.Unanswered), a.Duration.Milliseconds())
 		if err != nil {
 			return err
 		}
@@ -119,10 +127,13 @@ func (d *DB) RecordAttempt(a Attempt) (int64, error) {
 	return id, nil
 }
 
+const attemptColumns = `id, lab, domain, at_ms, score, max, cluster, exam_id, unanswered, duration_ms`
+
 // Attempts lists attempts, oldest first: of one lab, or of every lab when
-// lab is "". Check results are not loaded (see Checks).
+// lab is "" (unanswered exam tasks included). Check results are not
+// loaded (see Checks).
 func (d *DB) Attempts(lab string) ([]Attempt, error) {
-	q := `SELECT id, lab, domain, at_ms, score, max, cluster, exam_id, duration_ms FROM attempts`
+	q := `SELECT ` + attemptColumns + ` FROM attempts`
 	var args []any
 	if lab != "" {
 		q += ` WHERE lab = ?`
@@ -134,8 +145,7 @@ func (d *DB) Attempts(lab string) ([]Attempt, error) {
 
 // ExamAttempts lists the attempts graded in an exam, in grading order.
 func (d *DB) ExamAttempts(exam string) ([]Attempt, error) {
-	return d.queryAttempts(`SELECT id, lab, domain, at_ms, score, max, cluster, exam_id, duration_ms
-		FROM attempts WHERE exam_id = ? ORDER BY id`, exam)
+	return d.queryAttempts(`SELECT `+attemptColumns+` FROM attempts WHERE exam_id = ? ORDER BY id`, exam)
 }
 
 func (d *DB) queryAttempts(q string, args ...any) ([]Attempt, error) {
@@ -149,10 +159,12 @@ func (d *DB) queryAttempts(q string, args ...any) ([]Attempt, error) {
 		var a Attempt
 		var at, dur int64
 		var exam sql.NullString
-		if err := rows.Scan(&a.ID, &a.Lab, &a.Domain, &at, &a.Score, &a.Max, &a.Cluster, &exam, &dur); err != nil {
+		var unanswered int
+		if err := rows.Scan(&a.ID, &a.Lab, &a.Domain, &at, &a.Score, &a.Max, &a.Cluster, &exam, &unanswered, &dur); err != nil {
 			return nil, d.wrap(err)
 		}
 		a.At, a.Exam, a.Duration = fromMS(at), exam.String, time.Duration(dur)*time.Millisecond
+		a.Unanswered = unanswered != 0
 		out = append(out, a)
 	}
 	return out, d.wrap(rows.Err())
@@ -180,14 +192,24 @@ func (d *DB) Checks(attemptID int64) ([]CheckResult, error) {
 }
 
 // LabSummary is what is known about one lab: the attempts in the database
-// plus any progress imported from progress.json.
+// plus any progress imported from progress.json. Starts in a mock exam and
+// exam tasks left blank are not part of it: a lab the learner never
+// worked on in an exam is not "started" or "failed" because the exam drew it.
 type LabSummary struct {
 	Lab    string
 	Domain string // from the latest attempt ("" when never graded here)
-	// Attempts counts graded attempts (practice and exam).
-	Attempts int
+	// Attempts counts graded attempts (practice and answered exam tasks);
+	// ExamAttempts how many of them were exam tasks.
+	Attempts     int
+	ExamAttempts int
 	// Best is the best score; Max the latest maximum.
 	Best, Max int
+	// BestExam is the exam whose task earned the best score ("" when a
+	// practice attempt did, or earned as much).
+	BestExam string
+	// LastExam is the exam the latest attempt was graded in ("" for
+	// practice).
+	LastExam string
 	// Last is the latest attempt (zero when none is stored).
 	LastScore, LastMax int
 	// Streak is how many attempts in a row, up to the latest, earned full
@@ -222,8 +244,8 @@ func (d *DB) Summaries() (map[string]*LabSummary, error) {
 		}
 		return s
 	}
-	// Starts.
-	rows, err := d.db.Query(`SELECT lab, MIN(at_ms), MAX(at_ms) FROM starts GROUP BY lab`)
+	// Practice starts (an exam sets up every task it draws, seen or not).
+	rows, err := d.db.Query(`SELECT lab, MIN(at_ms), MAX(at_ms) FROM starts WHERE exam_id IS NULL GROUP BY lab`)
 	if err != nil {
 		return nil, d.wrap(err)
 	}
@@ -248,11 +270,23 @@ func (d *DB) Summaries() (map[string]*LabSummary, error) {
 	}
 	lastID := map[string]int64{}
 	for _, a := range all {
+		if a.Unanswered {
+			continue
+		}
 		s := get(a.Lab)
 		s.Attempts++
+		if a.Exam != "" {
+			s.ExamAttempts++
+		}
+		switch {
+		case s.Attempts == 1 || a.Score > s.Best:
+			s.BestExam = a.Exam
+		case a.Score == s.Best && a.Exam == "":
+			s.BestExam = ""
+		}
 		s.Domain = a.Domain
 		s.Best = max(s.Best, a.Score)
-		s.Max, s.LastScore, s.LastMax = a.Max, a.Score, a.Max
+		s.Max, s.LastScore, s.LastMax, s.LastExam = a.Max, a.Score, a.Max, a.Exam
 		if a.Full() {
 			s.Streak++
 		} else {
@@ -290,6 +324,9 @@ func (d *DB) Summaries() (map[string]*LabSummary, error) {
 		s := get(lab)
 		s.Imported = true
 		s.Attempts += attempts
+		if best > s.Best {
+			s.BestExam = ""
+		}
 		s.Best = max(s.Best, best)
 		if s.Max == 0 {
 			s.Max = mx

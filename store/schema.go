@@ -73,6 +73,20 @@ CREATE TABLE imported_progress (
 	last_checked_ms INTEGER
 );
 `,
+	// 2: an exam task the learner left blank is kept with its exam but is
+	// no attempt of the lab (stats, drills, the lab browser). Exam
+	// attempts graded before this scored 0 on a task the exam did not
+	// mark attempted: those are taken as blank.
+	`
+ALTER TABLE attempts ADD COLUMN unanswered INTEGER NOT NULL DEFAULT 0;
+UPDATE attempts SET unanswered = 1
+WHERE exam_id IS NOT NULL AND score = 0 AND NOT EXISTS (
+	SELECT 1 FROM exams e, json_each(CASE WHEN json_valid(e.state) THEN e.state ELSE '{}' END, '$.tasks') t
+	WHERE e.id = attempts.exam_id
+		AND json_extract(t.value, '$.lab') = attempts.lab
+		AND json_extract(t.value, '$.attempted') = 1
+);
+`,
 }
 
 // SchemaVersion is the schema this build writes.
