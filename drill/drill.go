@@ -122,7 +122,11 @@ func Next(catalog []*labs.Lab, sums map[string]*store.LabSummary, opts Options) 
 			frac := float64(s.LastScore) / float64(s.LastMax)
 			days := opts.Now.Sub(s.LastChecked).Hours() / 24
 			p.Urgency = 300 + 50*(1-frac) + math.Min(math.Max(days, 0), 30) + 10*weak
-			p.Reason = fmt.Sprintf("last attempt scored %d/%d (%s%%) %s", s.LastScore, s.LastMax, num(100*frac), ago(opts.Now, s.LastChecked))
+			last := "last attempt"
+			if s.LastExam != "" {
+				last = "last attempt, in mock exam " + s.LastExam + ","
+			}
+			p.Reason = fmt.Sprintf("%s scored %d/%d (%s%%) %s", last, s.LastScore, s.LastMax, num(100*frac), ago(opts.Now, s.LastChecked))
 			if len(s.LastFailed) > 0 {
 				p.Reason += "; failed " + strings.Join(s.LastFailed, ", ")
 			}

@@ -38,6 +38,13 @@ type LabStat struct {
 	LastFailed  []string  `json:"last_failed,omitempty"`
 	LastSeen    time.Time `json:"last_seen,omitzero"`
 	LastChecked time.Time `json:"last_checked,omitzero"`
+	// ExamAttempts is how many of Attempts were answered mock exam tasks
+	// (an exam task left blank is no attempt). BestExam and LastExam name
+	// the exam that earned the best score and the exam that graded the
+	// latest attempt ("" for practice).
+	ExamAttempts int    `json:"exam_attempts"`
+	BestExam     string `json:"best_exam,omitempty"`
+	LastExam     string `json:"last_exam,omitempty"`
 	// Known is false for a lab in the history but not in the catalog (a
 	// lab pack that is not loaded now).
 	Known bool `json:"known"`
@@ -157,6 +164,7 @@ func labStat(id, title string, d labs.Domain, difficulty string, s *store.LabSum
 	}
 	ls.Status = StatusOf(s)
 	ls.Best, ls.Max, ls.Attempts = s.Best, s.Max, s.Attempts
+	ls.ExamAttempts, ls.BestExam, ls.LastExam = s.ExamAttempts, s.BestExam, s.LastExam
 	ls.LastScore, ls.LastMax, ls.Streak = s.LastScore, s.LastMax, s.Streak
 	ls.LastFailed = s.LastFailed
 	ls.LastSeen, ls.LastChecked = s.LastSeen(), s.LastChecked
