@@ -10,10 +10,13 @@ import (
 )
 
 // Outcome is how one task was graded: a check report, or the error that
-// stopped grading it (bad YAML in the answer, say), which scores 0.
+// stopped grading it (bad YAML in the answer, say), which scores 0. A task
+// that was not answered (offline: nothing in its workspace) scores 0 by
+// definition, without a report.
 type Outcome struct {
-	Report *checker.Report
-	Err    error
+	Report      *checker.Report
+	Err         error
+	NotAnswered bool
 }
 
 // Result is a graded exam.
@@ -63,12 +66,15 @@ type TaskResult struct {
 	Earned  float64 `json:"earned"`
 	Percent float64 `json:"percent"`
 	// Score and Max are the lab's check points.
-	Score     int              `json:"score"`
-	Max       int              `json:"max"`
-	Flagged   bool             `json:"flagged"`
-	Attempted bool             `json:"attempted"`
-	Error     string           `json:"error,omitempty"`
-	Checks    []checker.Result `json:"checks"`
+	Score     int  `json:"score"`
+	Max       int  `json:"max"`
+	Flagged   bool `json:"flagged"`
+	Attempted bool `json:"attempted"`
+	// NotAnswered is set when the task had no answer (offline: no answer
+	// object in its workspace): it scores 0 and its checks were not run.
+	NotAnswered bool             `json:"not_answered"`
+	Error       string           `json:"error,omitempty"`
+	Checks      []checker.Result `json:"checks"`
 	// Solution is the reference answer, for the review.
 	Solution labs.Solution `json:"solution"`
 }
@@ -108,6 +114,8 @@ func (e *Exam) Grade(outcomes map[string]Outcome, lookup func(id string) (*labs.
 		switch {
 		case !ok:
 			tr.Error = "not graded"
+		case o.NotAnswered:
+			tr.NotAnswered = true
 		case o.Err != nil:
 			tr.Error = o.Err.Error()
 		case o.Report == nil:

@@ -101,6 +101,9 @@ func (r *Result) Markdown() string {
 			mark = "✓"
 		}
 		w("\n### %d. %s %s (`%s`): %s / %d points\n\n", t.Number, mark, t.Title, t.Lab, Num(t.Earned), t.Points)
+		if t.NotAnswered {
+			w("Not answered: the task's workspace had no answer, so it scores 0 (its checks were not run).\n\n")
+		}
 		if t.Error != "" {
 			w("Could not be graded: %s\n\n", t.Error)
 		}
@@ -148,7 +151,10 @@ func taskNotes(t TaskResult) string {
 	if t.Flagged {
 		n = append(n, "flagged")
 	}
-	if !t.Attempted {
+	switch {
+	case t.NotAnswered:
+		n = append(n, "not answered")
+	case !t.Attempted:
 		n = append(n, "not marked attempted")
 	}
 	if t.Error != "" {
