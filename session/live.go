@@ -149,6 +149,23 @@ func StartLive(ctx context.Context, c *live.Clients, l *labs.Lab) error {
 	return nil
 }
 
+// SetUpFresh sets a lab up again from scratch on the session's live
+// cluster (creating the kind cluster when needed): its namespaces are
+// deleted, then its setup is applied and waited for, as Reset and Start
+// do, but the learner's practice workspace and progress are left alone.
+// The mock exam sets up its tasks so: a lab drawn in an exam is not
+// started as practice.
+func (m *Manager) SetUpFresh(ctx context.Context, l *labs.Lab) error {
+	lc, err := m.openLive(ctx, true)
+	if err != nil {
+		return err
+	}
+	if _, err := ResetLive(ctx, lc.Clients, l); err != nil {
+		return err
+	}
+	return StartLive(ctx, lc.Clients, l)
+}
+
 // ResetLive deletes a lab's namespaces (with everything in them) and
 // returns their names. It does not wait for them to disappear.
 func ResetLive(ctx context.Context, c *live.Clients, l *labs.Lab) ([]string, error) {
