@@ -396,7 +396,9 @@ func (a *app) printResult(w io.Writer, r *exam.Result) {
 	tw = tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	for _, t := range r.Tasks {
 		note := ""
-		if t.Error != "" {
+		if t.NotAnswered {
+			note = "not answered"
+		} else if t.Error != "" {
 			note = "not graded: " + firstLine(t.Error)
 		} else if failed := failedChecks(t); failed != "" {
 			note = "failed " + failed

@@ -366,3 +366,97 @@ func TestDamagedDatabase(t *testing.T) {
 		t.Fatal("the damaged database was changed")
 	}
 }
+
+// An exam's tasks that were not answered score 0 and are no practice
+// attempts: stats and drill know only the tasks that were answered.
+func TestExamUnansweredTasksAreNoPractice(t *testing.T) {
+	all := builtinLabs(t)
+	for _, answer := range []int{-1, 1} {
+		name := "blank exam"
+		if answer >= 0 {
+			name = "one task answered"
+		}
+		t.Run(name, func(t *testing.T) {
+			home := t.TempDir()
+			out, errOut, code := run(t, home, "exam", "--start", "--seed", "3", "--tasks", "4", "--json")
+			var st startJSON
+			if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+				t.Fatalf("start: exit %d %s", code, errOut)
+			}
+			answered := ""
+			if answer >= 0 {
+				answered = st.Tasks[answer].ID
+				os.WriteFile(filepath.Join(st.Tasks[answer].Workspace, "answer.yaml"), []byte(all[answered].Wrong[0].Manifests), 0o644)
+			}
+			out, errOut, code = run(t, home, "exam", "--finish", "--json")
+			var res struct {
+				Percent float64
+				Tasks   []struct {
+					Lab         string
+					Score       int
+					NotAnswered bool `json:"not_answered"`
+				}
+			}
+			if code != ExitFailed || json.Unmarshal([]byte(out), &res) != nil || len(res.Tasks) != 4 {
+				t.Fatalf("finish: exit %d %s\n%s", code, errOut, out)
+			}
+			if answer < 0 && res.Percent != 0 {
+				t.Fatalf("a blank exam scored %v%%", res.Percent)
+			}
+			for _, task := range res.Tasks {
+				if task.NotAnswered != (task.Lab != answered) || (task.NotAnswered && task.Score != 0) {
+					t.Errorf("%s: %+v", task.Lab, task)
+				}
+			}
+			if out, _, _ := run(t, home, "exam", "--review"); !strings.Contains(out, "| not answered |") {
+				t.Errorf("the review does not say which tasks were not answered:\n%s", out)
+			}
+
+			out, _, _ = run(t, home, "stats", "--json")
+			var stats struct {
+				Labs []struct {
+					Lab          string
+					Status       string
+					Attempts     int
+					ExamAttempts int    `json:"exam_attempts"`
+					LastExam     string `json:"last_exam"`
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &stats); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range stats.Labs {
+				switch {
+				case l.Lab == answered:
+					if l.Attempts != 1 || l.ExamAttempts != 1 || l.LastExam == "" || l.Status == "new" {
+						t.Errorf("the answered task in stats: %+v", l)
+					}
+				case l.Attempts != 0 || l.Status != "new":
+					t.Errorf("stats: %+v", l)
+				}
+			}
+			if answered != "" {
+				if out, _, _ := run(t, home, "stats"); !strings.Contains(out, "1 (1 in exams)") {
+					t.Errorf("stats text does not say the attempt was an exam's:\n%s", out)
+				}
+			}
+			out, _, _ = run(t, home, "drill", "--json", "-n", "100")
+			var plan struct {
+				Picks []struct{ Lab, Kind, Reason string }
+			}
+			if err := json.Unmarshal([]byte(out), &plan); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range plan.Picks {
+				switch {
+				case p.Lab == answered:
+					if p.Kind != "failed" || !strings.Contains(p.Reason, "in mock exam") {
+						t.Errorf("the answered task in the drill: %+v", p)
+					}
+				case p.Kind != "new":
+					t.Errorf("drill: %+v", p)
+				}
+			}
+		})
+	}
+}

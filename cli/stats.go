@@ -86,12 +86,19 @@ func (a *app) printStats(w io.Writer, st *drill.Stats) {
 		best := "–"
 		if l.Max > 0 {
 			best = fmt.Sprintf("%d/%d", l.Best, l.Max)
+			if l.BestExam != "" {
+				best += " (exam)"
+			}
+		}
+		attempts := fmt.Sprint(l.Attempts)
+		if l.ExamAttempts > 0 {
+			attempts += fmt.Sprintf(" (%d in exams)", l.ExamAttempts)
 		}
 		id := l.Lab
 		if !l.Known {
 			id += " (not loaded)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", id, l.Domain.Title(), statusGlyph(l.Status), best, l.Attempts, seen(now, l.LastSeen))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", id, l.Domain.Title(), statusGlyph(l.Status), best, attempts, seen(now, l.LastSeen))
 	}
 	tw.Flush()
 	if len(st.Exams) > 0 {

@@ -116,10 +116,9 @@ func (r *Runner) setUp(ctx context.Context, e *exam.Exam, progress func(i int, t
 			return fmt.Errorf("set up task %d (%s): %w", i+1, l.ID, err)
 		}
 		if !r.offline() {
-			if _, err := r.Mgr.Reset(ctx, l); err != nil {
-				return fmt.Errorf("set up task %d (%s): %w", i+1, l.ID, err)
-			}
-			if _, err := r.Mgr.Start(ctx, l); err != nil {
+			// Not Reset and Start: the practice workspace and progress of
+			// the lab stay as they are (a drawn lab is not practised).
+			if err := r.Mgr.SetUpFresh(ctx, l); err != nil {
 				return fmt.Errorf("set up task %d (%s): %w", i+1, l.ID, err)
 			}
 		}
@@ -229,6 +228,14 @@ func (r *Runner) RefreshAttempted(e *exam.Exam) bool {
 // as an attempt of the exam, scores the exam and stores it. Progress,
 // when set, is told after each task. A task whose answer cannot be read
 // (bad YAML) scores 0 with the reason; only cancellation stops grading.
+//
+// Offline, a task whose workspace holds no answer object is not answered:
+// it scores 0 by definition, without running its checks. On a live
+// cluster an answer cannot be told from the setup, so every task is
+// graded (an untouched setup scores 0). Either way a task left blank
+// (offline: not answered; live: not marked attempted and no point
+// earned) is recorded as an unanswered attempt of the exam, which is no
+// attempt of the lab in the learner's stats and drills.
 func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int, t exam.Task, o exam.Outcome)) (*exam.Result, error) {
 	if e.Done() {
 		return e.Result, nil
@@ -244,18 +251,9 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 			outcomes[t.Lab] = exam.Outcome{Err: fmt.Errorf("the lab is no longer in the catalog (%v)", err)}
 			continue
 		}
-		opts := session.CheckOptions{Exam: e.ID}
-		if r.offline() {
-			opts.AnswersDir = t.Workspace
-		}
-		rep, err := r.Mgr.Check(ctx, l, opts)
+		o := r.gradeTask(ctx, e, t, l)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
-		}
-		o := exam.Outcome{Report: rep, Err: err}
-		if err != nil && rep != nil {
-			// Graded, but the attempt could not be recorded: keep the grade.
-			o.Err = nil
 		}
 		outcomes[t.Lab] = o
 		if progress != nil {
@@ -270,6 +268,48 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 		return res, err
 	}
 	return res, nil
+}
+
+// gradeTask grades one task and records it as an attempt of the exam.
+func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, t exam.Task, l *labs.Lab) exam.Outcome {
+	if r.offline() && !answered(t.Workspace, l.Namespace) {
+		a := store.Attempt{Lab: l.ID, Domain: string(l.Domain), At: r.now().UTC(), Max: labMax(l), Cluster: r.Mgr.Cluster,
+			Exam: e.ID, Unanswered: true}
+		// Not recorded: the exam's result still has the task, scored 0.
+		_ = r.Mgr.Dirs.RecordAttempt(a)
+		return exam.Outcome{NotAnswered: true}
+	}
+	opts := session.CheckOptions{Exam: e.ID, NoRecord: true}
+	if r.offline() {
+		opts.AnswersDir = t.Workspace
+	}
+	rep, err := r.Mgr.Check(ctx, l, opts)
+	if err != nil {
+		return exam.Outcome{Err: err}
+	}
+	a := session.Attempt(l, rep, r.Mgr.Cluster, e.ID, r.now())
+	// Live: an untouched setup scores 0, and only the learner's mark says
+	// the task was worked on.
+	a.Unanswered = !r.offline() && !t.Attempted && rep.Score == 0
+	// Graded, but the attempt could not be recorded: keep the grade.
+	_ = r.Mgr.Dirs.RecordAttempt(a)
+	return exam.Outcome{Report: rep}
+}
+
+// answered reports whether an exam task's workspace holds an answer: an
+// object the grading would read. A workspace that cannot be read counts
+// as answered, so that grading reports why.
+func answered(ws, namespace string) bool {
+	objs, err := session.ReadAnswers(ws, namespace, "the workspace")
+	return err != nil || len(objs) > 0
+}
+
+func labMax(l *labs.Lab) int {
+	n := 0
+	for _, c := range l.Checks {
+		n += c.Points
+	}
+	return n
 }
 
 // Summary is one line about an exam for lists.
