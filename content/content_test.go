@@ -147,6 +147,16 @@ func TestReadmeExample(t *testing.T) {
 	for _, p := range checker.Verify(context.Background(), lab, session.OfflineOpener) {
 		t.Error(p)
 	}
+	mr, err := checker.VerifyMutants(context.Background(), lab, session.OfflineOpener, session.OfflineMutationOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range mr.Problems() {
+		t.Error(p)
+	}
+	if mr.Killed == 0 {
+		t.Error("no mutant of the example was killed")
+	}
 }
 
 // readmeExample parses the first ```toml block of the README.
