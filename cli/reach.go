@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,7 +20,7 @@ func (a *app) reachCommand() *cobra.Command {
 	var from, to, port, proto, labID, path string
 	var withSolution bool
 	cmd := &cobra.Command{
-		Use:   "reach -f FILE... --from SRC --to DST [--port N|NAME] [--protocol TCP|UDP|SCTP]",
+		Use:   "reach (--lab LAB [--solution] | -f FILE)... --from SRC --to DST [--port N|NAME] [--protocol TCP|UDP|SCTP]",
 		Short: "Why can't A reach B? Explain a connection on the offline cluster",
 		Long: `Apply manifests to an offline cluster and explain whether traffic from SRC reaches
 DST, hop by hop: DNS, Service DNAT, NetworkPolicy egress and ingress, listening
@@ -28,11 +30,19 @@ SRC: NS/POD | ip:ADDR | external
 DST: NS/POD | svc:NS/NAME | dns:NAME | ip:ADDR | nodeport:N | lb:NS/NAME | ingress:HOST/PATH
 
 Pods come from the manifests (Deployments get pods named like the real ones; give
-a probe source a bare Pod for a stable name). --lab LAB adds a lab's setup first.`,
-		Example: `  ckadlab reach -f app.yaml -f policy.yaml --from prod/client --to svc:prod/db --port 6379
-  ckadlab reach -f ./manifests --from external --to ingress:shop.example.com/api --json
-  ckadlab reach --lab np-and-vs-or -f answer.yaml --from other/frontend --to default/db --port 6379`,
-		Args: cobra.NoArgs,
+a probe source a bare Pod for a stable name). --lab LAB adds a lab's setup first,
+--solution its reference solution; -f adds your own files (for example a lab's
+answer, or what 'ckadlab solution LAB --write DIR' writes).
+
+The first line is the verdict: for an HTTP answer its status ("✓ 200 from POD",
+"✗ 404 no rule for host … path …", "✗ 503 no endpoints for Service …"); for a
+destination outside the cluster it adds the source pod's egress NetworkPolicy
+verdict. "not graded" marks a probe the offline model cannot decide exactly (for
+example a Traefik annotation it does not simulate); grade it on a live cluster.
+--json prints {"allowed", "outcome", "service", "backend", "http_status",
+"policy", "policy_rule", "ungradable", "reasons"} (empty fields are left out).`,
+		Example: reachExamples,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 && labID == "" {
 				return fmt.Errorf("give the objects with -f FILE (repeatable; a folder reads its *.yaml files) or --lab LAB")
@@ -104,11 +114,15 @@ a probe source a bare Pod for a stable name). --lab LAB adds a lab's setup first
 			}
 			return a.emit(res, func(w io.Writer) {
 				p := a.pal()
-				verdict := p.ok("✓ allowed")
-				if !res.Allowed {
-					verdict = p.bad("✗ " + strings.ToUpper(string(res.Outcome)[:1]) + string(res.Outcome)[1:])
+				ok, word := reachVerdict(res, spec)
+				verdict := p.ok("✓ " + word)
+				if !ok {
+					verdict = p.bad("✗ " + word)
 				}
 				fmt.Fprintf(w, "%s  %s\n", verdict, spec)
+				if res.Ungradable != "" {
+					fmt.Fprintf(w, "  %s %s\n", p.warn("not graded:"), res.Ungradable)
+				}
 				if res.Service != "" {
 					fmt.Fprintf(w, "  service: %s\n", res.Service)
 				}
@@ -138,6 +152,66 @@ a probe source a bare Pod for a stable name). --lab LAB adds a lab's setup first
 	cmd.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions([]string{"TCP", "UDP", "SCTP"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("lab", a.completeLabs)
 	return cmd
+}
+
+// reachExamples are the examples of `reach --help`; every one runs as
+// printed, in order, in an empty folder (TestReachExamples runs them).
+const reachExamples = `  ckadlab reach --lab np-test-network-policy --solution --from myproject/frontend --to prod/db --port 6379
+  ckadlab reach --lab np-test-network-policy --solution --from prod/db --to ip:10.0.0.99 --port 5978
+  ckadlab reach --lab np-test-network-policy --solution --from legacy/vm-b --to prod/db --port 6379 --json
+  ckadlab solution ing-path-routing --write ./answer
+  ckadlab reach --lab ing-path-routing -f ./answer --from external --to ingress:store.example.com/cart
+  ckadlab reach --lab ing-path-routing -f ./answer --from external --to ingress:store.example.com/checkout`
+
+// reachVerdict is the first word(s) of reach's text output and whether
+// they read as a success. An HTTP answer is judged by its status, so a
+// 404 or 503 never reads as a success; a destination outside the cluster
+// also shows the source pod's egress NetworkPolicy verdict.
+func reachVerdict(res probe.Result, spec probe.Spec) (bool, string) {
+	if st := res.HTTPStatus; st != 0 {
+		ok := res.Allowed && st < 400
+		return ok, strconv.Itoa(st) + " " + httpStatusWhy(res, spec)
+	}
+	word := "allowed"
+	if !res.Allowed {
+		word = strings.ToUpper(string(res.Outcome)[:1]) + string(res.Outcome)[1:]
+	}
+	switch res.Policy {
+	case "allowed":
+		word += " (egress allowed)"
+	case "denied":
+		word += " (egress denied)"
+	case "not-isolated":
+		word += " (egress not isolated)"
+	}
+	return res.Allowed, word
+}
+
+// httpStatusWhy says in a few words where an HTTP status came from.
+func httpStatusWhy(res probe.Result, spec probe.Spec) string {
+	from := res.Backend
+	if from == "" && spec.To.Kind == probe.ToPod {
+		from = spec.To.Namespace + "/" + spec.To.Name
+	}
+	switch st := res.HTTPStatus; {
+	case st < 400 && from != "":
+		return "from " + from
+	case st == 404 && res.Backend == "" && spec.To.Kind == probe.ToIngress:
+		host := spec.To.Host
+		if host == "" {
+			host = "(no Host header)"
+		}
+		return fmt.Sprintf("no rule for host %s path %s", host, spec.To.Path)
+	case st == 503 && res.Service != "":
+		return "no endpoints for Service " + res.Service
+	case st == 502 && res.Service != "":
+		return "connection to Service " + res.Service + " refused"
+	case st == 504 && res.Service != "":
+		return "connection to Service " + res.Service + " timed out (dropped)"
+	case from != "":
+		return "from " + from
+	}
+	return strings.TrimSpace(http.StatusText(res.HTTPStatus))
 }
 
 // loadPath reads a manifest file, or the manifest files of a folder.
