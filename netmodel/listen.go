@@ -2,6 +2,7 @@ package netmodel
 
 import (
 	"fmt"
+	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -37,6 +38,11 @@ type socket struct {
 	proto corev1.Protocol
 	app   app
 	tls   bool // the server expects TLS
+	// netexec only: the path its --http-override answers every request
+	// with, and unready when /healthz answers 412 (no UDP or SCTP server
+	// ever starts).
+	override string
+	unready  bool
 }
 
 func (s socket) String() string { return fmt.Sprintf("%s/%d", s.proto, s.port) }
@@ -257,7 +263,8 @@ func agnhostListener(l *listener, c *corev1.Container, argv []string) {
 			l.note = "agnhost netexec exits: a port flag is not a number"
 			return
 		}
-		l.sockets = append(l.sockets, socket{port: httpPort, proto: corev1.ProtocolTCP, app: appNetexec, tls: f["tls-cert-file"] != ""})
+		l.sockets = append(l.sockets, socket{port: httpPort, proto: corev1.ProtocolTCP, app: appNetexec, tls: f["tls-cert-file"] != "",
+			override: f["http-override"], unready: udpPort == -1 && sctpPort == -1})
 		if udpPort != -1 {
 			l.sockets = append(l.sockets, socket{port: udpPort, proto: corev1.ProtocolUDP, app: appRaw})
 		}
@@ -710,6 +717,7 @@ func declaredPort(p *corev1.Pod, port int, proto corev1.Protocol) bool {
 // isHTTP is false when the socket does not speak HTTP; note explains a
 // status that is not 200 or that is an assumption.
 func httpAnswer(s socket, reqPath string) (status int, note string, isHTTP bool) {
+	rawPath := reqPath
 	if i := strings.IndexAny(reqPath, "?#"); i >= 0 {
 		reqPath = reqPath[:i]
 	}
@@ -726,7 +734,10 @@ func httpAnswer(s socket, reqPath string) (status int, note string, isHTTP bool)
 			return 200, "", true
 		}
 		return 404, "nginx's default site serves only / (index.html); " + reqPath + " gives 404", true
-	case appNetexec, appServeHostname, appPorter:
+	case appNetexec:
+		st, note := netexecAnswer(s, rawPath)
+		return st, note, true
+	case appServeHostname, appPorter:
 		return 200, "", true
 	case appTraefik:
 		return 404, "Traefik answers 404 to a request no router matches", true
@@ -738,6 +749,54 @@ func httpAnswer(s socket, reqPath string) (status int, note string, isHTTP bool)
 		return 200, "the application is not modelled; 200 is assumed", true
 	}
 	return 0, "nothing on " + s.String() + " speaks HTTP (a raw socket such as nc answers no HTTP request)", false
+}
+
+// netexecAnswer is agnhost netexec's status for GET rawPath (path and
+// query): 200 for most paths, but /echo?code=N answers N, /redirect 302
+// (or its code), /dial without a request parameter 400, and /healthz 412
+// when no UDP or SCTP server runs. --http-override answers every request
+// as its path.
+func netexecAnswer(s socket, rawPath string) (int, string) {
+	via := ""
+	if s.override != "" {
+		rawPath = s.override
+		via = fmt.Sprintf("netexec --http-override=%s answers every request as GET %s; ", s.override, s.override)
+	}
+	p, rawQuery, _ := strings.Cut(rawPath, "?")
+	p, _, _ = strings.Cut(p, "#")
+	rawQuery, _, _ = strings.Cut(rawQuery, "#")
+	q, _ := url.ParseQuery(rawQuery)
+	code := func(def int) (int, bool) {
+		c := q.Get("code")
+		if c == "" {
+			return def, true
+		}
+		n, err := strconv.Atoi(c)
+		return n, err == nil && n >= 100 && n <= 999
+	}
+	switch p {
+	case "/echo":
+		if n, ok := code(200); ok && n != 200 {
+			return n, via + fmt.Sprintf("netexec /echo answers with the status its code parameter asks for (%d)", n)
+		}
+	case "/redirect":
+		if n, ok := code(302); ok {
+			return n, via + fmt.Sprintf("netexec /redirect answers %d (a redirect to its location parameter)", n)
+		}
+	case "/dial":
+		if q.Get("request") == "" {
+			return 400, via + "netexec /dial answers 400 without a request parameter"
+		}
+		return 200, via + "netexec /dial answers 200 if its own request to host:port succeeds, 417 if not; the model assumes it succeeds"
+	case "/healthz":
+		if s.unready {
+			return 412, via + "netexec /healthz answers 412 Precondition Failed: it reports ready only once its UDP or SCTP server runs, and --udp-port=-1 turned it off"
+		}
+	}
+	if via != "" {
+		return 200, strings.TrimSuffix(via, "; ")
+	}
+	return 200, ""
 }
 
 func podKey(p *corev1.Pod) string { return p.Namespace + "/" + p.Name }

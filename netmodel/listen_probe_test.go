@@ -69,6 +69,14 @@ func TestProbeListeningGaps(t *testing.T) {
 				c.pod("shop", "tw", nil, corev1.Container{Name: "web", Image: rfAgnhost, Args: []string{"test-webserver"}})
 			},
 			allowed: false, outcome: probe.Refused, ungradable: "container web runs agnhost test-webserver, which the offline model does not simulate"},
+		{name: "netexec /echo?code=503 answers 503", from: "shop/client", to: "shop/web-1", port: "8080", http: &probe.HTTPExpect{Path: "/echo?msg=x&code=503"},
+			allowed: true, outcome: probe.Connected, status: 503, reasons: []string{"netexec /echo answers with the status its code parameter asks for (503)"}},
+		{name: "netexec /healthz without a UDP server", from: "shop/client", to: "shop/h", port: "8080", http: &probe.HTTPExpect{Path: "/healthz", Status: 200},
+			setup:   func(c *rf) { c.pod("shop", "h", nil, rfNetexec("--http-port=8080", "--udp-port=-1")) },
+			allowed: false, outcome: probe.HTTPError, status: 412, summary: "expected status 200, but shop/h answers 412"},
+		{name: "netexec --http-override", from: "shop/client", to: "shop/o", port: "8080", http: &probe.HTTPExpect{Path: "/"},
+			setup:   func(c *rf) { c.pod("shop", "o", nil, rfNetexec("--http-port=8080", "--http-override=/echo?code=418")) },
+			allowed: true, outcome: probe.Connected, status: 418, reasons: []string{"netexec --http-override=/echo?code=418 answers every request as GET /echo?code=418"}},
 		{name: "a known image stays decided", from: "shop/client", to: "shop/web-1", port: "80",
 			allowed: false, outcome: probe.Refused, summary: "Refused: nothing listens on shop/web-1 TCP/80."},
 	})
