@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -135,5 +136,25 @@ func TestSpecString(t *testing.T) {
 		if got := (Spec{From: ext, To: tt.to, Port: tt.port}).String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestResultJSONPolicy: the egress verdict fields are additive and left
+// out when empty, so older readers of --json see the same object.
+func TestResultJSONPolicy(t *testing.T) {
+	b, err := json.Marshal(Result{Outcome: Unreachable, Reasons: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"allowed":false,"outcome":"unreachable","reasons":[]}` {
+		t.Errorf("empty fields shown: %s", b)
+	}
+	b, _ = json.Marshal(Result{Outcome: Unreachable, Policy: "allowed", PolicyRule: "NetworkPolicy a/b egress rule 1", Ungradable: "why"})
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["policy"] != "allowed" || m["policy_rule"] != "NetworkPolicy a/b egress rule 1" || m["ungradable"] != "why" {
+		t.Errorf("got %s", b)
 	}
 }
