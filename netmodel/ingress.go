@@ -852,5 +852,8 @@ func (pr *prober) controllerPod(rs []legResult) (*corev1.Pod, int) {
 			return r.ep.pod, r.ep.port
 		}
 	}
+	if fallback == nil {
+		return nil, 0
+	}
 	return fallback.ep.pod, fallback.ep.port
 }
