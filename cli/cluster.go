@@ -277,11 +277,12 @@ the kind cluster (--cluster kind, the default with Docker) or NAME for
 				return err
 			}
 			var info envInfo
+			name, isContext := choice.Target.Context()
 			switch {
-			case choice.Backend == session.Kind:
+			case choice.Target.IsKind():
 				info = envInfo{Kubeconfig: live.KubeconfigPath(f.kubeconfig), Context: kind.Context(f.name)}
-			case strings.HasPrefix(choice.Backend, session.ContextPrefix):
-				info = envInfo{Kubeconfig: live.KubeconfigPath(f.kubeconfig), Context: strings.TrimPrefix(choice.Backend, session.ContextPrefix)}
+			case isContext:
+				info = envInfo{Kubeconfig: live.KubeconfigPath(f.kubeconfig), Context: name}
 			default:
 				msg := "the offline cluster has no API server for kubectl: use --cluster kind (needs Docker) or --cluster context:NAME"
 				if choice.Notice != "" {

@@ -455,7 +455,7 @@ func (a *app) examTUI(cmd *cobra.Command, run *examrun.Runner, e *exam.Exam, out
 		Exam:            e,
 		Exams:           run,
 	}
-	logger.Info("exam tui start", "exam", e.ID, "cluster", run.Mgr.Cluster)
+	logger.Info("exam tui start", "exam", e.ID, "cluster", run.Mgr.Cluster.String())
 	ctx := cmd.Context()
 	if err := tui.Run(ctx, cfg, tea.WithInput(a.stdin), tea.WithOutput(a.stdout)); err != nil && !errors.Is(err, context.Canceled) {
 		logger.Error("exam tui", "err", err)

@@ -138,11 +138,12 @@ func (a *app) runHome(cmd *cobra.Command, args []string) error {
 	return a.emit(rows, func(w io.Writer) {
 		p := a.pal()
 		fmt.Fprintln(w, p.bold("ckadlab")+" — CKAD practice for Services, Ingress and NetworkPolicy")
-		kind, err := session.ParseCluster(a.clusterF)
+		target, err := session.ParseCluster(a.clusterF)
+		cl := target.String()
 		if err != nil {
-			kind = err.Error()
+			cl = err.Error()
 		}
-		fmt.Fprintf(w, "cluster: %s\n\n", kind)
+		fmt.Fprintf(w, "cluster: %s\n\n", cl)
 		a.printLabTable(w, rows)
 		fmt.Fprintln(w, p.dim("Grade your answer: ckadlab check LAB    Why can't A reach B: ckadlab reach --help"))
 	})

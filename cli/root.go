@@ -181,8 +181,8 @@ func (a *app) manager() (*session.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &session.Manager{Dirs: d, Cluster: choice.Backend, Now: a.now}
-	if choice.Backend == session.Kind {
+	m := &session.Manager{Dirs: d, Cluster: choice.Target, Now: a.now}
+	if choice.Target.IsKind() {
 		// kind's steps are printed on stderr as they happen; the TUI
 		// replaces Events (it owns the terminal).
 		if m.Kind, err = a.kindOptions(kindFlags{}); err != nil {

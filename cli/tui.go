@@ -64,7 +64,7 @@ func (a *app) runTUI(cmd *cobra.Command, args []string) error {
 		Now:             a.now,
 		Log:             logger,
 	}
-	logger.Info("tui start", "version", Version, "cluster", mgr.Cluster, "color", color, "term", os.Getenv("TERM"))
+	logger.Info("tui start", "version", Version, "cluster", mgr.Cluster.String(), "color", color, "term", os.Getenv("TERM"))
 	err = tui.Run(ctx, cfg, tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
 	if err != nil {
 		logger.Error("tui", "err", err)

@@ -20,7 +20,7 @@ import (
 // start: its status, and no channel.
 func clusterFeed(ctx context.Context, mgr *session.Manager, logger *slog.Logger, now func() time.Time) (tui.ClusterStatus, <-chan tui.ClusterStatus) {
 	switch {
-	case mgr.Cluster == session.Kind:
+	case mgr.Cluster.IsKind():
 		b := newKindStatus(mgr.Kind, now)
 		ch := make(chan tui.ClusterStatus, 64)
 		var mu sync.Mutex
@@ -52,8 +52,8 @@ func clusterFeed(ctx context.Context, mgr *session.Manager, logger *slog.Logger,
 			send(b.finish(res, err), true)
 		}()
 		return b.snapshot(), ch
-	case strings.HasPrefix(mgr.Cluster, session.ContextPrefix):
-		name := strings.TrimPrefix(mgr.Cluster, session.ContextPrefix)
+	case mgr.Cluster.Live():
+		name, _ := mgr.Cluster.Context()
 		st := tui.ClusterStatus{Backend: "context " + name, Context: name, Kubeconfig: mgr.Kubeconfig,
 			NetworkPolicy: "self-test at the first check", Phase: tui.ClusterStarting, Step: "Connecting", Since: now()}
 		ch := make(chan tui.ClusterStatus, 1)

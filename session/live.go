@@ -19,7 +19,7 @@ import (
 
 // live reports whether the manager grades on a real cluster.
 func (m *Manager) live() bool {
-	return m.Cluster == Kind || strings.HasPrefix(m.Cluster, ContextPrefix)
+	return m.Cluster.Live()
 }
 
 // LiveCluster is a connection to the live cluster of a session.
@@ -41,7 +41,7 @@ func (m *Manager) OpenLive(ctx context.Context, create bool) (*LiveCluster, erro
 
 func (m *Manager) openLive(ctx context.Context, create bool) (*LiveCluster, error) {
 	switch {
-	case m.Cluster == Kind:
+	case m.Cluster.IsKind():
 		m.upMu.Lock()
 		defer m.upMu.Unlock()
 		var c *kind.Cluster
@@ -64,8 +64,9 @@ func (m *Manager) openLive(ctx context.Context, create bool) (*LiveCluster, erro
 			return nil, err
 		}
 		return &LiveCluster{Clients: c.Clients, Kind: c, Outside: c.Outside()}, nil
-	case strings.HasPrefix(m.Cluster, ContextPrefix):
-		c, err := live.Connect(m.Kubeconfig, strings.TrimPrefix(m.Cluster, ContextPrefix))
+	case m.Cluster.Live():
+		name, _ := m.Cluster.Context()
+		c, err := live.Connect(m.Kubeconfig, name)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +79,7 @@ func (m *Manager) openLive(ctx context.Context, create bool) (*LiveCluster, erro
 // does) and reports what it did; later OpenLive calls in this process
 // only open it. The TUI calls it in the background at start.
 func (m *Manager) UpKind(ctx context.Context) (*kind.UpResult, error) {
-	if m.Cluster != Kind {
+	if !m.Cluster.IsKind() {
 		return nil, fmt.Errorf("cluster %q is not kind", m.Cluster)
 	}
 	m.upMu.Lock()
@@ -227,7 +228,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 			return nil, fmt.Errorf("apply the answers in %s: %w", opts.AnswersDir, err)
 		}
 	}
-	return checker.Run(ctx, l, liveBackend(lc, m.Cluster, pinned), checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
+	return checker.Run(ctx, l, liveBackend(lc, m.Cluster.String(), pinned), checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
 }
 
 // requireSetUp reports ErrNotStarted when the lab's namespaces are missing on

@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/ckadlab/ckadlab/checker"
@@ -25,83 +23,15 @@ import (
 	"github.com/ckadlab/ckadlab/store"
 )
 
-// Backend kinds.
-const (
-	Offline = "offline"
-	Kind    = "kind"
-	// ContextPrefix starts a --cluster value naming a kube context.
-	ContextPrefix = "context:"
-)
-
-// ParseCluster validates a --cluster value and returns the backend it
-// selects on this machine: "offline", "kind" or "context:NAME". auto picks
-// kind when Docker answers, else offline (ChooseCluster also gives the
-// one-line notice explaining the fallback).
-func ParseCluster(v string) (string, error) {
-	c, err := ChooseCluster(context.Background(), v)
-	return c.Backend, err
-}
-
-// Choice is a resolved --cluster value.
-type Choice struct {
-	Backend string // "offline", "kind" or "context:NAME"
-	// Notice explains an automatic choice of the offline cluster (empty
-	// otherwise); print it on one line.
-	Notice string
-}
-
-// DockerCheck reports whether Docker answers (for --cluster auto). Tests
-// replace it. In a test binary it reports Docker as unavailable, so that
-// unit tests using the default --cluster never create a kind cluster (the
-// e2e suite asks for kind explicitly).
-var DockerCheck = func(ctx context.Context) error {
-	if testing.Testing() {
-		return errors.New("unit tests use the offline cluster unless they ask for kind")
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_, err := kind.Preflight(ctx)
-	return err
-}
-
-// ChooseCluster resolves a --cluster value: auto asks Docker.
-func ChooseCluster(ctx context.Context, v string) (Choice, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == Offline:
-		return Choice{Backend: Offline}, nil
-	case v == "" || v == "auto":
-		if err := DockerCheck(ctx); err != nil {
-			return Choice{Backend: Offline, Notice: "ckadlab: using the built-in offline cluster (" + firstLine(err.Error()) + ")"}, nil
-		}
-		return Choice{Backend: Kind}, nil
-	case v == Kind:
-		return Choice{Backend: Kind}, nil
-	case strings.HasPrefix(v, ContextPrefix):
-		if strings.TrimSpace(strings.TrimPrefix(v, ContextPrefix)) == "" {
-			return Choice{}, fmt.Errorf("--cluster %s: name the kube context, e.g. context:kind-ckadlab", v)
-		}
-		return Choice{Backend: ContextPrefix + strings.TrimSpace(strings.TrimPrefix(v, ContextPrefix))}, nil
-	}
-	return Choice{}, fmt.Errorf("--cluster %q: want auto, offline, kind or context:NAME", v)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
 // Manager runs labs for one learner.
 type Manager struct {
 	Dirs    state.Dirs
-	Cluster string // a value from ParseCluster
+	Cluster Target // from ChooseCluster
 	Now     func() time.Time
 	// Kind configures the kind cluster (name, node image, kubeconfig,
-	// progress events) when Cluster is "kind".
+	// progress events) when Cluster is Kind.
 	Kind kind.Options
-	// Kubeconfig is the kubeconfig for Cluster "context:NAME" ("" follows
+	// Kubeconfig is the kubeconfig of a context Cluster ("" follows
 	// kubectl's rules).
 	Kubeconfig string
 
@@ -140,7 +70,7 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 	if err != nil {
 		return StartInfo{}, err
 	}
-	info := StartInfo{Lab: l.ID, Cluster: m.Cluster, Workspace: ws, Namespace: l.Namespace}
+	info := StartInfo{Lab: l.ID, Cluster: m.Cluster.String(), Workspace: ws, Namespace: l.Namespace}
 	if m.live() {
 		lc, err := m.openLive(ctx, true)
 		if err != nil {
@@ -210,7 +140,7 @@ func (m *Manager) Check(ctx context.Context, l *labs.Lab, opts CheckOptions) (*c
 		return nil, err
 	}
 	if !opts.NoRecord && (opts.AnswersDir == "" || opts.Exam != "") {
-		if err := m.Dirs.RecordAttempt(Attempt(l, rep, m.Cluster, opts.Exam, m.now())); err != nil {
+		if err := m.Dirs.RecordAttempt(Attempt(l, rep, m.Cluster.String(), opts.Exam, m.now())); err != nil {
 			return rep, err
 		}
 	}

@@ -21,7 +21,7 @@ func TestParseCluster(t *testing.T) {
 	tests := []struct {
 		in     string
 		check  func(context.Context) error
-		want   string
+		want   Target
 		notice string
 		err    string
 	}{
@@ -32,9 +32,10 @@ func TestParseCluster(t *testing.T) {
 		{"offline", docker, Offline, "", ""},
 		{" offline ", noDocker, Offline, "", ""},
 		{"kind", noDocker, Kind, "", ""},
-		{"context:prod-lab", noDocker, "context:prod-lab", "", ""},
-		{"context:", docker, "", "", "name the kube context"},
-		{"bogus", docker, "", "", "want auto, offline, kind or context:NAME"},
+		{"context:prod-lab", noDocker, ContextTarget("prod-lab"), "", ""},
+		{"context: prod-lab ", noDocker, ContextTarget("prod-lab"), "", ""},
+		{"context:", docker, Offline, "", "name the kube context"},
+		{"bogus", docker, Offline, "", "want auto, offline, kind or context:NAME"},
 	}
 	defer func(f func(context.Context) error) { DockerCheck = f }(DockerCheck)
 	for _, tt := range tests {
@@ -46,12 +47,29 @@ func TestParseCluster(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got.Backend != tt.want || !strings.Contains(got.Notice, tt.notice) || (tt.notice == "" && got.Notice != "") {
+		if err != nil || got.Target != tt.want || !strings.Contains(got.Notice, tt.notice) || (tt.notice == "" && got.Notice != "") {
 			t.Errorf("ChooseCluster(%q) = %+v, %v; want %q with notice %q", tt.in, got, err, tt.want, tt.notice)
 		}
 		if p, err := ParseCluster(tt.in); err != nil || p != tt.want {
 			t.Errorf("ParseCluster(%q) = %q, %v; want %q", tt.in, p, err, tt.want)
 		}
+	}
+}
+
+func TestTarget(t *testing.T) {
+	var zero Target
+	if zero != Offline || zero.Live() || zero.String() != "offline" {
+		t.Errorf("the zero Target is %v, live %v; want the offline cluster", zero, zero.Live())
+	}
+	if !Kind.Live() || !Kind.IsKind() || Kind.String() != "kind" {
+		t.Errorf("Kind: %v", Kind)
+	}
+	c := ContextTarget("prod")
+	if name, ok := c.Context(); !ok || name != "prod" || !c.Live() || c.IsKind() || c.String() != "context:prod" {
+		t.Errorf("context target: %v", c)
+	}
+	if _, ok := Kind.Context(); ok {
+		t.Error("Kind has a context")
 	}
 }
 

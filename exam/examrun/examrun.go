@@ -36,7 +36,7 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
-func (r *Runner) offline() bool { return r.Mgr.Cluster == session.Offline }
+func (r *Runner) offline() bool { return !r.Mgr.Cluster.Live() }
 
 // InProgressError is returned by Begin while another exam runs.
 type InProgressError struct {
@@ -70,7 +70,7 @@ func (r *Runner) Begin(ctx context.Context, plan exam.Plan, duration time.Durati
 	}
 	start := r.now()
 	id := ExamID(start, plan.Seed)
-	e, err := exam.New(id, plan, r.Cat.Get, func(lab string) string { return r.Mgr.Dirs.ExamWorkspace(id, lab) }, r.Mgr.Cluster, start, duration)
+	e, err := exam.New(id, plan, r.Cat.Get, func(lab string) string { return r.Mgr.Dirs.ExamWorkspace(id, lab) }, r.Mgr.Cluster.String(), start, duration)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 // gradeTask grades one task and records it as an attempt of the exam.
 func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, t exam.Task, l *labs.Lab) exam.Outcome {
 	if r.offline() && !answered(t.Workspace, l.Namespace) {
-		a := store.Attempt{Lab: l.ID, Domain: string(l.Domain), At: r.now().UTC(), Max: labMax(l), Cluster: r.Mgr.Cluster,
+		a := store.Attempt{Lab: l.ID, Domain: string(l.Domain), At: r.now().UTC(), Max: labMax(l), Cluster: r.Mgr.Cluster.String(),
 			Exam: e.ID, Unanswered: true}
 		// Not recorded: the exam's result still has the task, scored 0.
 		_ = r.Mgr.Dirs.RecordAttempt(a)
@@ -287,7 +287,7 @@ func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, t exam.Task, l *la
 	if err != nil {
 		return exam.Outcome{Err: err}
 	}
-	a := session.Attempt(l, rep, r.Mgr.Cluster, e.ID, r.now())
+	a := session.Attempt(l, rep, r.Mgr.Cluster.String(), e.ID, r.now())
 	// Live: an untouched setup scores 0, and only the learner's mark says
 	// the task was worked on.
 	a.Unanswered = !r.offline() && !t.Attempted && rep.Score == 0
