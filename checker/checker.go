@@ -303,6 +303,13 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 	connected := pr.Outcome == probe.Connected || pr.Outcome == probe.HTTPError
 	if pc.ExpectAllow() {
 		res.Passed = pr.Allowed
+		// An HTTP error answer is no connection the task asked for: a 404
+		// (no rule) or a 503 (no endpoints) fails an allow probe unless
+		// the check names that status.
+		if res.Passed && pr.HTTPStatus >= 400 && (pc.HTTP == nil || pc.HTTP.Status == 0) {
+			res.Passed = false
+			res.Reasons = append([]string{fmt.Sprintf("the request was answered with HTTP %d, not by the application", pr.HTTPStatus)}, pr.Reasons...)
+		}
 	} else {
 		res.Passed = !connected && !pr.Allowed
 		if !res.Passed {

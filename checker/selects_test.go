@@ -2,6 +2,7 @@ package checker
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -147,5 +148,34 @@ func TestRequires(t *testing.T) {
 	rep, _ = Run(context.Background(), lab, b, Options{})
 	if rep.Checks[1].Blocked != nil {
 		t.Errorf("ungraded requirement blocked: %+v", rep.Checks[1])
+	}
+}
+
+// TestHTTPErrorIsNoConnection: an allow probe answered 404 or 503 fails
+// unless the check names that status.
+func TestHTTPErrorIsNoConnection(t *testing.T) {
+	spec := mustSpec(t, "external", "ingress:shop.example.com/cart", 80)
+	for _, tc := range []struct {
+		status, want int
+		pass         bool
+	}{{200, 0, true}, {404, 0, false}, {503, 0, false}, {404, 404, true}, {200, 404, false}} {
+		pc := &labs.ProbeCheck{Expect: "allow", Spec: spec}
+		if tc.want != 0 {
+			pc.HTTP = &labs.HTTPCheck{Status: tc.want}
+		}
+		b := &fakeBackend{probe: func(probe.Spec) (probe.Result, error) {
+			r := probe.Result{Outcome: probe.Connected, HTTPStatus: tc.status, Allowed: true}
+			if tc.want != 0 && tc.want != tc.status {
+				r.Allowed = false
+			}
+			return r, nil
+		}}
+		r := probeCheck(context.Background(), pc, b)
+		if r.Passed != tc.pass {
+			t.Errorf("HTTP %d with expected status %d: passed %v, want %v (%v)", tc.status, tc.want, r.Passed, tc.pass, r.Reasons)
+		}
+		if !tc.pass && tc.want == 0 && !strings.Contains(strings.Join(r.Reasons, ";"), fmt.Sprintf("answered with HTTP %d", tc.status)) {
+			t.Errorf("HTTP %d: reasons %v", tc.status, r.Reasons)
+		}
 	}
 }
