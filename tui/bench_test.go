@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
@@ -70,7 +69,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	cfg := shippedConfig(b)
 	for b.Loop() {
 		d := newDriver(b, cfg, 80, 24)
-		if d.m.cat == nil {
+		if d.m.c.cat == nil {
 			b.Fatal("labs not loaded")
 		}
 		_ = d.view()
@@ -99,10 +98,10 @@ func BenchmarkView(b *testing.B) {
 	}{
 		{"home", func(d *driver) {}},
 		{"labs", func(d *driver) { d.keys("enter") }},
-		{"task", func(d *driver) { d.keys("enter"); d.send(tea.Msg(openLabMsg{lab: heavy})); d.keys("h", "h") }},
+		{"task", func(d *driver) { d.keys("enter"); d.openLab(heavy); d.keys("h", "h") }},
 		{"check", func(d *driver) {
 			d.keys("enter")
-			d.send(tea.Msg(openLabMsg{lab: heavy}))
+			d.openLab(heavy)
 			d.keys("c", "d") // every result, passed ones explained too
 		}},
 	}

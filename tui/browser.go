@@ -37,6 +37,11 @@ func (b *browserModel) setCatalog(cat *labs.Catalog) {
 	b.applyFilter()
 }
 
+// capturing: keys go to the filter.
+func (b *browserModel) capturing() bool { return b.filtering }
+
+func (b *browserModel) crumbs() []string { return []string{"Labs"} }
+
 // selected is the lab under the cursor (nil when none is visible).
 func (b *browserModel) selected() *labs.Lab {
 	if b.cursor >= 0 && b.cursor < len(b.visible) {
@@ -69,6 +74,13 @@ func (b *browserModel) SetSize(w, h int) {
 func (b *browserModel) Init() tea.Cmd { return nil }
 
 func (b *browserModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cm, ok := msg.(catalogMsg); ok {
+		b.loadErr = cm.err
+		if cm.cat != nil {
+			b.setCatalog(cm.cat)
+		}
+		return b, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return b, nil
@@ -92,7 +104,7 @@ func (b *browserModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		b.move(len(b.visible))
 	case key.Matches(km, k.Open):
 		if l := b.selected(); l != nil {
-			return b, func() tea.Msg { return openLabMsg{lab: l} }
+			return b, navigate(screenTask, openLabMsg{lab: l})
 		}
 	case key.Matches(km, k.Filter):
 		b.filtering = true
@@ -100,7 +112,7 @@ func (b *browserModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		b.filter = ""
 		b.applyFilter()
 	case key.Matches(km, k.Back):
-		return b, func() tea.Msg { return backMsg{} }
+		return b, back
 	case startsFilter(km):
 		// Type to filter: a letter no key is bound to starts the filter.
 		b.filtering = true

@@ -1,9 +1,12 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -22,7 +25,8 @@ import (
 type checkModel struct {
 	c       *common
 	lab     *labs.Lab
-	run     int
+	run     int                // the current run; messages of earlier runs are dropped
+	cancel  context.CancelFunc // stops the run in flight
 	results map[string]checker.Result
 	rep     *checker.Report
 	err     error
@@ -41,12 +45,70 @@ func newCheck(c *common) *checkModel {
 	return &checkModel{c: c, spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), vp: newViewport(c.keys)}
 }
 
+// Check messages: a run is asked for (the task's c key navigates here with
+// it), streams one checkStreamMsg per finished check, then checkDoneMsg.
+type (
+	runCheckMsg    struct{ lab *labs.Lab }
+	checkResultMsg struct {
+		run int
+		res checker.Result
+	}
+	// checkStreamMsg is a streamed result plus the command that waits for
+	// the next one.
+	checkStreamMsg struct {
+		checkResultMsg
+		next tea.Cmd
+	}
+	checkDoneMsg struct {
+		run int
+		rep *checker.Report
+		err error
+	}
+	// answersResetMsg says a lab's answers were set aside: results shown
+	// for it are stale.
+	answersResetMsg struct{ lab *labs.Lab }
+)
+
+func (runCheckMsg) owner() screenID     { return screenCheck }
+func (checkStreamMsg) owner() screenID  { return screenCheck }
+func (checkDoneMsg) owner() screenID    { return screenCheck }
+func (answersResetMsg) owner() screenID { return screenCheck }
+
+// start cancels a run in flight and starts a new run of lab, streaming
+// each result into the program through a channel.
+func (m *checkModel) start(l *labs.Lab) tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+	m.run++
+	spin := m.begin(l)
+	if c := m.c.cluster; c.Phase != ClusterReady {
+		err := fmt.Errorf("the cluster (%s) is %s: browse and read meanwhile, and check once it is ready", c.Backend, c.Phase)
+		if c.Err != nil {
+			err = fmt.Errorf("the cluster (%s) failed: %v", c.Backend, c.Err)
+		}
+		m.done(nil, err)
+		return nil
+	}
+	sess := m.c.cfg.Session
+	if sess == nil {
+		m.done(nil, errors.New("no session configured"))
+		return nil
+	}
+	ctx, cancel := context.WithCancel(m.c.ctx)
+	m.cancel = cancel
+	results := make(chan tea.Msg, len(l.Checks)+1)
+	m.c.work.Add(1)
+	return tea.Batch(spin, runCheck(ctx, sess, l, m.run, results, m.c.log, m.c.work.Done), waitResult(results))
+}
+
 // begin starts showing a new run of lab.
-func (m *checkModel) begin(l *labs.Lab, run int) tea.Cmd {
+func (m *checkModel) begin(l *labs.Lab) tea.Cmd {
 	if m.lab != l {
 		m.details = false
 	}
-	m.lab, m.run = l, run
+	m.lab = l
 	m.results = map[string]checker.Result{}
 	m.rep, m.err, m.running = nil, nil, true
 	m.refresh()
@@ -101,6 +163,27 @@ func (m *checkModel) Init() tea.Cmd { return nil }
 
 func (m *checkModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case runCheckMsg:
+		return m, m.start(msg.lab)
+	case checkStreamMsg:
+		if msg.run != m.run {
+			return m, nil
+		}
+		m.add(msg.res)
+		return m, msg.next
+	case checkDoneMsg:
+		if msg.run != m.run {
+			return m, nil
+		}
+		m.cancel = nil
+		m.done(msg.rep, msg.err)
+		return m, m.c.loadProgress()
+	case answersResetMsg:
+		m.forget(msg.lab)
+		return m, nil
+	case progressMsg:
+		m.refresh()
+		return m, nil
 	case spinner.TickMsg:
 		if !m.running || !m.c.cfg.Animate {
 			return m, nil
@@ -112,10 +195,9 @@ func (m *checkModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		k := m.c.keys
 		switch {
 		case key.Matches(msg, k.Back):
-			return m, func() tea.Msg { return backMsg{} }
+			return m, back
 		case key.Matches(msg, k.Recheck):
-			l := m.lab
-			return m, func() tea.Msg { return startCheckMsg{lab: l} }
+			return m, m.start(m.lab)
 		case key.Matches(msg, k.Details):
 			m.details = !m.details
 			m.refresh()
@@ -296,5 +378,64 @@ func (m *checkModel) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Recheck, k.Details, k.Back},
 		{k.Help, k.Quit, k.ForceQuit},
+	}
+}
+
+func (m *checkModel) crumbs() []string {
+	if m.lab == nil {
+		return nil
+	}
+	return []string{m.lab.ID, "Check"}
+}
+
+// runCheck grades a lab, sending each result on results as it finishes,
+// and answers with the report. A lab that is not started (no workspace
+// yet, or its setup missing on the live cluster) is started first, so a
+// first check works; the common case costs no extra round trip.
+func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, results chan<- tea.Msg, log *slog.Logger, done func()) tea.Cmd {
+	return func() tea.Msg {
+		defer done()
+		defer close(results)
+		start := time.Now()
+		check := func() (*checker.Report, error) {
+			return sess.Check(ctx, l, session.CheckOptions{OnResult: func(r checker.Result) {
+				select {
+				case results <- checkResultMsg{run: run, res: r}:
+				case <-ctx.Done():
+				}
+			}})
+		}
+		rep, err := check()
+		if errors.Is(err, session.ErrNotStarted) {
+			if err := startLab(ctx, sess, l, log); err != nil {
+				return checkDoneMsg{run: run, err: err}
+			}
+			rep, err = check()
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				log.Info("check cancelled", "lab", l.ID)
+			} else {
+				log.Error("check", "lab", l.ID, "err", err)
+			}
+			return checkDoneMsg{run: run, err: err}
+		}
+		log.Info("check finished", "lab", l.ID, "score", rep.Score, "max", rep.Max, "failed", rep.Failed(), "duration", time.Since(start))
+		return checkDoneMsg{run: run, rep: rep}
+	}
+}
+
+// waitResult delivers the next streamed check result; the check screen
+// asks for the next one after each.
+func waitResult(ch <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		if r, ok := msg.(checkResultMsg); ok {
+			return checkStreamMsg{checkResultMsg: r, next: waitResult(ch)}
+		}
+		return msg
 	}
 }

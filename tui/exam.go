@@ -44,9 +44,13 @@ type (
 		res *exam.Result
 		err error
 	}
-	// examScreenMsg switches the root to an exam screen.
-	examScreenMsg struct{ screen screenID }
 )
+
+func (examTickMsg) owner() screenID      { return screenExam }
+func (examSavedMsg) owner() screenID     { return screenExam }
+func (examRenderMsg) owner() screenID    { return screenExam }
+func (examRefreshedMsg) owner() screenID { return screenExam }
+func (examGradedMsg) owner() screenID    { return screenExam }
 
 type examRenderKey struct {
 	lab   string
@@ -171,6 +175,13 @@ func (m *examModel) apply(k examRenderKey, out string) {
 
 func (m *examModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case catalogMsg, tea.WindowSizeMsg:
+		// The task's text needs the labs and the width.
+		return m, m.ensureRendered()
+	case handoffReadyMsg:
+		return m, handoffReady(msg)
+	case handoffDoneMsg:
+		return m, m.handoffDone(msg)
 	case examTickMsg:
 		if m.e == nil || m.e.Done() || m.grading {
 			return m, nil
@@ -215,7 +226,7 @@ func (m *examModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(flash("Grading failed: "+msg.err.Error(), true), examTick())
 		}
 		m.e = msg.e
-		return m, func() tea.Msg { return examScreenMsg{screen: screenExamReport} }
+		return m, navigate(screenExamReport, showResultMsg{res: m.e.Result})
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	}
@@ -349,17 +360,29 @@ func (m *examModel) handoff(kind handoffKind) tea.Cmd {
 		if cluster.Kubeconfig != "" {
 			path, err := labKubeconfig(cluster.Kubeconfig, cluster.Context, l.Namespace, ws)
 			if err != nil {
-				return handoffReadyMsg{kind: kind, lab: l, err: err}
+				return handoffReadyMsg{from: screenExam, kind: kind, lab: l, err: err}
 			}
 			cluster.Kubeconfig = path
 		}
 		cmd, err := handoffCommand(kind, l, ws, cfg.Environ, cluster)
-		msg := handoffReadyMsg{kind: kind, lab: l, cmd: cmd, err: err}
+		msg := handoffReadyMsg{from: screenExam, kind: kind, lab: l, cmd: cmd, err: err}
 		if kind == handoffShell {
 			msg.banner = strings.Replace(handoffBanner(l, ws, cluster), "the workspace of lab", "the exam workspace of task "+fmt.Sprint(num)+",", 1)
 		}
 		return msg
 	}
+}
+
+func (m *examModel) crumbs() []string { return []string{"Exam"} }
+
+// handoffDone is back from the shell or the editor: the workspaces may
+// have new answers.
+func (m *examModel) handoffDone(msg handoffDoneMsg) tea.Cmd {
+	text, isErr := "Back in the exam.", false
+	if msg.err != nil {
+		text, isErr = fmt.Sprintf("The hand-off ended with an error: %v", msg.err), true
+	}
+	return tea.Batch(flash(text, isErr), m.refresh())
 }
 
 // countdown is the time left, as h:mm:ss.

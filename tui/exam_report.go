@@ -28,8 +28,26 @@ type examReportModel struct {
 	lastKey int // the task the review viewport holds (-1 none)
 }
 
-func newExamReport(c *common) *examReportModel {
-	return &examReportModel{c: c, vp: newViewport(c.keys), lastKey: -1}
+// showResultMsg shows a graded exam (the exam screen navigates here with it).
+type showResultMsg struct{ res *exam.Result }
+
+func (showResultMsg) owner() screenID { return screenExamReport }
+
+// newExamReport is the report screen; an exam graded before the app
+// started opens on it.
+func newExamReport(c *common, e *exam.Exam) *examReportModel {
+	r := &examReportModel{c: c, vp: newViewport(c.keys), lastKey: -1}
+	if e != nil && e.Done() {
+		r.set(e.Result)
+	}
+	return r
+}
+
+func (r *examReportModel) crumbs() []string {
+	if r.review {
+		return []string{"Exam", "Report", "Review"}
+	}
+	return []string{"Exam", "Report"}
 }
 
 func (r *examReportModel) set(res *exam.Result) {
@@ -46,6 +64,10 @@ func (r *examReportModel) SetSize(w, h int) {
 }
 
 func (r *examReportModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if sr, ok := msg.(showResultMsg); ok {
+		r.set(sr.res)
+		return r, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok || r.res == nil {
 		return r, nil

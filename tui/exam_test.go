@@ -187,7 +187,7 @@ func TestExamFlowWithFakeClock(t *testing.T) {
 	ws := env.cfg.Exam.Tasks[2].Workspace
 	os.MkdirAll(ws, 0o755)
 	os.WriteFile(filepath.Join(ws, "answer.yaml"), []byte("kind: Service\n"), 0o644)
-	d.send(handoffDoneMsg{kind: handoffShell})
+	d.send(handoffDoneMsg{from: screenExam, kind: handoffShell})
 	d.requireView("2 of 3 attempted", "Back in the exam.")
 
 	// The countdown follows the clock, not the ticks.

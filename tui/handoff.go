@@ -29,25 +29,47 @@ const (
 // AnswerFile is the file the editor key opens in a lab's workspace.
 const AnswerFile = "answer.yaml"
 
+// Hand-off messages: a prepared shell or editor, then its end. from is
+// the screen that asked; both messages are its own.
+type (
+	handoffReadyMsg struct {
+		from   screenID
+		kind   handoffKind
+		lab    *labs.Lab
+		cmd    *exec.Cmd
+		banner string
+		err    error
+	}
+	handoffDoneMsg struct {
+		from screenID
+		kind handoffKind
+		lab  *labs.Lab
+		err  error
+	}
+)
+
+func (m handoffReadyMsg) owner() screenID { return m.from }
+func (m handoffDoneMsg) owner() screenID  { return m.from }
+
 // prepareHandoff starts the lab when needed (see ensureStarted) and builds the
 // shell or editor process (looking the program up is I/O, so it happens
 // here, in a command).
-func (m *Model) prepareHandoff(kind handoffKind, l *labs.Lab) tea.Cmd {
-	cfg, cluster, ctx, log := m.c.cfg, m.c.cluster, m.ctx, m.log
+func prepareHandoff(c *common, kind handoffKind, l *labs.Lab, from screenID) tea.Cmd {
+	cfg, cluster, ctx, log := c.cfg, c.cluster, c.ctx, c.log
 	return func() tea.Msg {
 		ws := cfg.Dirs.Workspace(l.ID)
 		if cfg.Session == nil {
-			return handoffReadyMsg{kind: kind, lab: l, err: errors.New("no session configured")}
+			return handoffReadyMsg{from: from, kind: kind, lab: l, err: errors.New("no session configured")}
 		}
 		if err := ensureStarted(ctx, cfg.Session, l, log); err != nil {
-			return handoffReadyMsg{kind: kind, lab: l, err: err}
+			return handoffReadyMsg{from: from, kind: kind, lab: l, err: err}
 		}
 		if cluster.Kubeconfig != "" {
 			// A live cluster: the shell's kubectl lands in the lab's namespace.
 			path, err := labKubeconfig(cluster.Kubeconfig, cluster.Context, l.Namespace, ws)
 			if err != nil {
 				log.Error("kubeconfig for the shell", "lab", l.ID, "err", err)
-				return handoffReadyMsg{kind: kind, lab: l, err: err}
+				return handoffReadyMsg{from: from, kind: kind, lab: l, err: err}
 			}
 			cluster.Kubeconfig = path
 		}
@@ -57,12 +79,20 @@ func (m *Model) prepareHandoff(kind handoffKind, l *labs.Lab) tea.Cmd {
 		} else {
 			log.Info("hand-off", "lab", l.ID, "program", cmd.Path, "dir", cmd.Dir)
 		}
-		msg := handoffReadyMsg{kind: kind, lab: l, cmd: cmd, err: err}
+		msg := handoffReadyMsg{from: from, kind: kind, lab: l, cmd: cmd, err: err}
 		if kind == handoffShell {
 			msg.banner = handoffBanner(l, ws, cluster)
 		}
 		return msg
 	}
+}
+
+// handoffReady runs a prepared process, or says why there is none.
+func handoffReady(msg handoffReadyMsg) tea.Cmd {
+	if msg.err != nil {
+		return flash(msg.err.Error(), true)
+	}
+	return runHandoff(msg)
 }
 
 // handoffCommand builds the shell ($SHELL, else /bin/sh) or the editor
@@ -256,7 +286,7 @@ func (h *handoffProcess) Run() error {
 func runHandoff(msg handoffReadyMsg) tea.Cmd {
 	if msg.kind == handoffEditor {
 		return tea.ExecProcess(msg.cmd, func(err error) tea.Msg {
-			return handoffDoneMsg{kind: msg.kind, lab: msg.lab, err: err}
+			return handoffDoneMsg{from: msg.from, kind: msg.kind, lab: msg.lab, err: err}
 		})
 	}
 	p := &handoffProcess{cmd: msg.cmd, banner: msg.banner}
@@ -267,6 +297,6 @@ func runHandoff(msg handoffReadyMsg) tea.Cmd {
 		if errors.As(err, &ee) {
 			err = nil
 		}
-		return handoffDoneMsg{kind: msg.kind, lab: msg.lab, err: err}
+		return handoffDoneMsg{from: msg.from, kind: msg.kind, lab: msg.lab, err: err}
 	})
 }

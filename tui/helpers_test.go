@@ -365,3 +365,15 @@ func (d *driver) requireView(want ...string) {
 }
 
 func lineWidth(s string) int { return lipgloss.Width(s) }
+
+// The screens, for the tests' assertions (the root never reaches into
+// them).
+func (m *Model) task() *taskModel       { return m.screens[screenTask].(*taskModel) }
+func (m *Model) check() *checkModel     { return m.screens[screenCheck].(*checkModel) }
+func (m *Model) browser() *browserModel { return m.screens[screenBrowser].(*browserModel) }
+
+// openLab shows a lab's task, as the browser's enter does.
+func (d *driver) openLab(l *labs.Lab) {
+	d.t.Helper()
+	d.send(tea.Msg(navigateMsg{to: screenTask, open: openLabMsg{lab: l}}))
+}

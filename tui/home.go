@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -19,59 +18,43 @@ type homeModel struct {
 	c             *common
 	labs          []*labs.Lab
 	loadErr       error
-	spinner       spinner.Model
 	width, height int
 }
 
-func newHome(c *common) *homeModel {
-	return &homeModel{c: c, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
-}
-
-func (h *homeModel) setLabs(l []*labs.Lab) { h.labs = l }
+func newHome(c *common) *homeModel { return &homeModel{c: c} }
 
 func (h *homeModel) SetSize(w, hh int) { h.width, h.height = w, hh }
 
-func (h *homeModel) Init() tea.Cmd {
-	if h.c.cluster.Phase == ClusterStarting && h.c.cfg.Animate {
-		return h.spinner.Tick
-	}
-	return nil
-}
+func (h *homeModel) Init() tea.Cmd { return nil }
 
 func (h *homeModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case spinner.TickMsg:
-		// Spin only while the cluster comes up.
-		if h.c.cluster.Phase != ClusterStarting || !h.c.cfg.Animate {
-			return h, nil
+	case catalogMsg:
+		h.loadErr = msg.err
+		if msg.cat != nil {
+			h.labs = msg.cat.All()
 		}
-		var cmd tea.Cmd
-		h.spinner, cmd = h.spinner.Update(msg)
-		return h, cmd
 	case tea.KeyMsg:
-		if key.Matches(msg, h.c.keys.Browse) {
-			return h, func() tea.Msg { return browseMsg{} }
+		switch {
+		case key.Matches(msg, h.c.keys.Browse):
+			return h, navigate(screenBrowser, nil)
+		case key.Matches(msg, h.c.keys.Stats):
+			return h, navigate(screenStats, loadStatsMsg{})
 		}
 	}
 	return h, nil
 }
 
-// spinnerView is the spinner frame, or a static marker without animation.
-func (h *homeModel) spinnerView() string {
-	if !h.c.cfg.Animate {
-		return glyphStarted
-	}
-	return h.spinner.View()
-}
+func (h *homeModel) crumbs() []string { return []string{"Home"} }
 
 func (h *homeModel) ShortHelp() []key.Binding {
 	k := h.c.keys
-	return []key.Binding{k.Browse, k.Help, k.Quit}
+	return []key.Binding{k.Browse, k.Stats, k.Help, k.Quit}
 }
 
 func (h *homeModel) FullHelp() [][]key.Binding {
 	k := h.c.keys
-	return [][]key.Binding{{k.Browse}, {k.Help, k.Quit, k.ForceQuit}}
+	return [][]key.Binding{{k.Browse, k.Stats}, {k.Help, k.Quit, k.ForceQuit}}
 }
 
 func (h *homeModel) View() string {
@@ -118,7 +101,7 @@ func (h *homeModel) clusterPanel() string {
 	case ClusterReady:
 		b.WriteString(h.row("Status", s.Pass.Render(glyphPass+" ready")))
 	case ClusterStarting:
-		st := h.spinnerView() + " starting: " + orText(c.Step, "preparing")
+		st := h.c.spinnerView() + " starting: " + orText(c.Step, "preparing")
 		if c.Steps > 0 {
 			st += fmt.Sprintf(" (step %d of %d)", c.StepIndex, c.Steps)
 		}

@@ -1,12 +1,9 @@
 package tui
 
 import (
-	"os/exec"
 	"time"
 
-	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/labs"
-	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/state"
 )
 
@@ -95,8 +92,7 @@ func OfflineCluster() ClusterStatus {
 	}
 }
 
-// Messages produced by commands (all I/O happens in tea.Cmds; Update only
-// reacts to these).
+// The root's messages (each screen's own are defined with it).
 type (
 	catalogMsg struct {
 		cat *labs.Catalog
@@ -109,60 +105,4 @@ type (
 	}
 	clusterTickMsg   struct{}
 	clusterClosedMsg struct{}
-
-	// navigation, sent by screens to the root
-	openLabMsg  struct{ lab *labs.Lab }
-	browseMsg   struct{}
-	backMsg     struct{}
-	askMsg      struct{ c confirmation }
-	answeredMsg struct {
-		c   confirmation
-		yes bool
-	}
-	startCheckMsg struct{ lab *labs.Lab }
-	handoffMsg    struct {
-		lab  *labs.Lab
-		kind handoffKind
-	}
-
-	flashMsg struct {
-		text string
-		err  bool
-	}
-
-	renderedMsg struct {
-		key renderKey
-		out string
-		err error
-	}
-
-	// check streaming: one checkResultMsg per finished check, then checkDoneMsg.
-	checkResultMsg struct {
-		run int
-		res checker.Result
-	}
-	checkDoneMsg struct {
-		run int
-		rep *checker.Report
-		err error
-	}
-
-	resetDoneMsg struct {
-		lab  *labs.Lab
-		info session.ResetInfo
-		err  error
-	}
-	// handoffReadyMsg carries a prepared shell or editor process.
-	handoffReadyMsg struct {
-		kind   handoffKind
-		lab    *labs.Lab
-		cmd    *exec.Cmd
-		banner string
-		err    error
-	}
-	handoffDoneMsg struct {
-		kind handoffKind
-		lab  *labs.Lab
-		err  error
-	}
 )

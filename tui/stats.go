@@ -17,13 +17,17 @@ import (
 	"github.com/ckadlab/ckadlab/store"
 )
 
+// Stats messages: the home screen's t navigates here with loadStatsMsg.
 type (
-	showStatsMsg   struct{}
+	loadStatsMsg   struct{}
 	statsLoadedMsg struct {
 		st  *drill.Stats
 		err error
 	}
 )
+
+func (loadStatsMsg) owner() screenID   { return screenStats }
+func (statsLoadedMsg) owner() screenID { return screenStats }
 
 // loadStats reads the learner's history from the progress database (a
 // new learner has none, and nothing is created).
@@ -78,13 +82,22 @@ func (m *statsModel) loaded(msg statsLoadedMsg) {
 }
 
 func (m *statsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadStatsMsg:
+		// Read afresh each time the screen opens.
+		m.loaded(statsLoadedMsg{})
+		return m, loadStats(m.c.cfg.Dirs, m.c.cat)
+	case statsLoadedMsg:
+		m.loaded(msg)
+		return m, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return m, nil
 	}
 	switch {
 	case key.Matches(km, m.c.keys.Back):
-		return m, func() tea.Msg { return backMsg{} }
+		return m, back
 	case key.Matches(km, m.c.keys.Top):
 		m.vp.GotoTop()
 	case key.Matches(km, m.c.keys.Bottom):
@@ -181,6 +194,8 @@ func statusWord(s *Styles, status string) string {
 }
 
 func (m *statsModel) View() string { return m.vp.View() }
+
+func (m *statsModel) crumbs() []string { return []string{"Stats"} }
 
 func (m *statsModel) ShortHelp() []key.Binding {
 	k := m.c.keys

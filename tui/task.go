@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -10,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/session"
 )
 
 // taskModel shows one lab: a header (lab, namespace, kube context) and the
@@ -125,8 +128,49 @@ func (t *taskModel) SetSize(w, h int) {
 
 func (t *taskModel) Init() tea.Cmd { return nil }
 
+// Task messages.
+type (
+	// openLabMsg shows a lab (the browser's enter navigates here with it).
+	openLabMsg struct{ lab *labs.Lab }
+	// renderedMsg is a rendering of the task document.
+	renderedMsg struct {
+		key renderKey
+		out string
+		err error
+	}
+	// showSolutionMsg and resetMsg are the dialog's yes.
+	showSolutionMsg struct{}
+	resetMsg        struct{ lab *labs.Lab }
+	resetDoneMsg    struct {
+		lab  *labs.Lab
+		info session.ResetInfo
+		err  error
+	}
+)
+
+func (openLabMsg) owner() screenID      { return screenTask }
+func (renderedMsg) owner() screenID     { return screenTask }
+func (showSolutionMsg) owner() screenID { return screenTask }
+func (resetMsg) owner() screenID        { return screenTask }
+func (resetDoneMsg) owner() screenID    { return screenTask }
+
 func (t *taskModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case openLabMsg:
+		return t, t.open(msg.lab)
+	case tea.WindowSizeMsg:
+		// The root set the size; the Markdown follows the width.
+		return t, t.ensureRendered()
+	case showSolutionMsg:
+		return t, t.showSolution()
+	case resetMsg:
+		return t, t.reset(msg.lab)
+	case resetDoneMsg:
+		return t, t.resetDone(msg)
+	case handoffReadyMsg:
+		return t, handoffReady(msg)
+	case handoffDoneMsg:
+		return t, t.handoffDone(msg)
 	case renderedMsg:
 		delete(t.inflight, msg.key)
 		out := msg.out
@@ -155,7 +199,7 @@ func (t *taskModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Back):
-		return func() tea.Msg { return backMsg{} }
+		return back
 	case key.Matches(msg, k.Hint):
 		if t.hints >= len(l.Hints) {
 			text := "This lab has no hints."
@@ -172,15 +216,19 @@ func (t *taskModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 			t.solution = false
 			return t.ensureRendered()
 		}
-		return func() tea.Msg { return askMsg{c: confirmation{kind: confirmSolution, lab: l, hints: t.hints}} }
+		return ask(solutionQuestion(l, t.hints))
 	case key.Matches(msg, k.Reset):
-		return func() tea.Msg { return askMsg{c: confirmation{kind: confirmReset, lab: l}} }
+		return ask(confirmation{
+			title: "Reset “" + l.Title + "”?",
+			body:  "Your answer files are moved to .trash in the lab's\nworkspace (nothing is deleted); the next check starts afresh.",
+			yes:   resetMsg{lab: l},
+		})
 	case key.Matches(msg, k.Shell):
-		return func() tea.Msg { return handoffMsg{lab: l, kind: handoffShell} }
+		return prepareHandoff(t.c, handoffShell, l, screenTask)
 	case key.Matches(msg, k.Editor):
-		return func() tea.Msg { return handoffMsg{lab: l, kind: handoffEditor} }
+		return prepareHandoff(t.c, handoffEditor, l, screenTask)
 	case key.Matches(msg, k.Check):
-		return func() tea.Msg { return startCheckMsg{lab: l} }
+		return navigate(screenCheck, runCheckMsg{lab: l})
 	case key.Matches(msg, k.Top):
 		t.vp.GotoTop()
 		return nil
@@ -245,7 +293,68 @@ func (t *taskModel) FullHelp() [][]key.Binding {
 	}
 }
 
-// flash asks the root to show a message in the status line.
-func flash(text string, isErr bool) tea.Cmd {
-	return func() tea.Msg { return flashMsg{text: text, err: isErr} }
+func (t *taskModel) crumbs() []string {
+	if t.lab == nil {
+		return nil
+	}
+	return []string{t.lab.ID}
+}
+
+// solutionQuestion asks before the solution shows, pointing at the hints
+// still hidden.
+func solutionQuestion(l *labs.Lab, hints int) confirmation {
+	body := "You will see the commands and manifests that solve it."
+	if left := len(l.Hints) - hints; left > 0 {
+		body = fmt.Sprintf("%d %s still hidden (h shows the next):\nworking it out teaches more than reading the answer.", left, plural(left, "hint is", "hints are"))
+	}
+	return confirmation{title: "Show the reference solution of “" + l.Title + "”?", body: body, yes: showSolutionMsg{}}
+}
+
+// reset sets the lab's answer files aside, in a command.
+func (t *taskModel) reset(l *labs.Lab) tea.Cmd {
+	sess, ctx, log, work := t.c.cfg.Session, t.c.ctx, t.c.log, t.c.work
+	work.Add(1)
+	return func() tea.Msg {
+		defer work.Done()
+		if sess == nil {
+			return resetDoneMsg{lab: l, err: errors.New("no session configured")}
+		}
+		info, err := sess.Reset(ctx, l)
+		if err != nil {
+			log.Error("reset", "lab", l.ID, "err", err)
+		} else {
+			log.Info("reset", "lab", l.ID, "moved", info.Moved, "trash", info.Trash)
+		}
+		return resetDoneMsg{lab: l, info: info, err: err}
+	}
+}
+
+// resetDone says where the answers went; the check screen forgets the
+// lab's results and the progress is read again.
+func (t *taskModel) resetDone(msg resetDoneMsg) tea.Cmd {
+	if msg.err != nil {
+		return flash(msg.err.Error(), true)
+	}
+	text := "Nothing to reset: the workspace has no answer files."
+	if msg.info.Moved > 0 {
+		where := t.c.displayPath(msg.info.Trash)
+		if rel, err := filepath.Rel(t.c.cfg.Dirs.Workspace(msg.lab.ID), msg.info.Trash); err == nil && !strings.HasPrefix(rel, "..") {
+			where = rel + " in the workspace"
+		}
+		text = fmt.Sprintf("Reset: %d answer %s moved to %s", msg.info.Moved, plural(msg.info.Moved, "file", "files"), where)
+	}
+	return tea.Batch(flash(text, false), send(answersResetMsg{lab: msg.lab}), t.c.loadProgress())
+}
+
+// handoffDone is back from the shell or the editor.
+func (t *taskModel) handoffDone(msg handoffDoneMsg) tea.Cmd {
+	what := "shell"
+	if msg.kind == handoffEditor {
+		what = "editor"
+	}
+	text, isErr := fmt.Sprintf("Back from the %s. Press c to check your answer.", what), false
+	if msg.err != nil {
+		text, isErr = fmt.Sprintf("The %s ended with an error: %v", what, msg.err), true
+	}
+	return tea.Batch(flash(text, isErr), t.c.loadProgress())
 }

@@ -26,34 +26,34 @@ func TestFlowOpenHintCheckBack(t *testing.T) {
 	d.requireView("offline (built in)", "enforced (modelled)", "1 of 3 passed")
 
 	d.keys("enter")
-	if d.m.screen != screenBrowser {
-		t.Fatalf("screen = %v, want Labs", d.m.screen)
+	if d.m.current != screenBrowser {
+		t.Fatalf("screen = %v, want Labs", d.m.current)
 	}
 	d.requireView("Services", "Ingress", "NetworkPolicy", "› Expose a Deployment", "◐ best 4/10", "✓ passed")
 
 	d.keys("enter")
-	if d.m.screen != screenTask || d.m.task.lab.ID != "svc-expose-web" {
-		t.Fatalf("screen = %v lab = %v, want the task of svc-expose-web", d.m.screen, d.m.task.lab)
+	if d.m.current != screenTask || d.m.task().lab.ID != "svc-expose-web" {
+		t.Fatalf("screen = %v lab = %v, want the task of svc-expose-web", d.m.current, d.m.task().lab)
 	}
 	d.requireView("namespace shop", "context offline", "hints 0/3", "Graded checks")
 
 	for i, want := range []string{"Hints (1 of 3)", "Hints (2 of 3)", "Hints (3 of 3)"} {
 		d.keys("h")
-		if d.m.task.hints != i+1 {
-			t.Fatalf("after %d presses hints = %d", i+1, d.m.task.hints)
+		if d.m.task().hints != i+1 {
+			t.Fatalf("after %d presses hints = %d", i+1, d.m.task().hints)
 		}
-		if !strings.Contains(d.m.task.vp.View(), want) {
+		if !strings.Contains(d.m.task().vp.View(), want) {
 			t.Fatalf("after %d presses the task lacks %q:\n%s", i+1, want, d.view())
 		}
 	}
 	d.keys("h") // no more
-	if d.m.task.hints != 3 || !strings.Contains(d.m.flash, "All 3 hints are shown") {
-		t.Fatalf("a fourth press: hints = %d, flash %q", d.m.task.hints, d.m.flash)
+	if d.m.task().hints != 3 || !strings.Contains(d.m.flash, "All 3 hints are shown") {
+		t.Fatalf("a fourth press: hints = %d, flash %q", d.m.task().hints, d.m.flash)
 	}
 
 	d.keys("c")
-	if d.m.screen != screenCheck {
-		t.Fatalf("screen = %v, want Check", d.m.screen)
+	if d.m.current != screenCheck {
+		t.Fatalf("screen = %v, want Check", d.m.current)
 	}
 	d.requireView("Score 7/10 (70%)", "2 of 3 checks passed", "✓   2/2", "✗   0/3", "expected", "observed", "why",
 		"targetPort is 80", "best 7/10", "attempts 2")
@@ -81,17 +81,17 @@ func TestFlowOpenHintCheckBack(t *testing.T) {
 	d.requireView("attempts 4")
 
 	d.keys("esc")
-	if d.m.screen != screenTask || d.m.task.hints != 3 {
-		t.Fatalf("back: screen = %v hints = %d, want the task with its 3 hints", d.m.screen, d.m.task.hints)
+	if d.m.current != screenTask || d.m.task().hints != 3 {
+		t.Fatalf("back: screen = %v hints = %d, want the task with its 3 hints", d.m.current, d.m.task().hints)
 	}
 	d.keys("esc")
-	if d.m.screen != screenBrowser {
-		t.Fatalf("back: screen = %v, want Labs", d.m.screen)
+	if d.m.current != screenBrowser {
+		t.Fatalf("back: screen = %v, want Labs", d.m.current)
 	}
 	d.requireView("◐ best 7/10")
 	d.keys("esc")
-	if d.m.screen != screenHome {
-		t.Fatalf("back: screen = %v, want Home", d.m.screen)
+	if d.m.current != screenHome {
+		t.Fatalf("back: screen = %v, want Home", d.m.current)
 	}
 	d.keys("q")
 	if !d.quit {
@@ -130,10 +130,10 @@ func TestBrowserNavigationAndFilter(t *testing.T) {
 			d := newDriver(t, env.cfg, 100, 30)
 			d.keys("enter")
 			d.keys(tt.keys...)
-			if d.m.screen != tt.screen {
-				t.Fatalf("screen = %v, want %v", d.m.screen, tt.screen)
+			if d.m.current != tt.screen {
+				t.Fatalf("screen = %v, want %v", d.m.current, tt.screen)
 			}
-			b := d.m.browser
+			b := d.m.browser()
 			if b.filter != tt.filter {
 				t.Errorf("filter = %q, want %q", b.filter, tt.filter)
 			}
@@ -186,10 +186,10 @@ func TestSolutionAndResetNeedConfirmation(t *testing.T) {
 			if d.quit {
 				t.Fatal("the app quit")
 			}
-			if d.m.task.solution != tt.wantSolution {
-				t.Errorf("solution shown = %v, want %v", d.m.task.solution, tt.wantSolution)
+			if d.m.task().solution != tt.wantSolution {
+				t.Errorf("solution shown = %v, want %v", d.m.task().solution, tt.wantSolution)
 			}
-			if tt.wantSolution && !strings.Contains(d.m.task.vp.View(), "kubectl -n shop expose deployment web") {
+			if tt.wantSolution && !strings.Contains(d.m.task().vp.View(), "kubectl -n shop expose deployment web") {
 				t.Errorf("the solution's command is not on screen:\n%s", d.view())
 			}
 			_, checks, resets := env.sess.counts()
@@ -199,7 +199,7 @@ func TestSolutionAndResetNeedConfirmation(t *testing.T) {
 			if !strings.Contains(d.m.flash, tt.wantFlash) {
 				t.Errorf("flash = %q, want it to contain %q", d.m.flash, tt.wantFlash)
 			}
-			if len(tt.keys) > 1 && tt.keys[1] == "h" && d.m.confirm == nil {
+			if len(tt.keys) > 1 && tt.keys[1] == "h" && d.m.dialog == nil {
 				t.Error("the dialog went away on an unrelated key")
 			}
 		})
@@ -233,7 +233,7 @@ func TestQuitFromAnywhereCancelsWork(t *testing.T) {
 			if !d.m.Wait(2 * time.Second) {
 				t.Fatal("work still running after quit")
 			}
-			if d.m.ctx.Err() == nil {
+			if d.m.c.ctx.Err() == nil {
 				t.Error("the app's context is not cancelled")
 			}
 			if slices.Contains(tt.keys, "c") {
@@ -253,7 +253,7 @@ func TestCheckStreamsResults(t *testing.T) {
 	env.sess.hold, env.sess.release = make(chan struct{}), 2
 	d := newDriver(t, env.cfg, 80, 24)
 	d.keys("enter", "enter", "c")
-	if !d.m.check.running {
+	if !d.m.check().running {
 		t.Fatal("the check is not running")
 	}
 	d.requireView("2 of 3 checks done", "✓   2/2", "✗   0/3", "·   –/5")
@@ -267,12 +267,12 @@ func TestCheckStreamsResults(t *testing.T) {
 	env.sess.mu.Unlock()
 	d.keys("r")
 	d.requireView("Score 7/10 (70%)")
-	if d.m.check.running {
+	if d.m.check().running {
 		t.Fatal("still running after the re-check")
 	}
-	stale := checkDoneMsg{run: d.m.checkRun - 1, err: errors.New("stale")}
+	stale := checkDoneMsg{run: d.m.check().run - 1, err: errors.New("stale")}
 	d.send(tea.Msg(stale))
-	if d.m.check.err != nil {
+	if d.m.check().err != nil {
 		t.Fatal("a stale run's message was applied")
 	}
 }
@@ -381,19 +381,19 @@ func TestTooSmallAndResize(t *testing.T) {
 	d := newDriver(t, env.cfg, 40, 10)
 	d.requireView("needs a bigger terminal", "this one is 40×10")
 	d.keys("enter") // ignored while too small
-	if d.m.screen != screenHome {
+	if d.m.current != screenHome {
 		t.Fatal("keys act while the terminal is too small")
 	}
 	d.send(tea.Msg(tea.WindowSizeMsg{Width: 80, Height: 24}))
 	d.keys("enter", "enter")
-	first := d.m.task.vp.View()
+	first := d.m.task().vp.View()
 	// Re-rendered on resize, cached per width.
 	d.send(tea.Msg(tea.WindowSizeMsg{Width: 120, Height: 40}))
-	if !d.m.task.cacheHas(120) {
+	if !d.m.task().cacheHas(120) {
 		t.Fatal("no rendering for width 120")
 	}
 	d.send(tea.Msg(tea.WindowSizeMsg{Width: 80, Height: 24}))
-	if got := d.m.task.vp.View(); got != first {
+	if got := d.m.task().vp.View(); got != first {
 		t.Fatalf("back at 80 columns the task differs:\n%s\n---\n%s", got, first)
 	}
 	for _, line := range strings.Split(d.view(), "\n") {
@@ -425,8 +425,8 @@ func TestLoadErrorIsShown(t *testing.T) {
 	d.keys("enter")
 	d.requireView("The labs could not be loaded")
 	d.keys("enter") // nothing to open
-	if d.m.screen != screenBrowser {
-		t.Fatalf("screen = %v", d.m.screen)
+	if d.m.current != screenBrowser {
+		t.Fatalf("screen = %v", d.m.current)
 	}
 }
 
@@ -520,9 +520,9 @@ func TestHandoffFlow(t *testing.T) {
 			if fi, err := os.Stat(ws); err != nil || !fi.IsDir() {
 				t.Fatalf("the hand-off did not start the lab (workspace %s): %v", ws, err)
 			}
-			d.send(tea.Msg(handoffDoneMsg{kind: tt.kind, lab: d.m.task.lab}))
-			if !strings.Contains(d.m.flash, tt.wantFlash) || d.m.screen != screenTask {
-				t.Fatalf("after the hand-off: flash %q screen %v", d.m.flash, d.m.screen)
+			d.send(tea.Msg(handoffDoneMsg{from: screenTask, kind: tt.kind, lab: d.m.task().lab}))
+			if !strings.Contains(d.m.flash, tt.wantFlash) || d.m.current != screenTask {
+				t.Fatalf("after the hand-off: flash %q screen %v", d.m.flash, d.m.current)
 			}
 		})
 	}
@@ -587,18 +587,18 @@ func TestEveryBuiltInLab(t *testing.T) {
 	for _, size := range [][2]int{{MinWidth, MinHeight}, {80, 24}} {
 		d := newDriver(t, cfg, size[0], size[1])
 		for _, l := range cat.All() {
-			d.send(tea.Msg(openLabMsg{lab: l}))
+			d.openLab(l)
 			for range l.Hints {
 				d.keys("h")
 			}
 			d.keys("S", "y")
-			doc := d.m.task.cache[d.m.task.key()]
+			doc := d.m.task().cache[d.m.task().key()]
 			if !strings.Contains(doc, fmt.Sprintf("Hints (%d of %d)", len(l.Hints), len(l.Hints))) || !strings.Contains(doc, "Reference solution") {
 				t.Fatalf("%s at %v: the task lacks its hints or solution:\n%s", l.ID, size, doc)
 			}
 			d.keys("c")
-			if d.m.check.err != nil || d.m.check.rep == nil {
-				t.Fatalf("%s at %v: check error %v", l.ID, size, d.m.check.err)
+			if d.m.check().err != nil || d.m.check().rep == nil {
+				t.Fatalf("%s at %v: check error %v", l.ID, size, d.m.check().err)
 			}
 			if !strings.Contains(d.view(), fmt.Sprintf("/%d (", l.Points)) {
 				t.Fatalf("%s at %v: no score:\n%s", l.ID, size, d.view())
@@ -706,8 +706,8 @@ func TestHandoffLiveKubeconfig(t *testing.T) {
 	}
 	env.cfg.Cluster = ClusterStatus{Backend: "kind (ckadlab)", Context: "kind-ckadlab", Kubeconfig: src, Phase: ClusterReady}
 	d := newDriver(t, env.cfg, 80, 24)
-	d.send(tea.Msg(openLabMsg{lab: mustLab(t, env, "svc-expose-web")}))
-	msg := d.m.prepareHandoff(handoffShell, d.m.task.lab)().(handoffReadyMsg)
+	d.openLab(mustLab(t, env, "svc-expose-web"))
+	msg := prepareHandoff(d.m.c, handoffShell, d.m.task().lab, screenTask)().(handoffReadyMsg)
 	if msg.err != nil {
 		t.Fatal(msg.err)
 	}
