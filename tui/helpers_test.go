@@ -364,6 +364,17 @@ func (d *driver) requireView(want ...string) {
 	}
 }
 
+// rejectView fails if the view contains any of the strings.
+func (d *driver) rejectView(unwanted ...string) {
+	d.t.Helper()
+	v := d.view()
+	for _, u := range unwanted {
+		if strings.Contains(v, u) {
+			d.t.Fatalf("view has %q:\n%s", u, v)
+		}
+	}
+}
+
 func lineWidth(s string) int { return lipgloss.Width(s) }
 
 // The screens, for the tests' assertions (the root never reaches into

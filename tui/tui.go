@@ -174,7 +174,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.navigate(msg.to, msg.open)
 	case backMsg:
 		if n := len(m.stack); n > 0 {
-			m.current, m.stack = m.stack[n-1], m.stack[:n-1]
+			m.show(m.stack[n-1])
+			m.stack = m.stack[:n-1]
 			m.layout()
 		}
 		return m, nil
@@ -222,13 +223,19 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 func (m *Model) navigate(to screenID, open ownedMsg) tea.Cmd {
 	if to != m.current {
 		m.stack = append(m.stack, m.current)
-		m.current = to
+		m.show(to)
 	}
 	m.layout()
 	if open == nil {
 		return nil
 	}
 	return m.route(open)
+}
+
+// show makes a screen the current one. A flash was about the screen it
+// was shown on, so it goes.
+func (m *Model) show(id screenID) {
+	m.current, m.flash = id, ""
 }
 
 // clusterUpdate follows the cluster: its status events, the elapsed-time
