@@ -57,10 +57,15 @@ func (r *examReportModel) set(res *exam.Result) {
 func (r *examReportModel) Init() tea.Cmd { return nil }
 
 func (r *examReportModel) SetSize(w, h int) {
+	widthChanged := w != r.width
 	r.width, r.height = w, h
 	r.vp.Width, r.vp.Height = w, max(1, h-2)
-	r.lastKey = -1
-	r.fillReview()
+	if widthChanged {
+		// The review is wrapped to the width (the root sizes the screens
+		// after every key: only a new width refills it).
+		r.lastKey = -1
+		r.fillReview()
+	}
 }
 
 func (r *examReportModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -158,14 +163,14 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 		if c.Passed || c.Ungraded {
 			continue
 		}
-		b.WriteString(indentLines(wrapText(s.Label.Render("expected ")+c.Expected, w-8), "        ") + "\n")
-		b.WriteString(indentLines(wrapText(s.Label.Render("observed ")+c.Observed, w-8), "        ") + "\n")
+		b.WriteString(hanging(8, s.Label.Render("expected "), c.Expected, w-8) + "\n")
+		b.WriteString(hanging(8, s.Label.Render("observed "), c.Observed, w-8) + "\n")
 		for i, why := range reasonsOf(c.Reasons, c.Why) {
 			label := "     "
 			if i == 0 {
 				label = "why  "
 			}
-			b.WriteString(indentLines(wrapText(s.Label.Render(label)+why, w-8), "        ") + "\n")
+			b.WriteString(hanging(8, s.Label.Render(label), why, w-8) + "\n")
 		}
 	}
 	sol := t.Solution
@@ -182,6 +187,22 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// hanging is a label and its text wrapped to width, indented by indent;
+// the text's wrapped lines stay under its first line.
+func hanging(indent int, label, text string, width int) string {
+	lw := lipgloss.Width(label)
+	lines := strings.Split(wrapText(text, width-lw), "\n")
+	pad := strings.Repeat(" ", indent)
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = pad + label + l
+		} else {
+			lines[i] = pad + strings.Repeat(" ", lw) + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func reasonsOf(list []string, why string) []string {

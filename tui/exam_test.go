@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -319,4 +320,23 @@ func TestExamKeysTypedTogether(t *testing.T) {
 	d := newExamDriver(t, env.cfg, 100, 30)
 	d.send(tea.Msg(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("fnm")}))
 	d.requireView("Task 2 of 3", "1 of 3 attempted · 1 flagged")
+}
+
+// The review keeps a reason's wrapped lines under its text, and scrolls.
+func TestReviewWrapsUnderTheTextAndScrolls(t *testing.T) {
+	env, fx, _ := examEnv(t)
+	if _, err := fx.Grade(context.Background(), env.cfg.Exam, nil); err != nil {
+		t.Fatal(err)
+	}
+	d := newExamDriver(t, env.cfg, 80, 24)
+	d.keys("down", "enter")
+	d.requireView("Review: task 2 of 3", "why  Service store/web has no endpoints", "  0% ")
+	label := regexp.MustCompile(`^ {8}(expected|observed|why) `)
+	for _, line := range strings.Split(d.view(), "\n") {
+		if strings.HasPrefix(line, strings.Repeat(" ", 8)) && !strings.HasPrefix(line, strings.Repeat(" ", 9)) && !label.MatchString(line) {
+			t.Errorf("a wrapped line left of its text: %q\n%s", line, d.view())
+		}
+	}
+	d.keys("down")
+	d.rejectView("  0% ")
 }
