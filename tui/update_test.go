@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/state"
 )
@@ -731,4 +732,30 @@ func mustLab(t *testing.T, env *testEnv, id string) *labs.Lab {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// A screen's messages reach it whichever screen shows: a check run ends
+// on the check screen while the learner reads the task.
+func TestScreenMessagesReachTheirScreen(t *testing.T) {
+	env := newTestEnv(t)
+	env.sess.hold, env.sess.release = make(chan struct{}), 1
+	defer close(env.sess.hold)
+	d := newDriver(t, env.cfg, 80, 24)
+	d.keys("enter", "enter", "c", "esc")
+	if d.m.current != screenTask || !d.m.check().running {
+		t.Fatalf("screen = %v, running = %v: want the task with the check still running", d.m.current, d.m.check().running)
+	}
+	rep := &checker.Report{Lab: "svc-expose-web", Score: 10, Max: 10}
+	d.send(tea.Msg(checkDoneMsg{run: d.m.check().run, rep: rep}))
+	if d.m.current != screenTask || d.m.check().running || d.m.check().rep != rep {
+		t.Fatalf("screen = %v, running = %v: the run's end did not reach the check screen", d.m.current, d.m.check().running)
+	}
+	d.keys("c")
+	if d.m.current != screenCheck {
+		t.Fatalf("screen = %v, want Check", d.m.current)
+	}
+	d.keys("esc", "esc", "esc")
+	if d.m.current != screenHome {
+		t.Fatalf("back three times from the check: screen = %v, want Home", d.m.current)
+	}
 }
