@@ -52,6 +52,14 @@ type Options struct {
 	// (externalTrafficPolicy: Local). Default 172.18.0.1, the gateway of
 	// kind's docker network.
 	ExternalClient netip.Addr
+	// PodNetwork is the cluster's pod network (kube-controller-manager's
+	// --cluster-cidr; offline and on kind 10.244.0.0/16). A running pod
+	// whose IP lies outside it (a lab pins status.podIP to place a VM or
+	// a backup server at an address) is a host, not a pod, for
+	// NetworkPolicy: only ipBlock peers match it and no policy selects it
+	// (see IsHost). Empty: the nodes' spec.podCIDRs; with neither, every
+	// pod is a pod.
+	PodNetwork []netip.Prefix
 }
 
 // DefaultIngressController is the Traefik add-on ckadlab installs (and the
@@ -79,6 +87,7 @@ type Model struct {
 	ingresses  []*networkingv1.Ingress
 	classes    map[string]*networkingv1.IngressClass
 	objs       Objects
+	podNet     []netip.Prefix // the pod network (Options.PodNetwork, else the nodes' pod CIDRs)
 
 	pol *policyIndex // NetworkPolicy evaluation (policy.go)
 }
@@ -112,6 +121,7 @@ func New(o Objects, opts Options) *Model {
 	for i := range o.Nodes {
 		m.nodes = append(m.nodes, &o.Nodes[i])
 	}
+	m.podNet = podNetwork(opts.PodNetwork, o.Nodes)
 	for i := range o.Namespaces {
 		m.namespaces[o.Namespaces[i].Name] = &o.Namespaces[i]
 	}
@@ -161,3 +171,66 @@ func (m *Model) Pod(ns, name string) *corev1.Pod { return m.podByKey[ns+"/"+name
 
 // Namespace returns a namespace by name (nil when unknown).
 func (m *Model) Namespace(name string) *corev1.Namespace { return m.namespaces[name] }
+
+// IsHost reports whether NetworkPolicy sees a running pod as a host
+// outside the cluster: its IP lies outside the pod network (a lab pinned
+// status.podIP to place a VM at that address; live, a host stand-in plays
+// it). Only ipBlock peers match it, no NetworkPolicy selects it, and it
+// still listens where its containers listen.
+func (m *Model) IsHost(p *corev1.Pod) bool {
+	if p == nil || p.Spec.HostNetwork {
+		return false
+	}
+	ip, err := netip.ParseAddr(p.Status.PodIP)
+	return err == nil && outsidePodNetwork(m.podNet, ip)
+}
+
+// PodNetwork is the pod network the model judges pod IPs against (nil
+// when it does not know it).
+func (m *Model) PodNetwork() []netip.Prefix { return m.podNet }
+
+// podNetwork is the configured pod network, else the nodes' pod CIDRs.
+func podNetwork(cfg []netip.Prefix, nodes []corev1.Node) []netip.Prefix {
+	var out []netip.Prefix
+	add := func(p netip.Prefix) {
+		if p.IsValid() {
+			out = append(out, p.Masked())
+		}
+	}
+	for _, p := range cfg {
+		add(p)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, n := range nodes {
+		cidrs := n.Spec.PodCIDRs
+		if len(cidrs) == 0 && n.Spec.PodCIDR != "" {
+			cidrs = []string{n.Spec.PodCIDR}
+		}
+		for _, c := range cidrs {
+			if p, err := netip.ParsePrefix(c); err == nil {
+				add(p)
+			}
+		}
+	}
+	return out
+}
+
+// outsidePodNetwork reports whether ip lies outside a pod network that
+// has prefixes of its address family (an IPv6 address is not judged
+// against an IPv4-only pod network).
+func outsidePodNetwork(ps []netip.Prefix, ip netip.Addr) bool {
+	ip = ip.Unmap()
+	family := false
+	for _, p := range ps {
+		if p.Addr().Is4() != ip.Is4() {
+			continue
+		}
+		family = true
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return family
+}

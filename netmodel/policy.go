@@ -28,7 +28,10 @@ import (
 //     items are ORed; inside one item podSelector and namespaceSelector are
 //     ANDed; a podSelector alone means the policy's namespace;
 //   - ipBlock matches the peer's IP, also when the peer is a pod; selectors
-//     never match peers that are not pods (host-network pods included);
+//     never match peers that are not pods (host-network pods included, and
+//     pods whose IP lies outside the pod network: a lab pins such an
+//     address for a host outside the cluster, see Model.IsHost, and no
+//     policy selects them either);
 //   - ports: protocol defaults to TCP, endPort makes a range, and a named
 //     port matches when the destination pod has a container port of that
 //     name and protocol on the packet's port (only regular containers are
@@ -53,7 +56,8 @@ import (
 // exactly as kube-network-policies builds its PodInfo.
 
 // Peer is one end of a packet as NetworkPolicy sees it: a pod (Pod set, IP
-// its pod IP) or a host that is not a pod (Pod nil).
+// its pod IP) or a host that is not a pod (Pod nil). A host-network pod,
+// or a pod outside the pod network (Model.IsHost), acts as a host.
 type Peer struct {
 	Pod *corev1.Pod
 	IP  netip.Addr
@@ -147,7 +151,7 @@ type policyIndex struct {
 	pols     []*polPolicy // sorted by namespace/name
 	byNS     map[string][]*polPolicy
 	podIP    []netip.Addr          // per pod index
-	isPod    []bool                // per pod index: takes part as a pod (not host network)
+	isPod    []bool                // per pod index: takes part as a pod (not host network, not a host outside the pod network)
 	cports   [][]polContainerPort  // per pod index
 	nsPods   map[string][]int      // namespace -> pod indexes
 	nsLabels map[string]labels.Set // namespace -> labels (with metadata.name)
@@ -258,7 +262,7 @@ func newPolicyIndex(m *Model, pols []networkingv1.NetworkPolicy) *policyIndex {
 		if ip, err := netip.ParseAddr(p.Status.PodIP); err == nil {
 			ix.podIP[i] = ip.Unmap()
 		}
-		ix.isPod[i] = !p.Spec.HostNetwork
+		ix.isPod[i] = !p.Spec.HostNetwork && !m.IsHost(p)
 		ix.cports[i] = polContainerPorts(p)
 		if _, seen := ix.nsPods[p.Namespace]; !seen {
 			ix.nsNames = append(ix.nsNames, p.Namespace)

@@ -29,6 +29,7 @@ import (
 type polEnd struct {
 	pod     *corev1.Pod // nil when NetworkPolicy does not see a pod
 	hostPod *corev1.Pod // a host-network pod (pod is nil then)
+	outside *corev1.Pod // a pod outside the pod network, a host (pod is nil then; Model.IsHost)
 	ip      netip.Addr
 	idx     int // position in m.pods, -1 when not indexed
 }
@@ -45,6 +46,10 @@ func (ix *policyIndex) end(p Peer) polEnd {
 	}
 	if p.Pod.Spec.HostNetwork {
 		e.hostPod = p.Pod
+		return e
+	}
+	if ix.m.IsHost(p.Pod) {
+		e.outside = p.Pod
 		return e
 	}
 	e.pod = p.Pod
@@ -68,10 +73,17 @@ func (e polEnd) name() string {
 		return "pod " + e.pod.Namespace + "/" + e.pod.Name + " (" + e.ipText() + ")"
 	case e.hostPod != nil:
 		return e.ipText() + " (host-network pod " + e.hostPod.Namespace + "/" + e.hostPod.Name + ")"
+	case e.outside != nil:
+		return "host " + e.outside.Namespace + "/" + e.outside.Name + " (" + e.ipText() + ")"
 	case !e.ip.IsValid():
 		return "a peer with no IP"
 	}
 	return e.ip.String()
+}
+
+// hostLine says what NetworkPolicy makes of a pod outside the pod network.
+func (e polEnd) hostLine() string {
+	return fmt.Sprintf("%s/%s is a host outside the pod network (pinned %s): only ipBlock peers match it", e.outside.Namespace, e.outside.Name, e.ipText())
 }
 
 // podName names a pod end without its IP.
@@ -130,6 +142,9 @@ func (ix *policyIndex) direction(d polDir, src, dst polEnd, port int, proto core
 	if d == polEgress {
 		subject, peer = src, dst
 	}
+	if subject.outside != nil {
+		return ix.hostDirection(d, subject)
+	}
 	if subject.pod == nil {
 		return polVerdict{allowed: true}
 	}
@@ -186,6 +201,22 @@ func (ix *policyIndex) direction(d polDir, src, dst polEnd, port int, proto core
 		}
 	}
 	return polVerdict{allowed: false, isolated: true, by: by, lines: append(lines, notes...)}
+}
+
+// hostDirection is the verdict for a pod outside the pod network as the
+// subject of a direction: no NetworkPolicy selects a host, so it is open;
+// the lines say so, and name the policies of its namespace whose pod
+// selector its labels match, which one might expect to apply.
+func (ix *policyIndex) hostDirection(d polDir, subject polEnd) polVerdict {
+	p := subject.outside
+	key := p.Namespace + "/" + p.Name
+	lines := []string{fmt.Sprintf("allowed: %s is a host outside the pod network (pinned %s): no NetworkPolicy selects it, so nothing restricts its %s", key, subject.ipText(), d)}
+	for _, np := range ix.byNS[p.Namespace] {
+		if np.types[d] && np.podSel.matches(labels.Set(p.Labels)) {
+			lines = append(lines, fmt.Sprintf("note: NetworkPolicy %s selects pods labelled like %s, but %s is not a pod of the pod network, so the policy does not apply to it", np.key, key, key))
+		}
+	}
+	return polVerdict{allowed: true, lines: lines}
 }
 
 // notes points out policies of the subject's namespace that do not do what
@@ -272,6 +303,19 @@ func (ix *policyIndex) describeItem(p *polPolicy, it *polItem, peer polEnd) stri
 		who = "every pod"
 	}
 	return fmt.Sprintf("namespaceSelector %s AND podSelector %s → %s %s", nsSel, pods, who, where)
+}
+
+// describeSelectors writes the selectors of a peer item:
+// "namespaceSelector {}", "podSelector app=x", or both joined by AND.
+func describeSelectors(it *polItem) string {
+	var parts []string
+	if it.ns != nil {
+		parts = append(parts, "namespaceSelector "+selectorText(it.ns))
+	}
+	if it.pods != nil {
+		parts = append(parts, "podSelector "+selectorText(it.pods))
+	}
+	return strings.Join(parts, " AND ")
 }
 
 // describeBlock writes an ipBlock as "ipBlock 172.17.0.0/16 except
@@ -367,6 +411,9 @@ func (ix *policyIndex) explainItem(p *polPolicy, it *polItem, peer polEnd) []str
 	}
 	if it.pods == nil && it.ns == nil {
 		return []string{"is empty, so it matches nothing"}
+	}
+	if peer.outside != nil {
+		return []string{fmt.Sprintf("(%s) matches only pods, and %s", describeSelectors(it), peer.hostLine())}
 	}
 	if peer.pod == nil {
 		return []string{fmt.Sprintf("selects pods, and %s is not a pod", peer.name())}

@@ -115,7 +115,24 @@ func (m *Model) newProber(spec probe.Spec) (*prober, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prober{m: m, spec: spec, proto: corev1.Protocol(proto), client: c}, nil
+	pr := &prober{m: m, spec: spec, proto: corev1.Protocol(proto), client: c}
+	if m.IsHost(c.pod) {
+		pr.client.name = fmt.Sprintf("host %s (%s)", podKey(c.pod), c.pod.Status.PodIP)
+		pr.note("%s", m.hostNote(c.pod))
+	}
+	return pr, nil
+}
+
+// hostNote says what a pod outside the pod network is to NetworkPolicy.
+func (m *Model) hostNote(p *corev1.Pod) string {
+	return fmt.Sprintf("%s is a host outside the pod network (pinned %s): only ipBlock peers match it, and no NetworkPolicy selects it", podKey(p), p.Status.PodIP)
+}
+
+// seenAsPod reports whether NetworkPolicy and kube-proxy see a peer as a
+// pod of the pod network (not a host, a host-network pod or a pod outside
+// the pod network).
+func (m *Model) seenAsPod(p Peer) bool {
+	return p.Pod != nil && !p.Pod.Spec.HostNetwork && !m.IsHost(p.Pod)
 }
 
 // externalClientAddr is the address of a client outside the cluster when
@@ -260,6 +277,9 @@ func (pr *prober) toPod(p *corev1.Pod) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if pr.m.IsHost(p) {
+		pr.note("%s", pr.m.hostNote(p))
+	}
 	ip, _ := netip.ParseAddr(p.Status.PodIP)
 	return &conn{
 		sender: pr.client.peer, seenAs: pr.client.peer, proto: pr.proto, direct: true,
@@ -344,12 +364,16 @@ func (pr *prober) toService(s *corev1.Service, depth int) (*conn, error) {
 		}
 	}
 	c := &conn{sender: pr.client.peer, seenAs: pr.client.peer, svc: s, legs: eps, proto: pr.proto, what: "Service " + svcKey(s)}
-	if pr.client.pod == nil {
+	if pr.client.pod == nil || pr.m.IsHost(pr.client.pod) {
 		// kube-proxy masquerades traffic to a ClusterIP that does not
 		// come from the pod network.
 		if n, ok := pr.hostNode(); ok {
 			c.seenAs = Peer{IP: n.ip}
-			pr.note("kube-proxy masquerades traffic to a ClusterIP that does not come from a pod: NetworkPolicy on the backends sees the node address %s, not %s", n.ip, pr.client.peer.IP)
+			what := "a pod"
+			if pr.client.pod != nil {
+				what = "the pod network"
+			}
+			pr.note("kube-proxy masquerades traffic to a ClusterIP that does not come from %s: NetworkPolicy on the backends sees the node address %s, not %s", what, n.ip, pr.client.peer.IP)
 		}
 	}
 	// A pod reaching itself through the Service (hairpin) is masqueraded
@@ -467,7 +491,7 @@ func (pr *prober) toIP(ip netip.Addr) (*conn, error) {
 // this cluster either way, so the outcome alone would hide whether the
 // policy lets the packet out; the probe reports the verdict next to it.
 func (pr *prober) judgeOutsideEgress(ip netip.Addr, port int) {
-	if pr.client.kind != probe.FromPod || pr.client.peer.Pod == nil {
+	if pr.client.kind != probe.FromPod || !pr.m.seenAsPod(pr.client.peer) {
 		return
 	}
 	ix := pr.m.pol
@@ -630,7 +654,7 @@ func (pr *prober) viaExternal(s *corev1.Service, sp *corev1.ServicePort, n node,
 		default:
 			pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): backends on node %s (%s) see %s as the source, backends on other nodes (%s) see the node address %s", entryKind(entry), n.name, strings.Join(here, ", "), pr.client.name, strings.Join(there, ", "), n.ip)
 		}
-	case pr.client.peer.Pod != nil:
+	case pr.m.seenAsPod(pr.client.peer):
 		c.legs = eps
 		pr.note("externalTrafficPolicy: Local does not apply to pod clients: kube-proxy sends them to all endpoints and keeps the pod's address")
 	default:

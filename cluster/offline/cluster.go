@@ -17,6 +17,7 @@ package offline
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"sort"
 	"strings"
@@ -379,7 +380,9 @@ func (c *Cluster) Model() *netmodel.Model {
 	c.modelMu.Lock()
 	defer c.modelMu.Unlock()
 	if c.model == nil || c.modelGen != gen {
-		c.model = netmodel.New(v.objs, netmodel.Options{})
+		// A pod pinned outside the pod network is a host to the model,
+		// as its stand-in is on a live cluster.
+		c.model = netmodel.New(v.objs, netmodel.Options{PodNetwork: []netip.Prefix{podPrefix}})
 		c.modelGen = gen
 	}
 	return c.model

@@ -26,7 +26,9 @@ import (
 // pods, API-defaulted NetworkPolicies) and checks that netmodel's verdict
 // for every packet between pods and hosts equals the verdict of
 // kube-network-policies, direction by direction, through Policy and through
-// PolicyMatrix.
+// PolicyMatrix. Some pods are pinned at addresses outside the pod network
+// (as labs place VMs): live no pod has such an address, so
+// kube-network-policies sees a host there, and the model must too.
 func TestDifferentialKubeNetworkPolicies(t *testing.T) {
 	base := uint64(time.Now().UnixNano())
 	if s := os.Getenv("CKADLAB_DIFFTEST_SEED"); s != "" {
@@ -55,31 +57,41 @@ func TestDifferentialKubeNetworkPolicies(t *testing.T) {
 			t.Fatalf("world seed %d disagrees; reproduce with CKADLAB_DIFFTEST_SEED=%d CKADLAB_DIFFTEST_WORLDS=1 go test ./netmodel/difftest", seed, seed)
 		}
 	}
-	t.Logf("%d packets compared (%d allowed, %d denied; %d with a non-pod end), %d matrix cells, %d policies in %d worlds",
-		st.cases, st.allowed, st.cases-st.allowed, st.hostCases, st.cells, st.policies, worlds)
+	t.Logf("%d packets compared (%d allowed, %d denied; %d with a non-pod end), %d matrix cells, %d policies, %d pinned pods in %d worlds",
+		st.cases, st.allowed, st.cases-st.allowed, st.hostCases, st.cells, st.policies, st.pinned, worlds)
+	if st.pinned == 0 {
+		t.Fatal("generator made no pod pinned outside the pod network")
+	}
 	if st.allowed == 0 || st.allowed == st.cases {
 		t.Fatalf("generator is degenerate: %d of %d packets allowed", st.allowed, st.cases)
 	}
 }
 
 type stats struct {
-	cases, allowed, hostCases, cells, policies int
+	cases, allowed, hostCases, cells, policies, pinned int
 }
 
 // end is one end of a packet in both vocabularies.
 type end struct {
-	pod  *corev1.Pod
-	info *api.PodInfo // nil for hosts
+	pod  *corev1.Pod  // the pod netmodel is given (also a pinned one)
+	info *api.PodInfo // nil for hosts, pinned pods included
 	addr netip.Addr
 	ip   net.IP
 }
 
 func (e end) String() string {
-	if e.pod != nil {
+	switch {
+	case e.pod != nil && e.info == nil:
+		return "pinned pod " + e.pod.Namespace + "/" + e.pod.Name + " (host " + e.addr.String() + ")"
+	case e.pod != nil:
 		return "pod " + e.pod.Namespace + "/" + e.pod.Name + " (" + e.addr.String() + ")"
 	}
 	return e.addr.String()
 }
+
+// podNetwork is the generated worlds' pod network; pods pinned outside it
+// are hosts.
+var podNetwork = netip.MustParsePrefix("10.244.0.0/16")
 
 type packet struct {
 	port  int
@@ -92,7 +104,7 @@ func checkWorld(t *testing.T, seed uint64, st *stats) bool {
 	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 0x6e6574706f6c))
 	o := genWorld(r)
-	m := netmodel.New(o, netmodel.Options{})
+	m := netmodel.New(o, netmodel.Options{PodNetwork: []netip.Prefix{podNetwork}})
 	st.policies += len(o.NetworkPolicies)
 
 	nsLabels := map[string]map[string]string{}
@@ -101,7 +113,16 @@ func checkWorld(t *testing.T, seed uint64, st *stats) bool {
 	}
 	var pods, ends []end
 	for _, p := range m.Pods() {
-		e := end{pod: p, info: api.NewPodInfo(p, nsLabels[p.Namespace], nil, ""), addr: netip.MustParseAddr(p.Status.PodIP)}
+		e := end{pod: p, addr: netip.MustParseAddr(p.Status.PodIP)}
+		if podNetwork.Contains(e.addr) {
+			e.info = api.NewPodInfo(p, nsLabels[p.Namespace], nil, "")
+		} else {
+			st.pinned++
+			if !m.IsHost(p) {
+				t.Errorf("seed %d: pod %s/%s at %s outside the pod network is not a host to the model", seed, p.Namespace, p.Name, e.addr)
+				return false
+			}
+		}
 		e.ip = net.IP(e.addr.AsSlice())
 		pods = append(pods, e)
 	}
@@ -135,7 +156,7 @@ func checkWorld(t *testing.T, seed uint64, st *stats) bool {
 				if want {
 					st.allowed++
 				}
-				if src.pod == nil || dst.pod == nil {
+				if src.info == nil || dst.info == nil {
 					st.hostCases++
 				}
 				myEg, myIn := directions(d)
@@ -176,15 +197,16 @@ func directions(d netmodel.Decision) (egress, ingress bool) {
 // upstream asks kube-network-policies, calling EvaluatePolicyDirection the
 // way its StandardNetworkPolicy evaluator does: with the policies of the
 // pod's namespace whose podSelector selects it, egress for the source pod
-// and ingress for the destination pod (with the arguments swapped).
+// and ingress for the destination pod (with the arguments swapped). A
+// pinned pod has no PodInfo: upstream finds no pod at its address.
 func upstream(ctx context.Context, pols []*networkingv1.NetworkPolicy, src, dst end, pk packet) (egress, ingress bool) {
 	const srcPort = 43210
 	egress, ingress = true, true
-	if src.pod != nil {
+	if src.info != nil {
 		egress = networkpolicy.EvaluatePolicyDirection(ctx, selecting(pols, src.pod), networkingv1.PolicyTypeEgress,
 			src.info, srcPort, dst.info, dst.ip, pk.port, pk.proto)
 	}
-	if dst.pod != nil {
+	if dst.info != nil {
 		ingress = networkpolicy.EvaluatePolicyDirection(ctx, selecting(pols, dst.pod), networkingv1.PolicyTypeIngress,
 			dst.info, pk.port, src.info, src.ip, srcPort, pk.proto)
 	}
@@ -220,6 +242,7 @@ func dumpPolicies(pols []networkingv1.NetworkPolicy) string {
 
 var (
 	nsPool     = []string{"prod", "dev", "team-a", "team-b", "kube-system"}
+	pinnedPool = []string{"172.17.0.10", "172.17.1.10", "10.0.0.10", "192.168.1.10"}
 	hostPool   = []string{"172.17.0.5", "172.17.1.5", "172.17.1.200", "10.0.0.5", "8.8.8.8", "10.244.1.250", "172.18.0.2", "192.168.1.1"}
 	cidrPool   = []string{"10.244.0.0/16", "10.244.1.0/24", "10.244.2.0/25", "172.17.0.0/16", "10.0.0.0/24", "0.0.0.0/0", "192.168.0.0/16", "10.244.1.4/30", "8.8.8.8/32"}
 	portPool   = []int{53, 80, 443, 6379, 8080, 9090}
@@ -269,6 +292,13 @@ func genWorld(r *rand.Rand) netmodel.Objects {
 			ip := fmt.Sprintf("10.244.%d.%d", ipN%3, ipN)
 			o.Pods = append(o.Pods, genPod(r, ns, fmt.Sprintf("p%d", ipN), ip))
 		}
+	}
+	// Hosts placed by pinning a pod's address outside the pod network.
+	pinned := append([]string(nil), pinnedPool...)
+	r.Shuffle(len(pinned), func(i, j int) { pinned[i], pinned[j] = pinned[j], pinned[i] })
+	for k := r.IntN(3); k > 0; k-- {
+		ipN++
+		o.Pods = append(o.Pods, genPod(r, pick(r, nss), fmt.Sprintf("vm%d", ipN), pinned[k-1]))
 	}
 	for k := 1 + r.IntN(6); k > 0; k-- {
 		o.NetworkPolicies = append(o.NetworkPolicies, genPolicy(r, pick(r, nss), fmt.Sprintf("np%d", k), o.Pods))
