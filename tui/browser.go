@@ -37,8 +37,9 @@ func (b *browserModel) setCatalog(cat *labs.Catalog) {
 	b.applyFilter()
 }
 
-// capturing: keys go to the filter.
-func (b *browserModel) capturing() bool { return b.filtering }
+// takesText: while the filter is typed every key is its own, and on the
+// list any letter starts it (q too: the app quits with ctrl+c here).
+func (b *browserModel) takesText(km tea.KeyMsg) bool { return b.filtering || startsFilter(km) }
 
 func (b *browserModel) crumbs() []string { return []string{"Labs"} }
 
@@ -90,31 +91,22 @@ func (b *browserModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return b, b.filterKey(km)
 	}
 	switch {
-	case key.Matches(km, k.Up):
-		b.move(-1)
-	case key.Matches(km, k.Down):
-		b.move(1)
-	case key.Matches(km, k.PageUp):
-		b.move(-max(1, b.listHeight()/2))
-	case key.Matches(km, k.PageDown):
-		b.move(max(1, b.listHeight()/2))
-	case key.Matches(km, k.Top):
-		b.move(-len(b.visible))
-	case key.Matches(km, k.Bottom):
-		b.move(len(b.visible))
 	case key.Matches(km, k.Open):
-		if l := b.selected(); l != nil {
-			return b, navigate(screenTask, openLabMsg{lab: l})
-		}
+		return b, b.open()
+	case b.moveKey(km):
 	case key.Matches(km, k.Filter):
 		b.filtering = true
 	case key.Matches(km, k.ClearFilter) && b.filter != "":
 		b.filter = ""
 		b.applyFilter()
+	case km.Type == tea.KeyBackspace && b.filter != "":
+		// A kept filter is edited as it was typed.
+		b.filtering = true
+		return b, b.filterKey(km)
 	case key.Matches(km, k.Back):
 		return b, back
 	case startsFilter(km):
-		// Type to filter: a letter no key is bound to starts the filter.
+		// Type to filter: any letter, digit or '-' starts the filter.
 		b.filtering = true
 		b.filter += string(km.Runes)
 		b.applyFilter()
@@ -122,9 +114,41 @@ func (b *browserModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return b, nil
 }
 
+// open opens the lab under the cursor; the filter stays for the way back.
+func (b *browserModel) open() tea.Cmd {
+	b.filtering = false
+	if l := b.selected(); l != nil {
+		return navigate(screenTask, openLabMsg{lab: l})
+	}
+	return nil
+}
+
+// moveKey moves the cursor on the list's movement keys (never letters:
+// they type into the filter) and reports whether it did.
+func (b *browserModel) moveKey(km tea.KeyMsg) bool {
+	k := b.c.keys
+	switch {
+	case key.Matches(km, k.ListUp):
+		b.move(-1)
+	case key.Matches(km, k.ListDown):
+		b.move(1)
+	case key.Matches(km, k.ListPageUp):
+		b.move(-max(1, b.listHeight()/2))
+	case key.Matches(km, k.ListPageDown):
+		b.move(max(1, b.listHeight()/2))
+	case key.Matches(km, k.ListTop):
+		b.move(-len(b.visible))
+	case key.Matches(km, k.ListBottom):
+		b.move(len(b.visible))
+	default:
+		return false
+	}
+	return true
+}
+
 // startsFilter reports whether text typed on the list begins a filter:
-// letters, digits and '-' (the bound keys were matched before; text typed
-// quickly arrives as one message with several runes).
+// letters, digits and '-' (text typed quickly arrives as one message with
+// several runes).
 func startsFilter(km tea.KeyMsg) bool {
 	if km.Type != tea.KeyRunes || len(km.Runes) == 0 || km.Alt {
 		return false
@@ -157,14 +181,11 @@ func (b *browserModel) filterKey(km tea.KeyMsg) tea.Cmd {
 	case key.Matches(km, k.ClearFilter):
 		b.filter, b.filtering = "", false
 		b.applyFilter()
-	case key.Matches(km, k.ApplyFilter):
+	case key.Matches(km, k.Open):
+		return b.open()
+	case b.moveKey(km):
+		// The list takes over; typing goes on adding to the filter.
 		b.filtering = false
-		switch km.Type {
-		case tea.KeyUp:
-			b.move(-1)
-		case tea.KeyDown:
-			b.move(1)
-		}
 	}
 	return nil
 }
@@ -409,23 +430,23 @@ func (b *browserModel) View() string {
 func (b *browserModel) ShortHelp() []key.Binding {
 	k := b.c.keys
 	if b.filtering {
-		return []key.Binding{k.ApplyFilter, k.ClearFilter, k.ForceQuit}
+		return []key.Binding{k.Open, k.ListUp, k.ListDown, k.ClearFilter, k.ForceQuit}
 	}
 	back := k.Back
 	if b.filter != "" {
 		back = k.ClearFilter
 	}
-	return []key.Binding{k.Up, k.Down, k.Open, k.Filter, back, k.Help, k.Quit}
+	return []key.Binding{k.ListUp, k.ListDown, k.Open, k.Filter, back, k.Help, k.ForceQuit}
 }
 
 func (b *browserModel) FullHelp() [][]key.Binding {
 	k := b.c.keys
 	if b.filtering {
-		return [][]key.Binding{{k.ApplyFilter, k.ClearFilter}, {k.ForceQuit}}
+		return [][]key.Binding{{k.Open, k.ListUp, k.ListDown}, {k.ClearFilter, k.ForceQuit}}
 	}
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.ListUp, k.ListDown, k.ListPageUp, k.ListPageDown, k.ListTop, k.ListBottom},
 		{k.Open, k.Filter, k.ClearFilter, k.Back},
-		{k.Help, k.Quit, k.ForceQuit},
+		{k.Help, k.ForceQuit},
 	}
 }

@@ -238,7 +238,7 @@ func newTestEnv(t testing.TB) *testEnv {
 }
 
 // key builds a key message: "enter", "esc", "up", "down", "backspace",
-// "ctrl+c", or runes.
+// "end", "home", "ctrl+c", or runes.
 func keyMsg(s string) tea.KeyMsg {
 	switch s {
 	case "enter":
@@ -251,6 +251,10 @@ func keyMsg(s string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyDown}
 	case "backspace":
 		return tea.KeyMsg{Type: tea.KeyBackspace}
+	case "end":
+		return tea.KeyMsg{Type: tea.KeyEnd}
+	case "home":
+		return tea.KeyMsg{Type: tea.KeyHome}
 	case "ctrl+c":
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
 	case " ":

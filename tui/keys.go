@@ -20,12 +20,18 @@ type KeyMap struct {
 	Top      key.Binding
 	Bottom   key.Binding
 
-	// Home and browser.
-	Browse      key.Binding
-	Open        key.Binding
-	Filter      key.Binding
-	ApplyFilter key.Binding
-	ClearFilter key.Binding
+	// Home and browser. The browser's list moves with keys that are not
+	// text (every letter types into its filter).
+	Browse       key.Binding
+	Open         key.Binding
+	Filter       key.Binding
+	ClearFilter  key.Binding
+	ListUp       key.Binding
+	ListDown     key.Binding
+	ListPageUp   key.Binding
+	ListPageDown key.Binding
+	ListTop      key.Binding
+	ListBottom   key.Binding
 
 	// Task view.
 	Hint     key.Binding
@@ -68,11 +74,16 @@ func DefaultKeyMap() KeyMap {
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "bottom")),
 
-		Browse:      key.NewBinding(key.WithKeys("enter", "l"), key.WithHelp("enter", "browse labs")),
-		Open:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open lab")),
-		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/ or type", "filter")),
-		ApplyFilter: key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
-		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Browse:       key.NewBinding(key.WithKeys("enter", "l"), key.WithHelp("enter", "browse labs")),
+		Open:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open lab")),
+		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/ or type", "filter")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		ListUp:       key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
+		ListDown:     key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
+		ListPageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		ListPageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		ListTop:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "top")),
+		ListBottom:   key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "bottom")),
 
 		Hint:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "next hint")),
 		Solution: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "solution")),

@@ -42,9 +42,9 @@ type screen interface {
 }
 
 // capturer is a screen that can take typed text (the browser's filter):
-// while it does, q and ? are text, not the global keys.
+// a key it takes as text (q, and ? while typing) is no global key.
 type capturer interface {
-	capturing() bool
+	takesText(tea.KeyMsg) bool
 }
 
 // ownedMsg is a message for one screen, delivered to it whichever screen

@@ -285,7 +285,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if !m.keysTaken() {
+	if !m.keysTaken(msg) {
 		switch {
 		case key.Matches(msg, m.keys.Quit):
 			return m.quit()
@@ -305,14 +305,14 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-// keysTaken reports whether q and ? are not global keys now: a dialog
-// waits for its answer, or the screen takes typed text.
-func (m *Model) keysTaken() bool {
+// keysTaken reports whether a key (q, ?) is not a global key now: a
+// dialog waits for its answer, or the screen takes the key as text.
+func (m *Model) keysTaken(msg tea.KeyMsg) bool {
 	if m.dialog != nil {
 		return true
 	}
 	c, ok := m.screens[m.current].(capturer)
-	return ok && c.capturing()
+	return ok && c.takesText(msg)
 }
 
 func (m *Model) quit() tea.Cmd {

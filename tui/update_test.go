@@ -110,20 +110,24 @@ func TestBrowserNavigationAndFilter(t *testing.T) {
 		screen   screenID
 	}{
 		{"first lab selected", nil, "", []string{"svc-expose-web", "ing-two-paths", "np-deny-all"}, "svc-expose-web", screenBrowser},
-		{"down moves across domains", []string{"down", "j"}, "", nil, "np-deny-all", screenBrowser},
-		{"down stops at the end", []string{"G", "down", "down"}, "", nil, "np-deny-all", screenBrowser},
-		{"up stops at the top", []string{"up", "k"}, "", nil, "svc-expose-web", screenBrowser},
+		{"down moves across domains", []string{"down", "down"}, "", nil, "np-deny-all", screenBrowser},
+		{"down stops at the end", []string{"end", "down", "down"}, "", nil, "np-deny-all", screenBrowser},
+		{"up stops at the top", []string{"up", "home", "up"}, "", nil, "svc-expose-web", screenBrowser},
 		{"filter by text", []string{"/", "d", "e", "n", "y"}, "deny", []string{"np-deny-all"}, "np-deny-all", screenBrowser},
 		{"filter is case-insensitive and searches titles", []string{"/", "R", "O", "U", "T", "E"}, "ROUTE", []string{"ing-two-paths"}, "ing-two-paths", screenBrowser},
 		{"filter keeps q as text", []string{"/", "q"}, "q", []string{}, "", screenBrowser},
 		{"typing an unbound letter filters", []string{"n", "p", "-"}, "np-", []string{"np-deny-all"}, "np-deny-all", screenBrowser},
-		{"bound letters still move", []string{"j", "j", "k"}, "", nil, "ing-two-paths", screenBrowser},
+		{"every letter types into the filter, j and k too", []string{"down", "j", "k"}, "jk", []string{}, "", screenBrowser},
+		{"a filter may start with q", []string{"q"}, "q", []string{}, "", screenBrowser},
 		{"text typed fast arrives at once", []string{"np-d"}, "np-d", []string{"np-deny-all"}, "np-deny-all", screenBrowser},
 		{"backspace edits the filter", []string{"/", "e", "x", "backspace"}, "e", []string{"svc-expose-web", "ing-two-paths", "np-deny-all"}, "svc-expose-web", screenBrowser},
 		{"esc clears the filter", []string{"/", "d", "e", "n", "y", "esc"}, "", []string{"svc-expose-web", "ing-two-paths", "np-deny-all"}, "np-deny-all", screenBrowser},
-		{"enter keeps the filter and opens next", []string{"/", "p", "a", "t", "h", "s", "enter", "enter"}, "paths", []string{"ing-two-paths"}, "ing-two-paths", screenTask},
+		{"enter opens the lab the filter found", []string{"/", "p", "a", "t", "h", "s", "enter"}, "paths", []string{"ing-two-paths"}, "ing-two-paths", screenTask},
+		{"enter opens a lab typed without /", []string{"deny", "enter"}, "deny", []string{"np-deny-all"}, "np-deny-all", screenTask},
+		{"back from the lab keeps the filter", []string{"deny", "enter", "esc"}, "deny", []string{"np-deny-all"}, "np-deny-all", screenBrowser},
+		{"backspace edits a kept filter", []string{"deny", "down", "backspace"}, "den", []string{"np-deny-all"}, "np-deny-all", screenBrowser},
 		{"esc without filter goes home", []string{"esc"}, "", nil, "svc-expose-web", screenHome},
-		{"esc after a kept filter clears it first", []string{"/", "d", "e", "n", "y", "enter", "esc"}, "", nil, "np-deny-all", screenBrowser},
+		{"esc after a kept filter clears it first", []string{"/", "d", "e", "n", "y", "down", "esc"}, "", nil, "np-deny-all", screenBrowser},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,7 +218,8 @@ func TestQuitFromAnywhereCancelsWork(t *testing.T) {
 		quit string
 	}{
 		{"home q", nil, "q"},
-		{"labs q", []string{"enter"}, "q"},
+		{"labs ctrl+c", []string{"enter"}, "ctrl+c"},
+		{"labs q after esc", []string{"enter", "esc"}, "q"},
 		{"filtering ctrl+c", []string{"enter", "/", "x"}, "ctrl+c"},
 		{"task q", []string{"enter", "enter"}, "q"},
 		{"dialog ctrl+c", []string{"enter", "enter", "S"}, "ctrl+c"},
@@ -351,7 +356,8 @@ func TestHelpMatchesTheScreen(t *testing.T) {
 	}{
 		{"home", nil, []string{"browse labs", "quit"}, []string{"next hint", "re-check"}},
 		{"labs", []string{"enter"}, []string{"open lab", "filter"}, []string{"next hint", "re-check"}},
-		{"filtering", []string{"enter", "/"}, []string{"keep filter", "clear filter"}, []string{"open lab"}},
+		{"filtering", []string{"enter", "/"}, []string{"open lab", "clear filter", "ctrl+c quit"}, []string{"keep filter", "q quit"}},
+		{"labs say which keys move", []string{"enter"}, []string{"↑ up", "↓ down", "ctrl+c quit"}, []string{"↓/j", "q quit"}},
 		{"task", []string{"enter", "enter"}, []string{"next hint", "check", "shell in workspace", "edit answer.yaml"}, []string{"re-check", "open lab"}},
 		{"task full", []string{"enter", "enter", "?"}, []string{"solution", "reset answers", "page down"}, []string{"re-check"}},
 		{"check", []string{"enter", "enter", "c"}, []string{"re-check", "explain passed"}, []string{"next hint", "open lab"}},
