@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -51,20 +53,63 @@ func (b *browserModel) selected() *labs.Lab {
 	return nil
 }
 
+// applyFilter shows the labs the filter matches, best first, with the
+// cursor on the best; without a filter every lab shows, and the cursor
+// stays on the lab it was on.
 func (b *browserModel) applyFilter() {
 	keep := b.selected()
+	b.cursor = 0
 	if b.filter == "" || b.cat == nil {
 		b.visible = b.all
-	} else {
-		b.visible = b.cat.Filter("", "", "", b.filter)
-	}
-	b.cursor = 0
-	for i, l := range b.visible {
-		if l == keep {
-			b.cursor = i
+		for i, l := range b.visible {
+			if l == keep {
+				b.cursor = i
+			}
 		}
+	} else {
+		b.visible = rankMatches(b.cat.Filter("", "", "", b.filter), b.filter)
 	}
 	b.scroll()
+}
+
+// rankMatches orders a filter's matches: by where the text matched (see
+// matchRank), the domains by their best match; in catalog order otherwise.
+func rankMatches(matches []*labs.Lab, text string) []*labs.Lab {
+	rank := make(map[*labs.Lab]int, len(matches))
+	best := map[labs.Domain]int{}
+	for _, l := range matches {
+		r := matchRank(l, text)
+		rank[l] = r
+		if b, ok := best[l.Domain]; !ok || r < b {
+			best[l.Domain] = r
+		}
+	}
+	out := slices.Clone(matches)
+	slices.SortStableFunc(out, func(x, y *labs.Lab) int {
+		return cmp.Or(
+			cmp.Compare(best[x.Domain], best[y.Domain]),
+			cmp.Compare(slices.Index(labs.Domains, x.Domain), slices.Index(labs.Domains, y.Domain)),
+			cmp.Compare(rank[x], rank[y]))
+	})
+	return out
+}
+
+// matchRank is where text matched a lab: its id (0 at the start, 1
+// inside), its title (2), a tag (3), or only its task's text (4).
+func matchRank(l *labs.Lab, text string) int {
+	text = strings.ToLower(strings.TrimSpace(text))
+	id := strings.ToLower(l.ID)
+	switch {
+	case strings.HasPrefix(id, text):
+		return 0
+	case strings.Contains(id, text):
+		return 1
+	case strings.Contains(strings.ToLower(l.Title), text):
+		return 2
+	case slices.ContainsFunc(l.Tags, func(t string) bool { return strings.Contains(strings.ToLower(t), text) }):
+		return 3
+	}
+	return 4
 }
 
 func (b *browserModel) SetSize(w, h int) {
@@ -235,8 +280,15 @@ func (b *browserModel) preview() string {
 func (b *browserModel) layoutLines() (lines []string, labLine []int) {
 	labLine = make([]int, len(b.visible))
 	cols := b.columns()
-	idx := 0
-	for _, d := range labs.Domains {
+	// The domains in the order of the list (by their best match when
+	// filtered).
+	var domains []labs.Domain
+	for _, l := range b.visible {
+		if !slices.Contains(domains, l.Domain) {
+			domains = append(domains, l.Domain)
+		}
+	}
+	for _, d := range domains {
 		var in []int
 		for i, l := range b.visible {
 			if l.Domain == d {
@@ -253,7 +305,6 @@ func (b *browserModel) layoutLines() (lines []string, labLine []int) {
 		for _, i := range in {
 			labLine[i] = len(lines)
 			lines = append(lines, b.row(b.visible[i], i == b.cursor, cols))
-			idx++
 		}
 	}
 	return lines, labLine

@@ -120,7 +120,7 @@ func TestBrowserNavigationAndFilter(t *testing.T) {
 		{"every letter types into the filter, j and k too", []string{"down", "j", "k"}, "jk", []string{}, "", screenBrowser},
 		{"a filter may start with q", []string{"q"}, "q", []string{}, "", screenBrowser},
 		{"text typed fast arrives at once", []string{"np-d"}, "np-d", []string{"np-deny-all"}, "np-deny-all", screenBrowser},
-		{"backspace edits the filter", []string{"/", "e", "x", "backspace"}, "e", []string{"svc-expose-web", "ing-two-paths", "np-deny-all"}, "svc-expose-web", screenBrowser},
+		{"backspace edits the filter", []string{"/", "e", "x", "backspace"}, "e", []string{"svc-expose-web", "np-deny-all", "ing-two-paths"}, "svc-expose-web", screenBrowser},
 		{"esc clears the filter", []string{"/", "d", "e", "n", "y", "esc"}, "", []string{"svc-expose-web", "ing-two-paths", "np-deny-all"}, "np-deny-all", screenBrowser},
 		{"enter opens the lab the filter found", []string{"/", "p", "a", "t", "h", "s", "enter"}, "paths", []string{"ing-two-paths"}, "ing-two-paths", screenTask},
 		{"enter opens a lab typed without /", []string{"deny", "enter"}, "deny", []string{"np-deny-all"}, "np-deny-all", screenTask},
@@ -763,5 +763,27 @@ func TestScreenMessagesReachTheirScreen(t *testing.T) {
 	d.keys("esc", "esc", "esc")
 	if d.m.current != screenHome {
 		t.Fatalf("back three times from the check: screen = %v, want Home", d.m.current)
+	}
+}
+
+// The filter ranks where it matched: a lab whose id has the text comes
+// before one that only mentions it in its task, whatever their domains.
+func TestFilterRanksIDsFirst(t *testing.T) {
+	d := newDriver(t, shippedConfig(t), 100, 30)
+	d.keys("enter", "test")
+	b := d.m.browser()
+	if len(b.visible) < 2 || b.visible[0].ID != "np-test-network-policy" || b.selected() != b.visible[0] {
+		var ids []string
+		for _, l := range b.visible {
+			ids = append(ids, l.ID)
+		}
+		t.Fatalf("filter \"test\": visible %v, cursor %d; want np-test-network-policy first and selected", ids, b.cursor)
+	}
+	if i, j := strings.Index(d.view(), "The documentation's test-network-policy"), strings.Index(d.view(), "Exact vs Prefix"); i < 0 || j >= 0 && j < i {
+		t.Fatalf("the id match is not drawn first:\n%s", d.view())
+	}
+	d.keys("enter")
+	if d.m.current != screenTask || d.m.task().lab.ID != "np-test-network-policy" {
+		t.Fatalf("enter opened the wrong lab (screen %v)", d.m.current)
 	}
 }
