@@ -621,6 +621,40 @@ func httpdListener(args []string) (socket, bool) {
 	return socket{port: port, proto: corev1.ProtocolTCP, app: appHTTPD}, true
 }
 
+// ListenPort is a port a pod listens on.
+type ListenPort struct {
+	Port     int
+	Protocol corev1.Protocol
+}
+
+func (l ListenPort) String() string { return fmt.Sprintf("%s/%d", l.Protocol, l.Port) }
+
+// Listening returns the ports a pod's long-running containers listen on as
+// the model infers them for probes: for the images it knows, where their
+// processes listen, whatever containerPorts say; for images (or agnhost
+// subcommands) it does not simulate, their declared containerPorts. Sorted
+// by protocol, then port, without duplicates.
+func Listening(p *corev1.Pod) []ListenPort {
+	seen := map[ListenPort]bool{}
+	var out []ListenPort
+	for _, l := range podListeners(p) {
+		for _, s := range l.sockets {
+			lp := ListenPort{Port: s.port, Protocol: s.proto}
+			if s.port > 0 && !seen[lp] {
+				seen[lp] = true
+				out = append(out, lp)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Protocol != out[j].Protocol {
+			return out[i].Protocol < out[j].Protocol
+		}
+		return out[i].Port < out[j].Port
+	})
+	return out
+}
+
 // listenResult is the listening check of one backend.
 type listenResult struct {
 	ok      bool

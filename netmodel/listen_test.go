@@ -1,6 +1,7 @@
 package netmodel
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -233,5 +234,23 @@ func TestListenUnsure(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListening: the ports a pod listens on as the model infers them,
+// which live host stand-ins serve for pinned pods.
+func TestListening(t *testing.T) {
+	p := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{
+		{Name: "a", Image: "registry.k8s.io/e2e-test-images/agnhost:2.66.1", Args: []string{"netexec", "--http-port=8080"}},
+		{Name: "b", Image: "busybox:1.37", Command: []string{"sh", "-c", "nc -lu -p 5978 & nc -lk -p 5978 -e true"},
+			Ports: []corev1.ContainerPort{{ContainerPort: 9999}}},
+		{Name: "c", Image: "example.com/unknown:1", Ports: []corev1.ContainerPort{{ContainerPort: 7000, Protocol: corev1.ProtocolUDP}}},
+		{Name: "d", Image: "nginx:1.27"},
+		{Name: "e", Image: "nginx:1.27"},
+	}}}
+	got := fmt.Sprint(Listening(p))
+	// containerPort 9999 of busybox is only declared: nothing listens there.
+	if want := "[TCP/80 TCP/5978 TCP/8080 UDP/5978 UDP/7000 UDP/8081]"; got != want {
+		t.Errorf("Listening = %s, want %s", got, want)
 	}
 }

@@ -59,7 +59,11 @@ func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
 
 // ungradableSuffix ends every reason the offline model gives for not
 // grading a probe.
-const ungradableSuffix = ": this check cannot be graded offline (grade it on a live cluster)"
+const ungradableSuffix = UngradableSuffix
+
+// UngradableSuffix ends every reason in Result.Ungradable that the model
+// gives (a live backend comparing its verdict with the model's drops it).
+const UngradableSuffix = ": this check cannot be graded offline (grade it on a live cluster)"
 
 // cannotGrade records that the model cannot decide the probe exactly:
 // the Result is marked Ungradable with why (the checker then neither
