@@ -50,6 +50,9 @@ type Backend struct {
 
 	snapMu sync.Mutex
 	snap   *snapshot
+	// podNet is the cluster's pod network, read with the first snapshot.
+	podNet     []netip.Prefix
+	podNetRead bool
 
 	enfOnce sync.Once
 	enf     bool
@@ -180,6 +183,9 @@ func (b *Backend) snapshotFor(ctx context.Context, external netip.Addr) (*snapsh
 	if b.snap != nil {
 		return b.snap, nil
 	}
+	if !b.podNetRead {
+		b.podNet, b.podNetRead = podNetwork(ctx, b.c), true
+	}
 	for i := 0; ; i++ {
 		o, err := listAll(ctx, b.c)
 		if err != nil {
@@ -190,7 +196,7 @@ func (b *Backend) snapshotFor(ctx context.Context, external netip.Addr) (*snapsh
 		ready := newestChange(o).Add(time.Second + b.opts.Settle)
 		wait := time.Until(ready)
 		if wait <= 0 || i >= 3 {
-			b.snap = buildSnapshot(o, b.opts.Pinned, external)
+			b.snap = buildSnapshot(o, b.opts.Pinned, external, b.podNet)
 			return b.snap, nil
 		}
 		select {

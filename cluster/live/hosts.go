@@ -10,7 +10,9 @@ package live
 // range 172.17.0.0/16, the very range of that example). NetworkPolicy sees
 // ADDR as a host outside the cluster (ipBlock peers), as it would see a VM.
 // Traffic from pods to ADDR reaches the stand-in too, which serves the
-// pinned pod's TCP ports with agnhost netexec.
+// ports the pinned pod listens on as the offline model infers them: TCP
+// with agnhost netexec (HTTP), UDP with agnhost serve-hostname (it answers
+// every datagram, as agnhost connect needs).
 
 import (
 	"context"
@@ -20,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckadlab/ckadlab/netmodel"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,9 +30,14 @@ import (
 )
 
 // host starts (once per backend) the stand-in for addr.
-func (b *Backend) host(ctx context.Context, snap *snapshot, addr netip.Addr, listen []int) (Runner, error) {
+func (b *Backend) host(ctx context.Context, snap *snapshot, addr netip.Addr, listen []netmodel.ListenPort) (Runner, error) {
 	if !addr.Is4() {
 		return nil, fmt.Errorf("host %s: only IPv4 hosts are supported", addr)
+	}
+	for _, p := range snap.model.PodNetwork() {
+		if p.Contains(addr) {
+			return nil, fmt.Errorf("host %s: the address is inside the cluster's pod network %s; a host outside the cluster cannot have it", addr, p)
+		}
 	}
 	for _, n := range snap.objs.Nodes {
 		for _, c := range n.Spec.PodCIDRs {
@@ -50,7 +58,7 @@ func hostPodName(addr netip.Addr) string {
 	return "ckadlab-host-" + strings.ReplaceAll(addr.String(), ".", "-")
 }
 
-func (b *Backend) startHost(ctx context.Context, snap *snapshot, addr netip.Addr, listen []int) (Runner, error) {
+func (b *Backend) startHost(ctx context.Context, snap *snapshot, addr netip.Addr, listen []netmodel.ListenPort) (Runner, error) {
 	if err := ensureNamespace(ctx, b.c, SystemNamespace); err != nil {
 		return nil, err
 	}
@@ -58,18 +66,12 @@ func (b *Backend) startHost(ctx context.Context, snap *snapshot, addr netip.Addr
 	if node == nil {
 		return nil, fmt.Errorf("host %s: the cluster has no node", addr)
 	}
-	ports := append([]int(nil), listen...)
-	sort.Ints(ports)
-	script := ""
-	for _, p := range ports {
-		script += fmt.Sprintf("/agnhost netexec --http-port=%d --udp-port=-1 & ", p)
-	}
-	script += "exec /agnhost pause"
+	script, served := standInScript(listen)
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: hostPodName(addr), Namespace: SystemNamespace,
 			Labels:      map[string]string{probeRoleLabel: "host"},
-			Annotations: map[string]string{probeForAnnot: "host/" + addr.String(), "ckadlab.io/listen": fmt.Sprint(ports)},
+			Annotations: map[string]string{probeForAnnot: "host/" + addr.String(), "ckadlab.io/listen": served},
 		},
 		Spec: corev1.PodSpec{
 			NodeName:                      node.Name,
@@ -154,6 +156,40 @@ func (b *Backend) startHost(ctx context.Context, snap *snapshot, addr netip.Addr
 		}
 	}
 	return r, nil
+}
+
+// standInScript is the shell command of a host stand-in: a server for
+// each port the pinned pod listens on (TCP: agnhost netexec, an HTTP server,
+// with its UDP server off; UDP: agnhost serve-hostname, which answers
+// every datagram with the pod's name, as agnhost connect --protocol=udp
+// needs to see the port open), then pause. SCTP ports are not served. served
+// lists the ports served ("TCP/8080 UDP/8081"; a stand-in left by an earlier
+// run with other ports is replaced).
+func standInScript(listen []netmodel.ListenPort) (script, served string) {
+	ports := append([]netmodel.ListenPort(nil), listen...)
+	sort.Slice(ports, func(i, j int) bool {
+		if ports[i].Protocol != ports[j].Protocol {
+			return ports[i].Protocol < ports[j].Protocol
+		}
+		return ports[i].Port < ports[j].Port
+	})
+	var cmds, names []string
+	seen := map[netmodel.ListenPort]bool{}
+	for _, p := range ports {
+		if p.Port < 1 || p.Port > 65535 || seen[p] {
+			continue
+		}
+		seen[p] = true
+		switch p.Protocol {
+		case corev1.ProtocolTCP, "":
+			cmds = append(cmds, fmt.Sprintf("/agnhost netexec --http-port=%d --udp-port=-1 &", p.Port))
+			names = append(names, fmt.Sprintf("TCP/%d", p.Port))
+		case corev1.ProtocolUDP:
+			cmds = append(cmds, fmt.Sprintf("/agnhost serve-hostname --http=false --udp --port=%d &", p.Port))
+			names = append(names, fmt.Sprintf("UDP/%d", p.Port))
+		}
+	}
+	return strings.Join(append(cmds, "exec /agnhost pause"), " "), strings.Join(names, " ")
 }
 
 type viaRoute struct{ dst, gw, dev string }

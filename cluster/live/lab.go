@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ckadlab/ckadlab/manifest"
+	"github.com/ckadlab/ckadlab/netmodel"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,9 +23,11 @@ import (
 // network, so live ckadlab does not create such a pod: a routed host with
 // that address (see Outside.Host) stands in for it, serving its ports.
 type PinnedPod struct {
-	Pod    *corev1.Pod // as the lab wrote it
-	Addr   netip.Addr
-	Listen []int // TCP ports it serves
+	Pod  *corev1.Pod // as the lab wrote it
+	Addr netip.Addr
+	// Listen are the ports it serves: where its containers listen as the
+	// offline model infers it (netmodel.Listening), TCP and UDP.
+	Listen []netmodel.ListenPort
 }
 
 // PinnedPods finds the pinned pods of a setup.
@@ -43,41 +46,9 @@ func PinnedPods(objs []manifest.Object) []PinnedPod {
 		if pp.Pod.Namespace == "" {
 			pp.Pod.Namespace = o.Namespace
 		}
-		pp.Listen = tcpListeners(p)
+		pp.Listen = netmodel.Listening(pp.Pod)
 		out = append(out, pp)
 	}
-	return out
-}
-
-// tcpListeners are the TCP ports a pod serves: its declared container
-// ports and the --http-port of agnhost netexec.
-func tcpListeners(p *corev1.Pod) []int {
-	seen := map[int]bool{}
-	var out []int
-	add := func(n int) {
-		if n > 0 && !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	for _, c := range p.Spec.Containers {
-		for _, cp := range c.Ports {
-			if protoOf(cp.Protocol) == corev1.ProtocolTCP {
-				add(int(cp.ContainerPort))
-			}
-		}
-		argv := append(append([]string{}, c.Command...), c.Args...)
-		if len(argv) > 0 && (argv[0] == "netexec" || strings.HasSuffix(argv[0], "agnhost") && len(argv) > 1 && argv[1] == "netexec") {
-			port := 8080
-			for _, a := range argv {
-				if v, ok := strings.CutPrefix(a, "--http-port="); ok {
-					fmt.Sscanf(v, "%d", &port)
-				}
-			}
-			add(port)
-		}
-	}
-	sort.Ints(out)
 	return out
 }
 

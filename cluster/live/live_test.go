@@ -287,7 +287,7 @@ func TestSnapshotLookups(t *testing.T) {
 	snap := buildSnapshot(netmodel.Objects{
 		Pods: []corev1.Pod{webPod, probePod}, Services: []corev1.Service{web, alias},
 		EndpointSlices: []discoveryv1.EndpointSlice{slice}, NetworkPolicies: []networkingv1.NetworkPolicy{deny},
-	}, nil, netip.Addr{})
+	}, nil, netip.Addr{}, nil)
 	if snap.pods["shop/ckadlab-probe-x"] != nil {
 		t.Error("probe pods must not be in the snapshot")
 	}
@@ -397,7 +397,9 @@ spec:
 	for _, p := range pinned {
 		got = append(got, p.Pod.Namespace+"/"+p.Pod.Name+"@"+p.Addr.String()+fmt.Sprint(p.Listen))
 	}
-	if strings.Join(got, " ") != "legacy/vm-a@172.17.0.10[8080] legacy/backup@10.0.0.10[5978 8080]" {
+	// What the model says they listen on: netexec's HTTP port and its
+	// default UDP port 8081, busybox nc on 5978.
+	if strings.Join(got, " ") != "legacy/vm-a@172.17.0.10[TCP/8080 UDP/8081] legacy/backup@10.0.0.10[TCP/5978 TCP/8080 UDP/8081]" {
 		t.Fatalf("pinned = %v", got)
 	}
 	var names []string
@@ -420,7 +422,7 @@ spec:
 }
 
 func TestFindAccess(t *testing.T) {
-	snap := buildSnapshot(netmodel.Objects{Pods: []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Namespace: "store", Name: "catalog-1"}, Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.244.0.12"}}}}, nil, netip.Addr{})
+	snap := buildSnapshot(netmodel.Objects{Pods: []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Namespace: "store", Name: "catalog-1"}, Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.244.0.12"}}}}, nil, netip.Addr{}, nil)
 	logs := `{"DownstreamStatus":200,"KubernetesIngressNamespace":"store","KubernetesServiceName":"catalog","ServiceAddr":"10.244.0.12:8080","request_X-Ckadlab-Probe":"other"}
 not json with abc123 in it
 {"DownstreamStatus":200,"KubernetesIngressNamespace":"store","KubernetesServiceName":"catalog","ServiceAddr":"10.244.0.12:8080","request_X-Ckadlab-Probe":"abc123"}

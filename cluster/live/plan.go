@@ -112,19 +112,7 @@ func (b *Backend) planTarget(ctx context.Context, snap *snapshot, spec probe.Spe
 	case probe.ToPod:
 		key := t.Namespace + "/" + t.Name
 		if pp, ok := snap.pinned[key]; ok {
-			port := spec.Port.Number
-			if port == 0 {
-				var err error
-				if port, err = podPort(pp.modelPodPtr(), spec.Port, pl.att.Proto); err != nil {
-					return err
-				}
-			}
-			if _, err := b.host(ctx, snap, pp.Addr, pp.Listen); err != nil {
-				return fmt.Errorf("target %s (%s, an address outside the pod network): %w", key, pp.Addr, err)
-			}
-			pl.att.Host, pl.att.Port = pp.Addr.String(), port
-			pl.notes = append(pl.notes, pinnedNote(key, pp.Addr))
-			return nil
+			return b.toPinned(ctx, snap, pp, spec.Port, pl)
 		}
 		p := snap.pods[key]
 		if p == nil {
@@ -170,6 +158,9 @@ func (b *Backend) planTarget(ctx context.Context, snap *snapshot, spec probe.Spe
 			if err := b.routeExternalIP(ctx, snap, t.IP, pl); err != nil {
 				return err
 			}
+		}
+		if pp, ok := snap.pinnedAt(t.IP); ok && spec.From.Kind != probe.FromExternal {
+			return b.toPinned(ctx, snap, pp, spec.Port, pl)
 		}
 		if p := snap.podByIP[t.IP.String()]; p != nil {
 			port, err := podPort(p, spec.Port, pl.att.Proto)
@@ -258,6 +249,34 @@ func (b *Backend) planTarget(ctx context.Context, snap *snapshot, spec probe.Spe
 		return fmt.Errorf("unknown target kind %q", t.Kind)
 	}
 	return nil
+}
+
+// toPinned targets the host stand-in of a pinned pod at its address.
+func (b *Backend) toPinned(ctx context.Context, snap *snapshot, pp PinnedPod, p probe.Port, pl *plan) error {
+	key := pp.Pod.Namespace + "/" + pp.Pod.Name
+	port := p.Number
+	if port == 0 {
+		var err error
+		if port, err = podPort(pp.modelPodPtr(), p, pl.att.Proto); err != nil {
+			return err
+		}
+	}
+	if _, err := b.host(ctx, snap, pp.Addr, pp.Listen); err != nil {
+		return fmt.Errorf("target %s (%s, an address outside the pod network): %w", key, pp.Addr, err)
+	}
+	pl.att.Host, pl.att.Port = pp.Addr.String(), port
+	pl.notes = append(pl.notes, pinnedNote(key, pp.Addr))
+	return nil
+}
+
+// pinnedAt finds the pinned pod at an address.
+func (s *snapshot) pinnedAt(ip netip.Addr) (PinnedPod, bool) {
+	for _, pp := range s.pinned {
+		if pp.Addr == ip {
+			return pp, true
+		}
+	}
+	return PinnedPod{}, false
 }
 
 // toService targets a Service the way a client names it: its ClusterIP,
@@ -485,7 +504,7 @@ func (s *snapshot) endpointPort(svc *corev1.Service, sp *corev1.ServicePort) (in
 }
 
 func pinnedNote(key string, addr netip.Addr) string {
-	return fmt.Sprintf("live, %s is a host stand-in with the address %s that the lab pins for it (a cluster cannot give a pod an address outside its pod network): NetworkPolicy sees it as a host outside the cluster", key, addr)
+	return fmt.Sprintf("live, %s is a host stand-in with the address %s that the lab pins for it (a cluster cannot give a pod an address outside its pod network): NetworkPolicy sees it as a host outside the cluster, as the offline model does", key, addr)
 }
 
 // routeExternalIP lets the outside client reach a Service's external IP

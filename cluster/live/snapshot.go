@@ -16,6 +16,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
 )
 
 // snapshot is the cluster's objects at one moment, the offline model built
@@ -125,6 +126,39 @@ func listAll(ctx context.Context, c *Clients) (netmodel.Objects, error) {
 	return o, firstErr
 }
 
+// podNetwork reads the cluster's pod network: kubeadm's podSubnet (kind
+// and kubeadm clusters keep it in ConfigMap kube-system/kubeadm-config),
+// the range kube-proxy and the CNI treat as the pod network. nil when the
+// cluster does not say (or cannot be read): the model then takes the
+// nodes' pod CIDRs.
+func podNetwork(ctx context.Context, c *Clients) []netip.Prefix {
+	cm, err := c.Kube.CoreV1().ConfigMaps("kube-system").Get(ctx, "kubeadm-config", metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	return kubeadmPodSubnet(cm.Data["ClusterConfiguration"])
+}
+
+// kubeadmPodSubnet reads networking.podSubnet (comma-separated CIDRs) from
+// a kubeadm ClusterConfiguration.
+func kubeadmPodSubnet(cfg string) []netip.Prefix {
+	var cc struct {
+		Networking struct {
+			PodSubnet string `json:"podSubnet"`
+		} `json:"networking"`
+	}
+	if err := yaml.Unmarshal([]byte(cfg), &cc); err != nil {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, c := range strings.Split(cc.Networking.PodSubnet, ",") {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(c)); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
+}
+
 // withoutProbePods drops ckadlab's probe pods and their endpoints.
 func withoutProbePods(o netmodel.Objects) netmodel.Objects {
 	probePods := map[string]bool{}
@@ -198,8 +232,11 @@ func newestChange(o netmodel.Objects) time.Time {
 }
 
 // buildSnapshot indexes objects and builds the model. external is the
-// address outside probes come from (the model's ExternalClient).
-func buildSnapshot(o netmodel.Objects, pinned []PinnedPod, external netip.Addr) *snapshot {
+// address outside probes come from (the model's ExternalClient); podNet
+// is the cluster's pod network (nil: the model takes the nodes' pod
+// CIDRs), against which the model, like NetworkPolicy live, tells pinned
+// pods (host stand-ins) from pods.
+func buildSnapshot(o netmodel.Objects, pinned []PinnedPod, external netip.Addr, podNet []netip.Prefix) *snapshot {
 	s := &snapshot{
 		taken:    time.Now(),
 		pods:     map[string]*corev1.Pod{},
@@ -237,7 +274,7 @@ func buildSnapshot(o netmodel.Objects, pinned []PinnedPod, external netip.Addr) 
 	for _, n := range o.Namespaces {
 		s.nsLabels[n.Name] = n.Labels
 	}
-	opts := netmodel.Options{}
+	opts := netmodel.Options{PodNetwork: podNet}
 	if external.IsValid() {
 		opts.ExternalClient = external
 	}
@@ -248,7 +285,8 @@ func buildSnapshot(o netmodel.Objects, pinned []PinnedPod, external netip.Addr) 
 // selected reports whether a NetworkPolicy of the pod's namespace selects
 // it for the direction ("Ingress" or "Egress").
 func (s *snapshot) selected(p *corev1.Pod, dir networkingv1.PolicyType) bool {
-	if p == nil || p.Spec.HostNetwork {
+	if p == nil || p.Spec.HostNetwork || s.model.IsHost(p) {
+		// No NetworkPolicy selects a host (a pinned pod's stand-in).
 		return false
 	}
 	for _, np := range s.objs.NetworkPolicies {
