@@ -336,12 +336,26 @@ func TestAttachPrediction(t *testing.T) {
 		{probe.Result{Outcome: probe.Unreachable}, probe.Result{Outcome: probe.Refused, Reasons: []string{"why"}}, true},
 		{probe.Result{Outcome: probe.HTTPError, HTTPStatus: 404}, probe.Result{Outcome: probe.HTTPError, HTTPStatus: 503, Reasons: []string{"why"}}, true},
 		{probe.Result{Allowed: true, Outcome: probe.Connected, Service: "a/x"}, probe.Result{Allowed: true, Outcome: probe.Connected, Service: "a/y", Reasons: []string{"why"}}, true},
+		// An ungradable model only guessed: no disagreement either way.
+		{probe.Result{Outcome: probe.Refused}, probe.Result{Allowed: true, Outcome: probe.Connected, Reasons: []string{"why"}, Ungradable: "cannot tell what pod a/b listens on" + netmodel.UngradableSuffix}, false},
+		{probe.Result{Allowed: true, Outcome: probe.Connected}, probe.Result{Allowed: true, Outcome: probe.Connected, Reasons: []string{"why"}, Ungradable: "cannot tell what pod a/b listens on" + netmodel.UngradableSuffix}, false},
 	}
 	for i, tt := range tests {
 		r := tt.live
 		attachPrediction(&r, tt.pred)
 		if r.Disagrees != tt.disagrees || r.Prediction == "" || len(r.Reasons) == 0 {
 			t.Errorf("case %d: %+v", i, r)
+		}
+		if tt.pred.Ungradable != "" {
+			note := ""
+			for _, x := range r.Reasons {
+				if strings.HasPrefix(x, "note: the offline model") {
+					note = x
+				}
+			}
+			if !strings.Contains(note, "cannot tell what pod a/b listens on") || strings.Contains(note, netmodel.UngradableSuffix) || r.Ungradable != "" {
+				t.Errorf("case %d: want a note with the model's reason, live gradable: %q %+v", i, note, r)
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ckadlab/ckadlab/netmodel"
 	"github.com/ckadlab/ckadlab/probe"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -87,11 +88,29 @@ func (b *Backend) Probe(ctx context.Context, spec probe.Spec) (probe.Result, err
 }
 
 // attachPrediction records the model's verdict and flags a disagreement.
+// A model that cannot grade the probe (Ungradable: a Traefik annotation it
+// does not simulate, a container whose ports it cannot tell) only guessed:
+// a live verdict that differs is no disagreement, and a note says why the
+// model could not tell.
 func attachPrediction(res *probe.Result, pred probe.Result) {
 	res.Prediction = describeVerdict(pred.Outcome, pred.HTTPStatus, pred.Service)
-	res.Disagrees = pred.Allowed != res.Allowed || pred.Outcome != res.Outcome ||
+	differs := pred.Allowed != res.Allowed || pred.Outcome != res.Outcome ||
 		(pred.HTTPStatus != 0 && res.HTTPStatus != 0 && pred.HTTPStatus != res.HTTPStatus) ||
 		(pred.Service != "" && res.Service != "" && pred.Service != res.Service)
+	if pred.Ungradable != "" {
+		why := strings.ReplaceAll(pred.Ungradable, netmodel.UngradableSuffix, "")
+		if !differs {
+			res.Reasons = append(res.Reasons, pred.Reasons...)
+			res.Reasons = append(res.Reasons, "note: the offline model predicted the same ("+res.Prediction+") but only as a guess: "+why)
+			return
+		}
+		res.Reasons = append(res.Reasons, "note: the offline model guessed "+res.Prediction+", but it cannot grade this probe: "+why)
+		for _, r := range pred.Reasons {
+			res.Reasons = append(res.Reasons, "model (a guess): "+r)
+		}
+		return
+	}
+	res.Disagrees = differs
 	if res.Disagrees {
 		res.Reasons = append(res.Reasons, "the offline model predicted "+res.Prediction+" for these objects: "+firstOr(pred.Reasons, ""))
 		for _, r := range pred.Reasons[min(1, len(pred.Reasons)):] {
