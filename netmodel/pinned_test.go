@@ -96,12 +96,12 @@ func TestPinnedHostPolicy(t *testing.T) {
 		{name: "a policy in its namespace does not isolate the host for ingress", pols: []networkingv1.NetworkPolicy{denyLegacy},
 			from: "secure/api", to: "legacy/vm", allowed: true,
 			reasons: []string{
-				"allowed: legacy/vm is a host outside the pod network (pinned 172.17.1.10): no NetworkPolicy selects it, so nothing restricts its ingress",
+				"allowed: no NetworkPolicy selects host legacy/vm (172.17.1.10) for ingress: it is outside the pod network",
 				"note: NetworkPolicy legacy/deny selects pods labelled like legacy/vm, but legacy/vm is not a pod of the pod network",
 			}},
 		{name: "a policy in its namespace does not isolate the host for egress", pols: []networkingv1.NetworkPolicy{denyLegacy},
 			from: "legacy/vm", to: "secure/api", allowed: true,
-			reasons: []string{"no NetworkPolicy selects it, so nothing restricts its egress"}},
+			reasons: []string{"allowed: no NetworkPolicy selects host legacy/vm (172.17.1.10) for egress"}},
 		// A pod pinned inside the pod network stays a pod.
 		{name: "pinned inside the pod network: namespaceSelector {} matches", pols: []networkingv1.NetworkPolicy{egressTo(everyNS)},
 			from: "secure/api", to: "legacy/inside", allowed: true,

@@ -210,7 +210,7 @@ func (ix *policyIndex) direction(d polDir, src, dst polEnd, port int, proto core
 func (ix *policyIndex) hostDirection(d polDir, subject polEnd) polVerdict {
 	p := subject.outside
 	key := p.Namespace + "/" + p.Name
-	lines := []string{fmt.Sprintf("allowed: %s is a host outside the pod network (pinned %s): no NetworkPolicy selects it, so nothing restricts its %s", key, subject.ipText(), d)}
+	lines := []string{fmt.Sprintf("allowed: no NetworkPolicy selects %s for %s: it is outside the pod network", subject.name(), d)}
 	for _, np := range ix.byNS[p.Namespace] {
 		if np.types[d] && np.podSel.matches(labels.Set(p.Labels)) {
 			lines = append(lines, fmt.Sprintf("note: NetworkPolicy %s selects pods labelled like %s, but %s is not a pod of the pod network, so the policy does not apply to it", np.key, key, key))
