@@ -45,7 +45,7 @@ var goldenCases = []struct {
 	{name: "task-help", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("page down", "?")}},
 	{name: "task-networkpolicy", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Default deny", "end"), keys("Graded checks", "enter")}},
 	{name: "solution-confirm", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("reference solution", "S")}},
-	{name: "solution", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("reference solution", "S"), keys("copies the Deployment", "y")}},
+	{name: "solution", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("reference solution", "S"), keys("expose deployment web", "y")}},
 	{name: "reset-confirm", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("nothing is deleted", "R")}},
 	{name: "reset-done", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("nothing is deleted", "R"), keys("answer file moved", "y")}},
 	{name: "check-running", setup: func(e *testEnv) { e.sess.hold, e.sess.release = make(chan struct{}), 1 },

@@ -33,9 +33,11 @@ type taskModel struct {
 	inflight map[renderKey]bool
 	shown    renderKey // what the viewport holds
 	toEnd    bool      // scroll to the end when the next rendering arrives
+	toSol    bool      // scroll to the solution's start when it arrives
 }
 
-// taskHeaderLines is the height of the header above the viewport.
+// taskHeaderLines is the height of the header above the viewport, when
+// where you work fits on one line (see whereLines).
 const taskHeaderLines = 4
 
 func newTask(c *common) *taskModel {
@@ -65,6 +67,7 @@ func (t *taskModel) open(l *labs.Lab) tea.Cmd {
 		t.shown = renderKey{}
 		t.vp.SetContent("")
 		t.vp.GotoTop()
+		t.fitViewport()
 	}
 	return t.ensureRendered()
 }
@@ -100,6 +103,15 @@ func (t *taskModel) apply(k renderKey, out string) {
 	t.vp.SetContent(out)
 	t.shown = k
 	switch {
+	case t.toSol:
+		// The solution from its start: its commands come first.
+		t.toSol = false
+		t.vp.GotoBottom()
+		for i, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, "Reference solution") {
+				t.vp.SetYOffset(i)
+			}
+		}
 	case t.toEnd:
 		t.toEnd = false
 		t.vp.GotoBottom()
@@ -116,14 +128,20 @@ func (t *taskModel) showSolution() tea.Cmd {
 	if t.lab == nil {
 		return nil
 	}
-	t.solution, t.toEnd = true, true
+	t.solution, t.toSol = true, true
 	return t.ensureRendered()
 }
 
 func (t *taskModel) SetSize(w, h int) {
 	t.width, t.height = w, h
 	t.vp.Width = w
-	t.vp.Height = max(1, h-taskHeaderLines)
+	t.fitViewport()
+}
+
+// fitViewport gives the viewport what the header leaves (the header is a
+// line taller when the workspace needs a line of its own).
+func (t *taskModel) fitViewport() {
+	t.vp.Height = max(1, t.height-taskHeaderLines-len(t.whereLines())+1)
 }
 
 func (t *taskModel) Init() tea.Cmd { return nil }
@@ -263,9 +281,6 @@ func (t *taskModel) header() string {
 		l.Domain.Title(), s.difficulty(l.Difficulty), fmt.Sprintf("%d pts", l.Points),
 		fmt.Sprintf("~%d min", l.Minutes), statusText(s, lp, l.Points),
 	}, s.Muted.Render(" · "))
-	ctx := t.c.cluster.Context
-	line3 := " " + s.Label.Render("namespace ") + l.Namespace + s.Label.Render("  context ") + orText(ctx, "none") +
-		s.Label.Render("  workspace ") + t.c.displayPath(t.c.cfg.Dirs.Workspace(l.ID))
 	hints := fmt.Sprintf(" hints %d/%d ", t.hints, len(l.Hints))
 	pos := fmt.Sprintf(" %3.f%% ", t.vp.ScrollPercent()*100)
 	if t.vp.TotalLineCount() <= t.vp.Height {
@@ -273,9 +288,30 @@ func (t *taskModel) header() string {
 	}
 	rule := max(0, t.width-lipgloss.Width(hints)-lipgloss.Width(pos)-2)
 	line4 := s.Muted.Render("─" + hints + strings.Repeat("─", rule) + pos + "─")
-	return strings.Join([]string{
-		truncate(line1, t.width), truncate(line2, t.width), truncate(line3, t.width), line4,
-	}, "\n")
+	lines := append([]string{truncate(line1, t.width), truncate(line2, t.width)}, t.whereLines()...)
+	return strings.Join(append(lines, line4), "\n")
+}
+
+// whereLines say where you work: the namespace, the kube context and the
+// workspace folder, on one line when they fit, else the workspace on a
+// line of its own (a path too long even there loses its start, not the
+// lab's folder at its end).
+func (t *taskModel) whereLines() []string {
+	if t.lab == nil {
+		return nil
+	}
+	s := t.c.styles
+	l := t.lab
+	where := " " + s.Label.Render("namespace ") + l.Namespace + s.Label.Render("  context ") + orText(t.c.cluster.Context, "none")
+	ws := s.Label.Render("workspace ") + t.c.displayPath(t.c.cfg.Dirs.Workspace(l.ID))
+	if one := where + s.Label.Render("  ") + ws; lipgloss.Width(one) <= t.width {
+		return []string{one}
+	}
+	if over := lipgloss.Width(ws) + 1 - t.width; over > 0 {
+		path := []rune(t.c.displayPath(t.c.cfg.Dirs.Workspace(l.ID)))
+		ws = s.Label.Render("workspace ") + "…" + string(path[min(len(path), over+1):])
+	}
+	return []string{truncate(where, t.width), " " + ws}
 }
 
 func (t *taskModel) ShortHelp() []key.Binding {

@@ -595,6 +595,9 @@ func TestEveryBuiltInLab(t *testing.T) {
 		d := newDriver(t, cfg, size[0], size[1])
 		for _, l := range cat.All() {
 			d.openLab(l)
+			// Where to work is on screen in full (the header gives the
+			// workspace a line of its own when it needs one).
+			d.requireView("namespace "+l.Namespace, "workspace "+d.m.c.displayPath(cfg.Dirs.Workspace(l.ID)))
 			for range l.Hints {
 				d.keys("h")
 			}
