@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/state"
@@ -267,7 +268,11 @@ func (b *browserModel) preview() string {
 	s := b.c.styles
 	rule := s.Muted.Render(strings.Repeat("─", max(0, b.width)))
 	line1 := " " + s.Bold.Render(truncate(l.Title, b.width-2))
-	facts := []string{l.ID, fmt.Sprintf("~%d min", l.Minutes)}
+	facts := []string{l.ID}
+	if !b.columns().showFacts {
+		facts = append(facts, l.Difficulty, fmt.Sprintf("%d pts", l.Points))
+	}
+	facts = append(facts, fmt.Sprintf("~%d min", l.Minutes))
 	if len(l.Tags) > 0 {
 		facts = append(facts, "tags: "+strings.Join(l.Tags, ", "))
 	}
@@ -351,7 +356,7 @@ func (b *browserModel) heading(d labs.Domain) string {
 // columns are the widths of a row's columns for the current width.
 type columns struct {
 	id, title   int
-	showID      bool
+	showFacts   bool // difficulty and points
 	showMinutes bool
 }
 
@@ -362,30 +367,28 @@ const (
 	colStatus     = 13 // "◐ best 12/20"
 )
 
-// columns fits the row to the width: the title takes what is left; the
-// minutes and the id only show when there is room (the preview under the
-// list always has them).
+// columns fits the row to the width. The id (what the CLI takes) and the
+// status always show; the difficulty and points when the title keeps 20
+// cells, the minutes when it keeps 40; the title takes what is left (the
+// preview under the list has whatever the row lacks).
 func (b *browserModel) columns() columns {
-	fixed := 3 + 2 + colDifficulty + 2 + colPoints + 2 + colStatus + 1
 	c := columns{}
-	if b.width >= 96 {
-		c.showMinutes = true
-		fixed += colMinutes + 2
-	}
-	idw := 0
 	for _, l := range b.all {
-		idw = max(idw, lipgloss.Width(l.ID))
+		c.id = max(c.id, lipgloss.Width(l.ID))
 	}
-	idw = min(idw, 26)
-	if b.width-fixed-idw-2 >= 40 {
-		c.showID, c.id = true, idw
-		fixed += idw + 2
+	c.id = min(c.id, 26)
+	left := b.width - (3 + c.id + 2 + 2 + colStatus + 1)
+	if facts := colDifficulty + 2 + colPoints + 2; left-facts >= 20 {
+		c.showFacts, left = true, left-facts
+	}
+	if c.showFacts && left-(colMinutes+2) >= 40 {
+		c.showMinutes, left = true, left-(colMinutes+2)
 	}
 	titleW := 0
 	for _, l := range b.all {
 		titleW = max(titleW, lipgloss.Width(l.Title))
 	}
-	c.title = max(10, min(titleW, b.width-fixed))
+	c.title = max(10, min(titleW, left))
 	return c
 }
 
@@ -395,27 +398,40 @@ func (b *browserModel) row(l *labs.Lab, selected bool, c columns) string {
 	if selected {
 		mark = s.Cursor.Render(glyphCursor) + " "
 	}
-	title := truncate(l.Title, c.title)
+	title := truncateWords(l.Title, c.title)
 	title += strings.Repeat(" ", c.title-lipgloss.Width(title))
 	if selected {
 		title = s.Selected.Render(title)
 	}
-	var parts []string
-	parts = append(parts, " "+mark)
-	if c.showID {
-		id := truncate(l.ID, c.id)
-		parts = append(parts, s.Muted.Render(id+strings.Repeat(" ", c.id-lipgloss.Width(id)))+"  ")
+	id := truncate(l.ID, c.id)
+	parts := []string{" " + mark, s.Muted.Render(id+strings.Repeat(" ", c.id-lipgloss.Width(id))) + "  ", title + "  "}
+	if c.showFacts {
+		parts = append(parts,
+			s.difficulty(fmt.Sprintf("%-*s", colDifficulty, l.Difficulty))+"  ",
+			fmt.Sprintf("%*s", colPoints, fmt.Sprintf("%d pts", l.Points))+"  ",
+		)
 	}
-	parts = append(parts,
-		title+"  ",
-		s.difficulty(fmt.Sprintf("%-*s", colDifficulty, l.Difficulty))+"  ",
-		fmt.Sprintf("%*s", colPoints, fmt.Sprintf("%d pts", l.Points))+"  ",
-	)
 	if c.showMinutes {
 		parts = append(parts, fmt.Sprintf("%*s", colMinutes, fmt.Sprintf("~%d min", l.Minutes))+"  ")
 	}
 	parts = append(parts, b.status(l))
 	return strings.Join(parts, "")
+}
+
+// truncateWords cuts s to at most w cells, with an ellipsis, after a
+// whole word (a space or a hyphen) when that keeps two thirds of it.
+func truncateWords(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	cut := ansi.Truncate(s, w-1, "")
+	if strings.HasPrefix(s[len(cut):], " ") {
+		return strings.TrimRight(cut, " ,:;(") + "…"
+	}
+	if i := strings.LastIndexAny(cut, " -"); i > 0 && lipgloss.Width(cut[:i+1]) >= 2*w/3 {
+		cut = strings.TrimRight(cut[:i+1], " ,:;(")
+	}
+	return cut + "…"
 }
 
 // status is a lab's progress with a glyph, never by colour alone.

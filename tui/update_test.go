@@ -30,7 +30,7 @@ func TestFlowOpenHintCheckBack(t *testing.T) {
 	if d.m.current != screenBrowser {
 		t.Fatalf("screen = %v, want Labs", d.m.current)
 	}
-	d.requireView("Services", "Ingress", "NetworkPolicy", "› Expose a Deployment", "◐ best 4/10", "✓ passed")
+	d.requireView("Services", "Ingress", "NetworkPolicy", "› svc-expose-web  Expose a Deployment", "◐ best 4/10", "✓ passed")
 
 	d.keys("enter")
 	if d.m.current != screenTask || d.m.task().lab.ID != "svc-expose-web" {
@@ -782,11 +782,36 @@ func TestFilterRanksIDsFirst(t *testing.T) {
 		}
 		t.Fatalf("filter \"test\": visible %v, cursor %d; want np-test-network-policy first and selected", ids, b.cursor)
 	}
-	if i, j := strings.Index(d.view(), "The documentation's test-network-policy"), strings.Index(d.view(), "Exact vs Prefix"); i < 0 || j >= 0 && j < i {
+	if i, j := strings.Index(d.view(), "› np-test-network-policy"), strings.Index(d.view(), "ing-exact-prefix"); i < 0 || j >= 0 && j < i {
 		t.Fatalf("the id match is not drawn first:\n%s", d.view())
 	}
 	d.keys("enter")
 	if d.m.current != screenTask || d.m.task().lab.ID != "np-test-network-policy" {
 		t.Fatalf("enter opened the wrong lab (screen %v)", d.m.current)
+	}
+}
+
+// At 80×24 the browser keeps every lab's id (what the CLI takes); titles
+// that do not fit end after a whole word.
+func TestBrowserKeepsIDsAt80(t *testing.T) {
+	cfg := shippedConfig(t)
+	cat, err := cfg.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, cfg, 80, 24)
+	d.keys("enter")
+	for _, l := range cat.All() {
+		d.keys("end")
+		for i := 0; i < cat.Len() && d.m.browser().selected().ID != l.ID; i++ {
+			d.keys("up")
+		}
+		d.requireView("› "+l.ID+" ", "· "+l.Difficulty+" · ", fmt.Sprintf("%d pts", l.Points))
+	}
+	if got := truncateWords("The documentation's test-network-policy, clause by clause", 36); got != "The documentation's test-network-…" {
+		t.Errorf("truncateWords = %q", got)
+	}
+	if got := truncateWords("Exact vs Prefix paths and the longest match", 30); got != "Exact vs Prefix paths and the…" {
+		t.Errorf("truncateWords = %q", got)
 	}
 }
