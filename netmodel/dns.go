@@ -135,8 +135,26 @@ func (m *Model) answer(fqdn string) (dnsAnswer, bool) {
 	if fqdn == d || strings.HasSuffix(fqdn, "."+d) || !strings.Contains(fqdn, ".") {
 		return a, false
 	}
+	if m.noPublicTLD(fqdn) {
+		// The upstream resolver answers NXDOMAIN: "web.shop" or
+		// "web.shop.svc" (a cluster name cut short) and special-use names
+		// exist in no public zone.
+		return a, false
+	}
 	a.external = true
 	return a, true
+}
+
+// specialUseTLDs are top-level domains no public resolver answers
+// (RFC 6761, RFC 6762, ICANN's .internal).
+var specialUseTLDs = map[string]bool{"test": true, "invalid": true, "localhost": true, "example": true, "local": true, "internal": true, "svc": true, "cluster": true}
+
+// noPublicTLD reports whether a name outside the cluster domain ends in a
+// label no public DNS zone has: a special-use TLD, or a namespace of this
+// cluster (the form NAME.NAMESPACE that only the search path completes).
+func (m *Model) noPublicTLD(fqdn string) bool {
+	tld := fqdn[strings.LastIndexByte(fqdn, '.')+1:]
+	return specialUseTLDs[tld] || m.namespaces[tld] != nil
 }
 
 // hostnameRecord finds the pod behind host.svc.ns: an endpoint of the

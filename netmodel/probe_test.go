@@ -361,6 +361,12 @@ func TestProbeServices(t *testing.T) {
 				s.Spec.Type, s.Spec.ClusterIP, s.Spec.ClusterIPs, s.Spec.ExternalName = corev1.ServiceTypeExternalName, "", nil, "api.example.com"
 			},
 			allowed: false, outcome: probe.Unreachable, summary: "Service shop/ext resolves to external host api.example.com outside the offline cluster"},
+		{name: "ExternalName to a cluster name cut short", from: "shop/client", to: "svc:shop/short", port: "80",
+			setup: func(c *rf) {
+				s := c.svc("shop", "short", nil)
+				s.Spec.Type, s.Spec.ClusterIP, s.Spec.ClusterIPs, s.Spec.ExternalName = corev1.ServiceTypeExternalName, "", nil, "web.shop.svc"
+			},
+			allowed: false, outcome: probe.Unresolved, summary: "points to web.shop.svc, which does not resolve (NXDOMAIN)"},
 		{name: "ExternalName loop", from: "shop/client", to: "svc:shop/a", port: "80",
 			setup: func(c *rf) {
 				for _, p := range [][2]string{{"a", "b.shop.svc.cluster.local"}, {"b", "a.shop.svc.cluster.local."}} {
@@ -440,6 +446,10 @@ func TestProbeDNS(t *testing.T) {
 			allowed: false, outcome: probe.Denied},
 		{name: "external name", from: "shop/client", to: "dns:example.com", port: "443",
 			allowed: false, outcome: probe.Unreachable, summary: "example.com resolves to external host example.com outside the offline cluster"},
+		{name: "NAME.NAMESPACE of no Service", from: "shop/client", to: "dns:nosuch.shop", port: "80",
+			allowed: false, outcome: probe.Unresolved, summary: "nosuch.shop does not resolve (NXDOMAIN)"},
+		{name: "special-use name", from: "shop/client", to: "dns:api.internal", port: "80",
+			allowed: false, outcome: probe.Unresolved, summary: "api.internal does not resolve (NXDOMAIN)"},
 		{name: "pod A record", from: "shop/client", to: "dns:10-244-0-15.shop.pod.cluster.local", port: "8080",
 			allowed: true, outcome: probe.Connected, summary: "reached shop/web-1 on TCP/8080", reasons: []string{"10.244.0.15 is the IP of pod shop/web-1"}},
 		{name: "hostname record of a headless Service", from: "shop/client", to: "dns:db-0.db", port: "5432",
