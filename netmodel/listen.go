@@ -43,6 +43,8 @@ type socket struct {
 	// ever starts).
 	override string
 	unready  bool
+	// busybox httpd only: the command line writes an index.html to serve.
+	index bool
 }
 
 func (s socket) String() string { return fmt.Sprintf("%s/%d", s.proto, s.port) }
@@ -530,6 +532,7 @@ func shellListeners(argv []string) []socket {
 			}
 		case "httpd":
 			if s, ok := httpdListener(cmd[1:]); ok {
+				s.index = strings.Contains(strings.Join(argv, " "), "index.html")
 				out = append(out, s)
 			}
 		}
@@ -776,6 +779,9 @@ func httpAnswer(s socket, reqPath string) (status int, note string, isHTTP bool)
 	case appTraefik:
 		return 404, "Traefik answers 404 to a request no router matches", true
 	case appHTTPD:
+		if !s.index {
+			return 404, "busybox httpd serves the files of its -h directory (by default the working directory, / in the busybox image), and nothing writes an index.html there: 404", true
+		}
 		return 200, "busybox httpd serves files from its -h directory; 200 is assumed", true
 	case appCoreDNSHTTP:
 		return 200, "", true

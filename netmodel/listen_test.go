@@ -171,6 +171,8 @@ func TestHTTPAnswer(t *testing.T) {
 		{socket{port: 9376, proto: tcp, app: appServeHostname, tls: false}, "/", 200, true},
 		{socket{port: 443, proto: tcp, app: appPorter, tls: true}, "/", 400, true},
 		{socket{port: 8000, proto: tcp, app: appTraefik, tls: false}, "/", 404, true},
+		{socket{port: 9000, proto: tcp, app: appHTTPD}, "/", 404, true},
+		{socket{port: 9000, proto: tcp, app: appHTTPD, index: true}, "/", 200, true},
 		{socket{port: 5000, proto: tcp, app: appAssumed, tls: false}, "/", 200, true},
 		{socket{port: 7000, proto: tcp, app: appRaw, tls: false}, "/", 0, false},
 		{socket{port: 8081, proto: udp, app: appRaw, tls: false}, "/", 0, false},
