@@ -70,7 +70,7 @@ mutant with what killed it.`,
 			} else {
 				list, err = labs.LoadFSAs(content.FS, ".", "content")
 			}
-			rep := lintReport{Diagnostics: []labs.Diagnostic{}, Grading: []checker.Problem{}}
+			rep := lintReport{Diagnostics: []labs.Diagnostic{}, Grading: []checker.Problem{}, Mutation: []*checker.MutationReport{}}
 			if err != nil {
 				var le labs.ErrorList
 				if !errors.As(err, &le) {
