@@ -205,12 +205,35 @@ func TestReach(t *testing.T) {
 
 func TestLintBuiltinAndBroken(t *testing.T) {
 	home := t.TempDir()
-	if out, errOut, code := run(t, home, "lint", "--json"); code != 0 {
+	out, errOut, code := run(t, home, "lint", "--json")
+	if code != 0 {
 		t.Fatalf("built-in labs do not lint clean: %d\n%s%s", code, out, errOut)
+	}
+	var rep struct {
+		Labs     int `json:"labs"`
+		Mutation []struct {
+			Lab      string `json:"lab"`
+			Mutants  int    `json:"mutants"`
+			Survived int    `json:"survived"`
+		} `json:"mutation"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Mutation) != rep.Labs {
+		t.Fatalf("mutation reports for %d of %d labs", len(rep.Mutation), rep.Labs)
+	}
+	for _, m := range rep.Mutation {
+		if m.Mutants == 0 || m.Survived != 0 {
+			t.Errorf("%s: %d mutants, %d survived", m.Lab, m.Mutants, m.Survived)
+		}
+	}
+	if text, _, _ := run(t, home, "lint", "--mutants"); !strings.Contains(text, "total: 100.0%") || !strings.Contains(text, "killed     ") {
+		t.Errorf("lint --mutants text lacks the score or the mutant list:\n%.2000s", text)
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "bad.toml"), []byte("id = \"bad\"\ntitle = \"x\"\nbogus = 1\n"), 0o644)
-	out, _, code := run(t, home, "lint", dir)
+	out, _, code = run(t, home, "lint", dir)
 	if code != ExitFailed || !strings.Contains(out, "bad.toml:3:") {
 		t.Fatalf("lint of a broken lab: exit %d\n%s", code, out)
 	}
