@@ -311,16 +311,22 @@ func (v *validator) requires(ids map[string]bool) {
 	}
 }
 
+// unique records that element i of a list uses key, or reports (format
+// with the key and the first element's index) that an earlier one does.
+func (v *validator) unique(first map[string]int, key string, i int, path, format string) {
+	if j, dup := first[key]; dup {
+		v.add(path, format, key, j)
+		return
+	}
+	first[key] = i
+}
+
 func (v *validator) correctAnswers() {
 	names := map[string]int{}
 	for i, c := range v.lab.Correct {
 		path := indexPath("correct", i)
 		if v.required(path+".name", c.Name) {
-			if j, dup := names[c.Name]; dup {
-				v.add(path+".name", "duplicate correct answer name %q (first used by correct[%d])", c.Name, j)
-			} else {
-				names[c.Name] = i
-			}
+			v.unique(names, c.Name, i, path+".name", "duplicate correct answer name %q (first used by correct[%d])")
 			for _, w := range v.lab.Wrong {
 				if w.Name == c.Name {
 					v.add(path+".name", "correct answer %q has the name of a wrong answer", c.Name)
@@ -336,10 +342,7 @@ func (v *validator) equivalents() {
 	for i, e := range v.lab.Equivalent {
 		path := indexPath("equivalent", i)
 		if v.required(path+".mutant", e.Mutant) {
-			if j, dup := seen[e.Mutant]; dup {
-				v.add(path+".mutant", "mutant %q is declared twice (first in equivalent[%d])", e.Mutant, j)
-			}
-			seen[e.Mutant] = i
+			v.unique(seen, e.Mutant, i, path+".mutant", "mutant %q is declared twice (first in equivalent[%d])")
 		}
 		v.required(path+".reason", e.Reason)
 	}
@@ -516,11 +519,7 @@ func (v *validator) wrongAnswers(checkIDs map[string]bool) {
 	for i, w := range l.Wrong {
 		path := indexPath("wrong", i)
 		if v.required(path+".name", w.Name) {
-			if j, dup := names[w.Name]; dup {
-				v.add(path+".name", "duplicate wrong answer name %q (first used by wrong[%d])", w.Name, j)
-			} else {
-				names[w.Name] = i
-			}
+			v.unique(names, w.Name, i, path+".name", "duplicate wrong answer name %q (first used by wrong[%d])")
 		}
 		v.required(path+".manifests", w.Manifests)
 		if len(w.Fails) == 0 {
