@@ -193,11 +193,7 @@ func expectedFor(lab *labs.Lab, c *labs.Check) string {
 	case c.Selects != nil:
 		return selectsExpected(describeRef(cluster.ObjectRef{Kind: c.Selects.Kind, Namespace: c.Selects.Namespace, Name: c.Selects.Name}), c.Selects)
 	case c.Resource != nil:
-		ns := c.Resource.Namespace
-		if ns == "" && !labs.IsClusterScoped(c.Resource.Kind) {
-			ns = lab.Namespace
-		}
-		what := describeRef(cluster.ObjectRef{Kind: c.Resource.Kind, Namespace: ns, Name: c.Resource.Name})
+		what := describeRef(resourceRef(lab, c.Resource))
 		if c.Resource.Absent {
 			return what + " absent"
 		}
@@ -234,12 +230,19 @@ func errResult(c *labs.Check, err error) Result {
 		Expected: "the check to run", Observed: "error", Why: err.Error(), Error: err.Error()}
 }
 
-func resourceCheck(ctx context.Context, lab *labs.Lab, rc *labs.ResourceCheck, b cluster.Backend) Result {
+// resourceRef is the object a resource check reads: a namespaced kind
+// without a namespace is in the lab's.
+func resourceRef(lab *labs.Lab, rc *labs.ResourceCheck) cluster.ObjectRef {
 	ns := rc.Namespace
 	if ns == "" && !labs.IsClusterScoped(rc.Kind) {
 		ns = lab.Namespace
 	}
-	ref := cluster.ObjectRef{Kind: rc.Kind, Namespace: ns, Name: rc.Name}
+	return cluster.ObjectRef{Kind: rc.Kind, Namespace: ns, Name: rc.Name}
+}
+
+func resourceCheck(ctx context.Context, lab *labs.Lab, rc *labs.ResourceCheck, b cluster.Backend) Result {
+	ref := resourceRef(lab, rc)
+	ns := ref.Namespace
 	what := describeRef(ref)
 	res := Result{Kind: "resource"}
 	obj, err := b.Get(ctx, ref)
