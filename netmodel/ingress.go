@@ -3,7 +3,9 @@ package netmodel
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"net/netip"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,12 +121,45 @@ type ingressMatch struct {
 	priority int    // Traefik's router priority
 	skipped  string // why Traefik builds no router for this path ("" if it does)
 	opts     *routerOptions
+
+	provider ingressProvider // the Traefik provider that built the router
+	cfg      *traefikConfig  // the controller's configuration (entrypoints)
+	// kubernetesIngressNGINX only:
+	hostDefault   bool           // the catch-all router Host(HOST) of a defaultBackend next to rules
+	regex         bool           // the path is matched as PathRegexp("(?i)^PATH") (use-regex on the host)
+	re            *regexp.Regexp // the compiled PathRegexp (nil when not regex or invalid)
+	rewrite       *rewriteTarget // the rewrite-target middleware (nil: none)
+	redirectHTTPS bool           // the plain HTTP router only redirects to HTTPS (308)
+}
+
+// matches reports whether the router's rule matches a request.
+func (im *ingressMatch) matches(host, reqPath string) bool {
+	if _, ok := hostMatch(im.host, host); !ok {
+		return false
+	}
+	if im.regex {
+		p := reqPath
+		if i := strings.IndexAny(p, "?#"); i >= 0 {
+			p = p[:i]
+		}
+		return im.re != nil && im.re.MatchString(p)
+	}
+	return pathMatch(im.pathType, im.path, reqPath)
+}
+
+// controller names who built the router, for messages: "class nginx
+// (Traefik's kubernetesIngressNGINX provider)".
+func (im *ingressMatch) controller() string {
+	return fmt.Sprintf("%s (%s)", classOf(im.ing), providerDesc(im.provider))
 }
 
 // notFor says why the router does not take a plain HTTP request arriving
 // on req's entrypoint ("" when it does).
 func (im *ingressMatch) notFor(req ingressRequest) string {
 	key := im.ing.Namespace + "/" + im.ing.Name
+	if im.cfg != nil && im.cfg.entryPoints[strings.ToLower(req.entryPoint)].tls {
+		return fmt.Sprintf("entrypoint %s terminates TLS (--entryPoints.%s.http.tls), so every router on it takes only HTTPS requests: a plain HTTP request on :%d matches none of them", req.entryPoint, req.entryPoint, req.port)
+	}
 	if eps := im.opts.entryPoints; len(eps) > 0 {
 		on := false
 		for _, e := range eps {
@@ -157,29 +192,17 @@ func (im *ingressMatch) describe() string {
 	if host == "" {
 		host = "any host"
 	}
+	if im.hostDefault {
+		return fmt.Sprintf("the defaultBackend of Ingress %s (the catch-all of host %s)", key, host)
+	}
 	return fmt.Sprintf("Ingress %s rule %s %s (%s)", key, host, im.path, im.pathType)
 }
 
-// handles reports whether the controller serves an Ingress, and why not.
+// handles reports whether a provider of the controller serves an
+// Ingress, and why not.
 func (m *Model) handles(ing *networkingv1.Ingress) (bool, string) {
-	class := m.opts.IngressController.Class
-	key := ing.Namespace + "/" + ing.Name
-	if n := ing.Spec.IngressClassName; n != nil && *n != "" {
-		if *n == class {
-			return true, ""
-		}
-		return false, fmt.Sprintf("Ingress %s has ingressClassName %s; the controller here serves class %s, so it ignores it", key, *n, class)
-	}
-	if a, ok := ing.Annotations[legacyClassAnnotation]; ok {
-		if a == class {
-			return true, ""
-		}
-		return false, fmt.Sprintf("Ingress %s has the annotation %s: %s; the controller here serves class %s, so it ignores it", key, legacyClassAnnotation, a, class)
-	}
-	if c := m.classes[class]; c != nil && c.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true" {
-		return true, ""
-	}
-	return false, fmt.Sprintf("Ingress %s has no ingressClassName and IngressClass %s is not the default class, so no controller serves it; set ingressClassName: %s", key, class, class)
+	ps, why := m.servedBy(m.readTraefikConfig(), ing)
+	return len(ps) > 0, why
 }
 
 func (m *Model) sortedIngresses() []*networkingv1.Ingress {
@@ -260,13 +283,19 @@ func pathTypeOf(p *networkingv1.HTTPIngressPath) networkingv1.PathType {
 	return *p.PathType
 }
 
-// better is the Kubernetes precedence between two matching paths: host
-// specificity, then the longest path, then Exact over Prefix, then the
-// first rule. Traefik does not follow it (it orders by priority); the
-// model uses it to explain where the two differ.
-func better(a, b *ingressMatch) bool {
+// docBetter is the precedence the Kubernetes documentation gives two
+// matching routes (as ingress-nginx applies it): host specificity first
+// (an exact host, then a wildcard, then a rule without host; a host's
+// defaultBackend catches what that host's rules do not), then the
+// longest path, then Exact over Prefix, then the first rule. Traefik
+// does not follow it (it orders by priority); the model uses it to say
+// where the two differ.
+func docBetter(a, b *ingressMatch) bool {
 	if a.hostRank != b.hostRank {
 		return a.hostRank > b.hostRank
+	}
+	if a.hostDefault != b.hostDefault {
+		return !a.hostDefault
 	}
 	if len(a.path) != len(b.path) {
 		return len(a.path) > len(b.path)
@@ -278,79 +307,147 @@ func better(a, b *ingressMatch) bool {
 	return a.order < b.order
 }
 
-// ingressRoutes builds Traefik's routers from every Ingress the controller
-// handles, in a stable order; routes Traefik skips carry the reason, and
-// notes explain Ingresses that produce nothing. Traefik 3.7's provider:
-// every path of every rule becomes a router whose priority is the length
-// of its rule unless the Ingress sets router.priority; a path whose backend
-// is not a Service, whose Service (or its port) does not exist, or which
-// is an ExternalName, is skipped; spec.defaultBackend is used only on an
-// Ingress without rules, as a catch-all of the lowest priority, and only
-// once in the cluster.
+// docMatches reports whether the Kubernetes documentation's matching of
+// the route's path (Prefix element by element, Exact whole) takes reqPath;
+// a regular expression path (ImplementationSpecific under use-regex) is
+// the controller's own matching, taken as it is.
+func docMatches(r *ingressMatch, reqPath string) bool {
+	if !r.regex || r.pathType == networkingv1.PathTypeImplementationSpecific {
+		return true
+	}
+	return pathMatch(r.pathType, r.path, reqPath)
+}
+
+// regexDeparture says that a Prefix path matched only because use-regex
+// made it a regular expression ("" otherwise).
+func regexDeparture(best *ingressMatch, reqPath string) string {
+	if !best.regex || best.pathType != networkingv1.PathTypePrefix || pathMatch(best.pathType, best.path, reqPath) {
+		return ""
+	}
+	return fmt.Sprintf("this departs from the Kubernetes documentation: an Ingress on host %s sets use-regex or rewrite-target, so the kubernetesIngressNGINX provider matches every Prefix path of that host as the case-insensitive regular expression %s, a plain string prefix: %s matches %s, which the documentation's Prefix (whole path elements) would not", orAnyHost(best.host), "^"+best.path, best.path, reqPath)
+}
+
+func orAnyHost(h string) string {
+	if h == "" {
+		return "(any host)"
+	}
+	return h
+}
+
+// departure explains, naming both routes and their rules, why Traefik's
+// choice best is not the route spec the Kubernetes documentation's
+// precedence picks.
+func departure(best, spec *ingressMatch) string {
+	var rule string
+	switch {
+	case spec.hostRank > best.hostRank && spec.hostDefault:
+		rule = fmt.Sprintf("every request for host %s that no rule for %s matches goes to that host's defaultBackend, before any rule for another host pattern", spec.host, spec.host)
+	case spec.hostRank > best.hostRank && best.hostRank == 0:
+		rule = fmt.Sprintf("a rule for the request's host %s comes before a rule without host", spec.host)
+	case spec.hostRank > best.hostRank:
+		rule = fmt.Sprintf("the exact host %s comes before the wildcard %s", spec.host, best.host)
+	case len(spec.path) > len(best.path):
+		rule = "the longest matching path wins"
+	case spec.pathType == networkingv1.PathTypeExact && best.pathType != networkingv1.PathTypeExact:
+		rule = "of paths of the same length, Exact wins over Prefix"
+	default:
+		rule = "the first rule wins a tie"
+	}
+	how := fmt.Sprintf("%s sets no router priority, so Traefik tries the longest rule first", providerDesc(best.provider))
+	if best.provider == providerTraefik {
+		how = fmt.Sprintf("Traefik orders routes by priority (the length of the rule unless the annotation %s sets it)", priorityAnnotation)
+	}
+	return fmt.Sprintf("this departs from the Kubernetes documentation, which would choose %s (%s): %s, and %s has priority %d (%s), %s only %d (%s)",
+		spec.describe(), rule, how, best.describe(), best.priority, best.rule, spec.describe(), spec.priority, spec.rule)
+}
+
+// ingressRoutes builds Traefik's routers from every Ingress a provider of
+// the controller picks up, in a stable order; routes Traefik skips carry
+// the reason, and notes explain Ingresses that produce nothing. The
+// kubernetesIngress provider's routers are built by stdRoutes, the
+// kubernetesIngressNGINX provider's by nginxRoutes; Traefik ranks them all
+// in one table.
 func (m *Model) ingressRoutes() (routes []*ingressMatch, notes []ingressNote) {
+	cfg := m.readTraefikConfig()
 	var dflt *ingressMatch
 	order := 0
+	var nginxIngs []*networkingv1.Ingress
 	for _, ing := range m.sortedIngresses() {
-		if ok, _ := m.handles(ing); !ok {
+		ps, _ := m.servedBy(cfg, ing)
+		for _, p := range ps {
+			if p == providerNGINX {
+				nginxIngs = append(nginxIngs, ing)
+				continue
+			}
+			rs, ns := m.stdRoutes(cfg, ing, &order, &dflt)
+			routes, notes = append(routes, rs...), append(notes, ns...)
+		}
+	}
+	if len(nginxIngs) > 0 {
+		rs, ns := m.nginxRoutes(cfg, nginxIngs, &order)
+		routes, notes = append(routes, rs...), append(notes, ns...)
+	}
+	return routes, notes
+}
+
+// stdRoutes builds the kubernetesIngress provider's routers of an Ingress
+// (Traefik 3.7): every path of every rule becomes a router whose priority
+// is the length of its rule unless the Ingress sets router.priority; a
+// path whose backend is not a Service, whose Service (or its port) does
+// not exist, or which is an ExternalName, is skipped; spec.defaultBackend
+// is used only on an Ingress without rules, as a catch-all of the lowest
+// priority, and only once in the cluster (*dflt).
+func (m *Model) stdRoutes(cfg *traefikConfig, ing *networkingv1.Ingress, order *int, dflt **ingressMatch) (routes []*ingressMatch, notes []ingressNote) {
+	key := ing.Namespace + "/" + ing.Name
+	opts := traefikRouterOptions(ing)
+	priority, annotated := 0, false
+	if v, ok := ing.Annotations[priorityAnnotation]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			notes = append(notes, ingressNote{ing, fmt.Sprintf("Traefik skips Ingress %s: its annotation %s: %q is not a number", key, priorityAnnotation, v)})
+			return routes, notes
+		}
+		priority, annotated = n, n != 0
+	}
+	if b := ing.Spec.DefaultBackend; b != nil {
+		if len(ing.Spec.Rules) > 0 {
+			notes = append(notes, ingressNote{ing, fmt.Sprintf("Ingress %s has a spec.defaultBackend, but Traefik uses the defaultBackend only of an Ingress without rules, so it ignores this one; put the default backend in an Ingress of its own (or add a rule without host for path / Prefix)", key)})
+		} else {
+			*order++
+			d := &ingressMatch{ing: ing, backend: *b, isDefault: true, order: *order, rule: `PathPrefix("/")`, priority: math.MinInt32, opts: &opts,
+				provider: providerTraefik, cfg: cfg}
+			switch {
+			case *dflt != nil:
+				d.skipped = fmt.Sprintf("Traefik keeps one default backend for the whole cluster and %s already is it", (*dflt).describe())
+			default:
+				if _, _, why := m.ingressBackend(ing, *b); why != "" && !strings.HasSuffix(why, noEndpoints) {
+					d.skipped = why
+				} else {
+					*dflt = d
+				}
+			}
+			routes = append(routes, d)
+		}
+	}
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
 			continue
 		}
-		key := ing.Namespace + "/" + ing.Name
-		opts := traefikRouterOptions(ing)
-		priority, annotated := 0, false
-		if v, ok := ing.Annotations[priorityAnnotation]; ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				notes = append(notes, ingressNote{ing, fmt.Sprintf("Traefik skips Ingress %s: its annotation %s: %q is not a number", key, priorityAnnotation, v)})
-				continue
+		for i := range rule.HTTP.Paths {
+			p := &rule.HTTP.Paths[i]
+			*order++
+			pt := pathTypeOf(p)
+			r := &ingressMatch{ing: ing, backend: p.Backend, hostRank: hostRankOf(rule.Host), host: rule.Host, path: p.Path, pathType: pt, order: *order,
+				rule: traefikRule(rule.Host, p.Path, pt), priority: priority, opts: &opts, provider: providerTraefik, cfg: cfg}
+			if !annotated {
+				r.priority = len(r.rule)
 			}
-			priority, annotated = n, n != 0
-		}
-		if b := ing.Spec.DefaultBackend; b != nil {
-			if len(ing.Spec.Rules) > 0 {
-				notes = append(notes, ingressNote{ing, fmt.Sprintf("Ingress %s has a spec.defaultBackend, but Traefik uses the defaultBackend only of an Ingress without rules, so it ignores this one; put the default backend in an Ingress of its own (or add a rule without host for path / Prefix)", key)})
-			} else {
-				order++
-				d := &ingressMatch{ing: ing, backend: *b, isDefault: true, order: order, rule: `PathPrefix("/")`, priority: math.MinInt32, opts: &opts}
-				switch {
-				case dflt != nil:
-					d.skipped = fmt.Sprintf("Traefik keeps one default backend for the whole cluster and %s already is it", dflt.describe())
-				default:
-					if _, _, why := m.ingressBackend(ing, *b); why != "" && !strings.HasSuffix(why, noEndpoints) {
-						d.skipped = why
-					} else {
-						dflt = d
-					}
-				}
-				routes = append(routes, d)
+			if _, _, why := m.ingressBackend(ing, p.Backend); why != "" && !strings.HasSuffix(why, noEndpoints) {
+				r.skipped = why
+			} else if r.rule == "" {
+				r.skipped = "the path has neither host nor path, so its router rule would be empty"
 			}
-		}
-		for _, rule := range ing.Spec.Rules {
-			if rule.HTTP == nil {
-				continue
-			}
-			for i := range rule.HTTP.Paths {
-				p := &rule.HTTP.Paths[i]
-				order++
-				pt := pathTypeOf(p)
-				rank := 2
-				switch {
-				case rule.Host == "":
-					rank = 0
-				case strings.HasPrefix(rule.Host, "*."):
-					rank = 1
-				}
-				r := &ingressMatch{ing: ing, backend: p.Backend, hostRank: rank, host: rule.Host, path: p.Path, pathType: pt, order: order,
-					rule: traefikRule(rule.Host, p.Path, pt), priority: priority, opts: &opts}
-				if !annotated {
-					r.priority = len(r.rule)
-				}
-				if _, _, why := m.ingressBackend(ing, p.Backend); why != "" && !strings.HasSuffix(why, noEndpoints) {
-					r.skipped = why
-				} else if r.rule == "" {
-					r.skipped = "the path has neither host nor path, so its router rule would be empty"
-				}
-				routes = append(routes, r)
-			}
+			routes = append(routes, r)
 		}
 	}
 	return routes, notes
@@ -374,10 +471,7 @@ func (m *Model) routeIngressAt(req ingressRequest) (_ *ingressMatch, _ []string,
 	var best, spec *ingressMatch
 	var ties, off []*ingressMatch
 	for _, r := range routes {
-		if r.skipped != "" {
-			continue
-		}
-		if _, ok := hostMatch(r.host, host); !ok || !pathMatch(r.pathType, r.path, reqPath) {
+		if r.skipped != "" || !r.matches(host, reqPath) {
 			continue
 		}
 		if r.notFor(req) != "" {
@@ -390,7 +484,7 @@ func (m *Model) routeIngressAt(req ingressRequest) (_ *ingressMatch, _ []string,
 		case r.priority == best.priority:
 			ties = append(ties, r)
 		}
-		if !r.isDefault && (spec == nil || better(r, spec)) {
+		if !r.isDefault && docMatches(r, reqPath) && (spec == nil || docBetter(r, spec)) {
 			spec = r
 		}
 	}
@@ -405,24 +499,35 @@ func (m *Model) routeIngressAt(req ingressRequest) (_ *ingressMatch, _ []string,
 		if r.skipped == "" || (best != nil && r.priority < best.priority) {
 			continue
 		}
-		if _, ok := hostMatch(r.host, host); ok && pathMatch(r.pathType, r.path, reqPath) {
+		if r.matches(host, reqPath) {
 			why = append(why, fmt.Sprintf("Traefik skips %s: %s", r.describe(), r.skipped))
 		}
 	}
 	why = dedupe(why)
 	if best != nil {
-		if best.isDefault {
-			why = append([]string{"no Ingress rule matches; the request goes to " + best.describe()}, why...)
-			return best, append(why, notesFor(notes, host, reqPath)...), offEntry
-		}
 		for _, t := range ties {
 			if backendService(t.backend) != backendService(best.backend) || backendPort(t.backend) != backendPort(best.backend) || t.ing != best.ing {
-				why = append(why, fmt.Sprintf("%s and %s both match with priority %d: Traefik picks either, unpredictably; give one a longer path or set the annotation %s", best.describe(), t.describe(), best.priority, priorityAnnotation))
+				fix := "give one a longer path or set the annotation " + priorityAnnotation
+				if best.provider == providerNGINX || t.provider == providerNGINX {
+					fix = "the kubernetesIngressNGINX provider sets no router priority, so only different rules tell them apart"
+				}
+				why = append(why, fmt.Sprintf("%s and %s both match with priority %d: Traefik picks either, unpredictably; %s", best.describe(), t.describe(), best.priority, fix))
 			}
 		}
-		if spec != nil && spec.priority != best.priority {
-			why = append(why, fmt.Sprintf("the Ingress specification would choose %s (longest path, then Exact over Prefix), but Traefik orders routes by priority, the length of the rule: %s has priority %d (%s), %s only %d (%s); the annotation %s changes this",
-				spec.describe(), best.describe(), best.priority, best.rule, spec.describe(), spec.priority, spec.rule, priorityAnnotation))
+		if best.isDefault {
+			why = append([]string{fmt.Sprintf("no Ingress rule matches; the request goes to %s, the cluster-wide catch-all of %s", best.describe(), best.controller())}, why...)
+			return best, append(why, notesFor(notes, host, reqPath)...), offEntry
+		}
+		decided := fmt.Sprintf("decided by %s: %s, router rule %s, priority %d", best.controller(), best.describe(), best.rule, best.priority)
+		if best.priority == len(best.rule) {
+			decided += " (the length of its rule)"
+		}
+		why = append([]string{decided}, why...)
+		if d := regexDeparture(best, reqPath); d != "" {
+			why = append(why, d)
+		}
+		if spec != nil && spec != best && spec.priority != best.priority {
+			why = append(why, departure(best, spec))
 		}
 		return best, append(why, notesFor(notes, host, reqPath)...), offEntry
 	}
@@ -431,7 +536,7 @@ func (m *Model) routeIngressAt(req ingressRequest) (_ *ingressMatch, _ []string,
 	if hostDesc == "" {
 		hostDesc = "(no Host header)"
 	}
-	first := fmt.Sprintf("no Ingress rule of class %s matches host %s path %s, and no handled Ingress without rules has a defaultBackend", m.opts.IngressController.Class, hostDesc, reqPath)
+	first := fmt.Sprintf("no Ingress rule the controller serves matches host %s path %s, and no Ingress it serves has a defaultBackend for it (it serves IngressClass %s)", hostDesc, reqPath, m.classesServed(m.readTraefikConfig()))
 	if offEntry {
 		first = fmt.Sprintf("no router that takes a plain HTTP request on entrypoint %s (:%d) matches host %s path %s", orUnnamed(req.entryPoint), req.port, hostDesc, reqPath)
 	}
@@ -638,27 +743,51 @@ func (pr *prober) ingress() (verdict, error) {
 		}
 		return verdict{outcome: probe.Connected, status: 404, summary: summary, key: why}, nil
 	}
-	v, err = pr.routed(match, ctrl, reqPath)
+	v, err = pr.routed(match, ctrl, req)
 	v.key = append(why, v.key...)
 	return v, err
 }
 
 // ingressGaps finds what the model does not simulate about a request for
-// host: Traefik annotations it does not model on an Ingress the controller
-// serves that could take part in the request (a rule for the host or
-// without host, or a defaultBackend without rules). Each makes the probe
-// ungradable; the returned reason lines say the verdict ignores them.
+// host: the annotations it does not model on an Ingress a provider of the
+// controller serves that could take part in the request (a rule for the
+// host or without host, or a defaultBackend), and kubernetesIngressNGINX
+// options it does not model. Each makes the probe ungradable; the returned
+// reason lines say the verdict ignores them. nginx annotations the
+// provider does not read at all are only noted.
 func (pr *prober) ingressGaps(host string) []string {
 	var out []string
+	cfg := pr.m.readTraefikConfig()
+	nginxInvolved := false
 	for _, ing := range pr.m.sortedIngresses() {
-		if ok, _ := pr.m.handles(ing); !ok || !ingressCouldServe(ing, host) {
+		ps, _ := pr.m.servedBy(cfg, ing)
+		if len(ps) == 0 || !ingressCouldServe(ing, host) {
 			continue
 		}
-		o := traefikRouterOptions(ing)
-		if len(o.unmodelled) == 0 {
-			continue
+		key := ing.Namespace + "/" + ing.Name
+		for _, p := range ps {
+			var unmodelled []string
+			switch p {
+			case providerTraefik:
+				unmodelled = traefikRouterOptions(ing).unmodelled
+			case providerNGINX:
+				nginxInvolved = true
+				var ignored []string
+				unmodelled, ignored = nginxGaps(cfg.nginx, ing)
+				if len(ignored) > 0 {
+					out = append(out, fmt.Sprintf("Ingress %s sets %s, which Traefik's kubernetesIngressNGINX provider does not support: it ignores it (ingress-nginx would not)", key, joinAnd(ignored)))
+				}
+			}
+			if len(unmodelled) == 0 {
+				continue
+			}
+			what := fmt.Sprintf("Ingress %s sets %s, which the offline model does not simulate", key, joinAnd(unmodelled))
+			pr.cannotGrade(what)
+			out = append(out, what+"; the verdict below ignores it")
 		}
-		what := fmt.Sprintf("Ingress %s/%s sets %s, which the offline model does not simulate", ing.Namespace, ing.Name, joinAnd(o.unmodelled))
+	}
+	if nginxInvolved && len(cfg.nginx.unmodelledSettings) > 0 {
+		what := fmt.Sprintf("the ingress controller runs the kubernetesIngressNGINX provider with %s, which the offline model does not simulate", joinAnd(cfg.nginx.unmodelledSettings))
 		pr.cannotGrade(what)
 		out = append(out, what+"; the verdict below ignores it")
 	}
@@ -716,14 +845,48 @@ func traefikEntryPointAt(p *corev1.Pod, port int) string {
 
 // routed follows a request from the controller pod to the backend of the
 // route Traefik chose.
-func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, reqPath string) (verdict, error) {
+func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressRequest) (verdict, error) {
+	reqPath := req.path
 	pr.note("the request matches %s → Service %s/%s port %s", match.describe(), match.ing.Namespace, backendService(match.backend), backendPort(match.backend))
-	bs, bsp, why503 := pr.m.ingressBackend(match.ing, match.backend)
+	if match.redirectHTTPS {
+		return pr.redirectHTTPS(match, req), nil
+	}
+	if match.rewrite != nil {
+		np, st, note := match.rewrite.apply(reqPath)
+		pr.note("%s", note)
+		if st != 0 {
+			return verdict{outcome: probe.Connected, status: st, summary: fmt.Sprintf("Connected: Traefik answers %d %s itself: %s.", st, http.StatusText(st), note)}, nil
+		}
+		reqPath = np
+	}
+	var bs *corev1.Service
+	var bsp *corev1.ServicePort
+	var why503 string
+	if match.provider == providerNGINX {
+		bs, bsp, why503 = pr.nginxBackend(match.ing, match.backend)
+	} else {
+		bs, bsp, why503 = pr.m.ingressBackend(match.ing, match.backend)
+	}
 	if why503 != "" {
-		// Only a Service without endpoints gets here: Traefik keeps the
-		// route (allowEmptyServices) and has no server to send it to.
-		return verdict{outcome: probe.Refused, status: 503, service: svcKey(bs),
-			summary: "Refused: Traefik answers 503 Service Unavailable: " + strings.TrimSpace(strings.TrimSuffix(why503, noEndpoints)) + "."}, nil
+		// The standard provider gets here only for a Service without
+		// endpoints: it keeps the route (allowEmptyServices) and has no
+		// server to send it to. The kubernetesIngressNGINX provider keeps
+		// the route whatever is missing (Service, port or endpoints).
+		v := verdict{outcome: probe.Refused, status: 503,
+			summary: "Refused: Traefik answers 503 Service Unavailable: " + strings.TrimSpace(strings.TrimSuffix(why503, noEndpoints)) + "."}
+		if strings.HasSuffix(why503, noEndpoints) {
+			v.service = svcKey(bs)
+		}
+		if match.provider == providerNGINX {
+			v.reasons = append(v.reasons, "the kubernetesIngressNGINX provider keeps the router of a path whose Service, Service port or endpoints are missing, with an empty backend, and Traefik answers 503, as ingress-nginx does")
+		}
+		return v, nil
+	}
+	if bs.Spec.Type == corev1.ServiceTypeExternalName {
+		// Only the kubernetesIngressNGINX provider gets here (nginxBackend
+		// marked the probe ungradable).
+		return verdict{outcome: probe.Connected, status: 200, service: svcKey(bs),
+			summary: fmt.Sprintf("Connected: Traefik proxies the request to %s port %d (ExternalName Service %s); what answers there is not simulated, 200 is assumed.", bs.Spec.ExternalName, bsp.TargetPort.IntValue(), svcKey(bs))}, nil
 	}
 	pr.backendGaps(bs, bsp)
 

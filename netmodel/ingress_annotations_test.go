@@ -96,7 +96,7 @@ func TestProbeIngressTraefikAnnotations(t *testing.T) {
 				"router of Ingress shop/shop is bound to entrypoint websecure only (traefik.ingress.kubernetes.io/router.entrypoints): a request on :80 (entrypoint web) does not reach it",
 				"no router that takes a plain HTTP request on entrypoint web (:80) matches host shop.example.com path /",
 			},
-			notReasons: []string{"no Ingress rule of class traefik matches"}},
+			notReasons: []string{"no Ingress rule the controller serves matches"}},
 		{name: "websecure only from a pod: 404 too", build: rfShopIngress, from: "shop/client", to: "ingress:shop.example.com/api",
 			setup:   annotate(entryPointsAnnotation, "websecure"),
 			allowed: true, outcome: probe.Connected, status: 404,

@@ -124,7 +124,7 @@ func TestIngressExactVersusPrefix(t *testing.T) {
 	}{
 		// Host("api.example.com") && Path("/api/status") is 46 long,
 		// ... && (Path("/api") || PathPrefix("/api/")) 64.
-		{"/api/status", "api", "the Ingress specification would choose Ingress default/api rule api.example.com /api/status (Exact) (longest path, then Exact over Prefix), but Traefik orders routes by priority, the length of the rule: Ingress default/api rule api.example.com /api (Prefix) has priority 64 (Host(\"api.example.com\") && (Path(\"/api\") || PathPrefix(\"/api/\"))), Ingress default/api rule api.example.com /api/status (Exact) only 46 (Host(\"api.example.com\") && Path(\"/api/status\"))"},
+		{"/api/status", "api", "this departs from the Kubernetes documentation, which would choose Ingress default/api rule api.example.com /api/status (Exact) (the longest matching path wins): Traefik orders routes by priority (the length of the rule unless the annotation traefik.ingress.kubernetes.io/router.priority sets it), and Ingress default/api rule api.example.com /api (Prefix) has priority 64 (Host(\"api.example.com\") && (Path(\"/api\") || PathPrefix(\"/api/\"))), Ingress default/api rule api.example.com /api/status (Exact) only 46 (Host(\"api.example.com\") && Path(\"/api/status\"))"},
 		{"/api/v1/statusz", "api", "Traefik orders routes by priority"}, // 50 < 64
 		{"/api/statusx", "api", ""},
 	}
@@ -135,7 +135,7 @@ func TestIngressExactVersusPrefix(t *testing.T) {
 			continue
 		}
 		joined := strings.Join(why, "\n")
-		if r.note == "" && strings.Contains(joined, "specification") || !strings.Contains(joined, r.note) {
+		if r.note == "" && strings.Contains(joined, "departs") || !strings.Contains(joined, r.note) {
 			t.Errorf("%s: reasons %q, want one containing %q", r.path, why, r.note)
 		}
 	}
@@ -310,7 +310,16 @@ func TestProbeIngress(t *testing.T) {
 				return c
 			},
 			allowed: true, outcome: probe.Connected, status: 404,
-			reasons: []string{"Ingress shop/shop has ingressClassName nginx; the controller here serves class traefik, so it ignores it"}},
+			reasons: []string{"Ingress shop/shop has ingressClassName nginx, but no IngressClass nginx exists, so no controller serves it; the controller here serves IngressClass traefik (Traefik's kubernetesIngress provider, the default class)"}},
+		{name: "Ingress of a class of another controller is ignored", from: "external", to: "ingress:shop.example.com/",
+			build: func(t testing.TB) *rf {
+				c := rfShop(t)
+				c.o.IngressClasses = append(c.o.IngressClasses, networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "haproxy"}, Spec: networkingv1.IngressClassSpec{Controller: "haproxy.org/ingress-controller"}})
+				c.ingress("shop", "shop", rfStr("haproxy"), rfRule("shop.example.com", rfPath(rfPrefix, "/", "web", 80)))
+				return c
+			},
+			allowed: true, outcome: probe.Connected, status: 404,
+			reasons: []string{"Ingress shop/shop has ingressClassName haproxy (controller haproxy.org/ingress-controller); the controller here serves IngressClass traefik (Traefik's kubernetesIngress provider, the default class), so it ignores it"}},
 		{name: "no class: served by the default IngressClass", from: "external", to: "ingress:shop.example.com/",
 			build: func(t testing.TB) *rf {
 				c := rfShop(t)
@@ -318,15 +327,27 @@ func TestProbeIngress(t *testing.T) {
 				return c
 			},
 			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web", status: 200},
-		{name: "no class and no default IngressClass", from: "external", to: "ingress:shop.example.com/",
+		// Traefik's kubernetesIngress provider without an ingressClass
+		// option takes every Ingress without class, default class or not
+		// (kubernetes.go shouldProcessIngress: "" equals the missing
+		// annotation); with the option set it takes none.
+		{name: "no class and no default IngressClass: the provider without ingressClass takes it", from: "external", to: "ingress:shop.example.com/",
 			build: func(t testing.TB) *rf {
 				c := rfShop(t)
 				c.o.IngressClasses[0].Annotations = nil
 				c.ingress("shop", "shop", nil, rfRule("shop.example.com", rfPath(rfPrefix, "/", "web", 80)))
 				return c
 			},
+			allowed: true, outcome: probe.Connected, backend: "shop/web-1", service: "shop/web", status: 200},
+		{name: "no class, provider with ingressClass traefik: not served", from: "external", to: "ingress:shop.example.com/",
+			build: func(t testing.TB) *rf {
+				c := rfShop(t)
+				rfTraefikArgs(c, "--providers.kubernetesingress.ingressClass=traefik")
+				c.ingress("shop", "shop", nil, rfRule("shop.example.com", rfPath(rfPrefix, "/", "web", 80)))
+				return c
+			},
 			allowed: true, outcome: probe.Connected, status: 404,
-			reasons: []string{"Ingress shop/shop has no ingressClassName and IngressClass traefik is not the default class, so no controller serves it; set ingressClassName: traefik"}},
+			reasons: []string{"Ingress shop/shop has no ingressClassName and no kubernetes.io/ingress.class annotation, and neither provider takes such an Ingress (the API server gives an Ingress created without a class the default class traefik; this one was created before that class was the default); the controller here serves IngressClass traefik (Traefik's kubernetesIngress provider, the default class); set ingressClassName"}},
 		{name: "legacy class annotation", from: "external", to: "ingress:shop.example.com/",
 			build: func(t testing.TB) *rf {
 				c := rfShop(t)
@@ -456,4 +477,10 @@ func TestProbeIngress(t *testing.T) {
 			allowed: false, outcome: probe.Denied, backend: "shop/web-1", service: "shop/web", status: 504,
 			summary: "only 2 of 3 backends of Service shop/web admit the connection"},
 	})
+}
+
+// rfTraefikArgs appends flags to the Traefik container of the cluster.
+func rfTraefikArgs(c *rf, args ...string) {
+	p := c.get("traefik", "traefik-5d8f7c9b4-x2x7q")
+	p.Spec.Containers[0].Args = append(p.Spec.Containers[0].Args, args...)
 }
