@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -130,6 +131,12 @@ type ingressMatch struct {
 	re            *regexp.Regexp // the compiled PathRegexp (nil when not regex or invalid)
 	rewrite       *rewriteTarget // the rewrite-target middleware (nil: none)
 	redirectHTTPS bool           // the plain HTTP router only redirects to HTTPS (308)
+
+	// tied are the other matching routers of the same priority that
+	// route elsewhere, set on the chosen route by routeIngressAt: Traefik
+	// orders them by map iteration when it builds its routing table, so
+	// which one wins is not predictable.
+	tied []*ingressMatch
 }
 
 // matches reports whether the router's rule matches a request.
@@ -512,6 +519,7 @@ func (m *Model) routeIngressAt(req ingressRequest) (_ *ingressMatch, _ []string,
 					fix = "the kubernetesIngressNGINX provider sets no router priority, so only different rules tell them apart"
 				}
 				why = append(why, fmt.Sprintf("%s and %s both match with priority %d: Traefik picks either, unpredictably; %s", best.describe(), t.describe(), best.priority, fix))
+				best.tied = append(best.tied, t)
 			}
 		}
 		if best.isDefault {
@@ -706,6 +714,10 @@ func (pr *prober) ingress() (verdict, error) {
 	if reqPath == "" {
 		reqPath = "/"
 	}
+	if clean := sanitizePath(reqPath); clean != reqPath {
+		pr.note("Traefik's entrypoint cleans the request path %s to %s before routing (sanitizePath)", reqPath, clean)
+		reqPath = clean
+	}
 
 	// Hop 1: the client reaches the controller through its Service.
 	c, err := pr.toController(s)
@@ -736,6 +748,13 @@ func (pr *prober) ingress() (verdict, error) {
 	// Routing.
 	match, why, offEntry := pr.m.routeIngressAt(req)
 	why = append(gaps, why...)
+	if match != nil && len(match.tied) > 0 {
+		var names []string
+		for _, t := range append([]*ingressMatch{match}, match.tied...) {
+			names = append(names, t.describe())
+		}
+		pr.cannotGrade(fmt.Sprintf("%s match with the same priority %d, and which one Traefik tries first depends on the order it builds its routing table in", joinAnd(names), match.priority))
+	}
 	if match == nil {
 		summary := fmt.Sprintf("Connected: no Ingress rule matches host %s path %s; Traefik answers 404 Not Found.", hostDesc, reqPath)
 		if offEntry {
@@ -1019,4 +1038,19 @@ func (pr *prober) controllerPod(rs []legResult) (*corev1.Pod, int) {
 		return nil, 0
 	}
 	return fallback.ep.pod, fallback.ep.port
+}
+
+// sanitizePath is the request path as Traefik's entrypoints clean it
+// before routing (URL.JoinPath: repeated slashes, . and .. segments; a
+// trailing slash stays); the query is kept.
+func sanitizePath(reqPath string) string {
+	u, err := url.Parse(reqPath)
+	if err != nil || u.Path == "" {
+		return reqPath
+	}
+	c := u.JoinPath()
+	if c.Path == u.Path {
+		return reqPath
+	}
+	return c.RequestURI()
 }

@@ -269,9 +269,12 @@ func (rw *rewriteTarget) apply(reqPath string) (string, int, string) {
 	if np == "" {
 		return "", 500, fmt.Sprintf("rewrite-target: %s rewritten by %s to %q is empty: Traefik answers 500", p, rw.re, rw.replacement)
 	}
-	u, err := url.Parse(np)
-	if err != nil || u.Path == "" {
-		return "", 500, fmt.Sprintf("rewrite-target: %s rewrites %s to %s, which is not a path: Traefik answers 500", rw.re, p, np)
+	// Traefik sets the raw path to the result, unescapes it, and refuses
+	// a path that cleaning (URL.JoinPath) would change.
+	u := &url.URL{RawPath: np}
+	var err error
+	if u.Path, err = url.PathUnescape(np); err != nil {
+		return "", 500, fmt.Sprintf("rewrite-target: %s rewritten to %s cannot be unescaped: Traefik answers 500", p, np)
 	}
 	if clean := u.JoinPath(); clean.Path != u.Path {
 		return "", 400, fmt.Sprintf("rewrite-target: %s rewrites %s to %s, which is not a clean path (Traefik would make it %s): Traefik answers 400 Bad Request", rw.re, p, np, clean.Path)

@@ -81,7 +81,8 @@ var nginxSettingsHarmless = map[string]bool{
 	"publishservice": true, "publishstatusaddress": true, "proxyconnecttimeout": true, "proxyreadtimeout": true,
 	"proxysendtimeout": true, "upstreamkeepalivetimeout": true, "proxybodysize": true, "clientbodybuffersize": true,
 	"proxybuffersize": true, "proxybuffersnumber": true, "proxybuffering": true, "proxyrequestbuffering": true,
-	"globalallowedresponseheaders": true, "ipallowliststrategy": true,
+	"globalallowedresponseheaders": true, "ipallowliststrategy": true, "proxynextupstream": true,
+	"proxynextupstreamtries": true, "proxynextupstreamtimeout": true, "allowcrossnamespaceresources": true,
 }
 
 // readTraefikConfig reads the providers and entrypoints from the flags of
