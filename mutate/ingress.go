@@ -2,6 +2,7 @@ package mutate
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -165,14 +166,109 @@ func (g *gen) ingress(defaultClass string) {
 			}
 		}
 	}
+	g.ingressAnnotations(defaultClass, len(asList(spec["tls"])) > 0)
+}
+
+// Annotation prefixes of the two controllers ckadlab's Traefik runs.
+const (
+	nginxPrefix   = "nginx.ingress.kubernetes.io/"
+	traefikPrefix = "traefik.ingress.kubernetes.io/"
+)
+
+// nginxClass is the IngressClass served with ingress-nginx semantics
+// (ckadlab's clusters: Traefik's kubernetesIngressNGINX provider, like
+// ingress-nginx's own default class name).
+const nginxClass = "nginx"
+
+// ingressAnnotations mutates the controller annotations of an Ingress that
+// its controller reads: nginx.ingress.kubernetes.io/* on class nginx (its
+// ingressClassName, else its kubernetes.io/ingress.class annotation, else
+// the cluster's default class), traefik.ingress.kubernetes.io/* on any
+// other class, and other *ingress.kubernetes.io/* keys on any class. An
+// edit the controller would not notice is not made: an nginx annotation
+// on a class that ignores it, use-regex next to a rewrite-target (which
+// implies it), ssl-redirect without spec.tls or equal to its default.
+func (g *gen) ingressAnnotations(defaultClass string, hasTLS bool) {
 	ann := asMap(lookup(g.obj, path{"metadata", "annotations"}))
-	for _, k := range sortedKeys(ann) {
-		if !strings.Contains(k, "ingress.kubernetes.io/") {
-			continue
-		}
-		at := path{"metadata", "annotations", k}
-		g.add("drop-annotation", at, "removed", func(o map[string]any) { delPrune(o, at) })
+	class := str(lookup(g.obj, path{"spec", "ingressClassName"}))
+	if class == "" {
+		class = str(ann["kubernetes.io/ingress.class"])
 	}
+	if class == "" {
+		class = defaultClass
+	}
+	onNginx := class == nginxClass
+	isTrue := func(k string) bool { return strings.EqualFold(str(ann[nginxPrefix+k]), "true") }
+	rewrite := strings.TrimSpace(str(ann[nginxPrefix+"rewrite-target"]))
+	// matters: whether the annotation with value v changes routing, and
+	// whether its boolean opposite would.
+	matters := func(name, v string) (drop, flip bool) {
+		b := strings.EqualFold(v, "true")
+		switch name {
+		case "use-regex":
+			return b && rewrite == "", rewrite == ""
+		case "ssl-redirect":
+			return hasTLS && !b && !isTrue("force-ssl-redirect"), hasTLS && !isTrue("force-ssl-redirect")
+		case "force-ssl-redirect":
+			return b, true
+		}
+		return true, false
+	}
+	for _, k := range sortedKeys(ann) {
+		at := path{"metadata", "annotations", k}
+		v := str(ann[k])
+		switch {
+		case strings.HasPrefix(k, nginxPrefix):
+			if !onNginx {
+				continue
+			}
+			name := strings.TrimPrefix(k, nginxPrefix)
+			drop, flip := matters(name, v)
+			if drop {
+				g.add("drop-annotation", at, "removed", func(o map[string]any) { delPrune(o, at) })
+			}
+			if flip {
+				nv := "true"
+				if strings.EqualFold(v, "true") {
+					nv = "false"
+				}
+				g.add("flip-annotation", at, v+" → "+nv, func(o map[string]any) { setAt(o, at, nv) })
+			}
+			if name == "rewrite-target" {
+				if nv, ok := otherCaptureGroup(v); ok {
+					g.add("rewrite-target-group", at, v+" → "+nv, func(o map[string]any) { setAt(o, at, nv) })
+				}
+			}
+		case strings.HasPrefix(k, traefikPrefix):
+			if onNginx {
+				continue
+			}
+			g.add("drop-annotation", at, "removed", func(o map[string]any) { delPrune(o, at) })
+		case strings.Contains(k, "ingress.kubernetes.io/"):
+			g.add("drop-annotation", at, "removed", func(o map[string]any) { delPrune(o, at) })
+		}
+	}
+}
+
+// captureRef is a capture group reference in a rewrite-target.
+var captureRef = regexp.MustCompile(`\$([1-9])`)
+
+// otherCaptureGroup moves the last capture group reference of a
+// rewrite-target one group down ($2 → $1), or $1 up to $2: the classic
+// slip with /something(/|$)(.*) → /$2.
+func otherCaptureGroup(v string) (string, bool) {
+	locs := captureRef.FindAllStringSubmatchIndex(v, -1)
+	if len(locs) == 0 {
+		return "", false
+	}
+	l := locs[len(locs)-1]
+	n := v[l[2]] - '0'
+	if n == 1 {
+		n = 2
+	} else {
+		n--
+	}
+	return v[:l[2]] + string('0'+n) + v[l[3]:], true
 }
 
 var swappedPathType = map[string]string{"Prefix": "Exact", "Exact": "Prefix", "ImplementationSpecific": "Exact"}

@@ -63,8 +63,10 @@ type Options struct {
 	// "default", and skips an object already in "default".
 	Namespaces []string
 	// DefaultIngressClass is the cluster's default IngressClass (ckadlab's
-	// clusters: "traefik"). Removing an ingressClassName equal to it changes
-	// nothing, so drop-ingress-class skips it. Empty: no default.
+	// clusters: "nginx"). Removing an ingressClassName equal to it changes
+	// nothing, so drop-ingress-class skips it; an Ingress without class is
+	// of this class, so its nginx.ingress.kubernetes.io annotations are
+	// mutated when it is "nginx". Empty: no default.
 	DefaultIngressClass string
 }
 
@@ -123,7 +125,9 @@ var ops = []Op{
 	{"drop-default-backend", "Ingress with rules: remove spec.defaultBackend"},
 	{"drop-tls", "Ingress: remove spec.tls"},
 	{"drop-tls-host", "Ingress: remove one spec.tls[i].hosts item"},
-	{"drop-annotation", "Ingress: remove one annotation whose key contains \"ingress.kubernetes.io/\""},
+	{"drop-annotation", "Ingress: remove one annotation whose key contains \"ingress.kubernetes.io/\" and that its controller reads (nginx.ingress.kubernetes.io/* on class nginx, traefik.ingress.kubernetes.io/* on other classes)"},
+	{"flip-annotation", "Ingress of class nginx: use-regex, ssl-redirect or force-ssl-redirect \"true\" ↔ \"false\""},
+	{"rewrite-target-group", "Ingress of class nginx: the last capture group reference of rewrite-target moves one down ($2 → $1; $1 → $2)"},
 }
 
 // Ops lists every operator name with a one-line description (for docs and

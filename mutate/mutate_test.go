@@ -118,7 +118,7 @@ metadata:
   annotations:
     nginx.ingress.kubernetes.io/rewrite-target: /
 spec:
-  ingressClassName: traefik
+  ingressClassName: nginx
   rules:
   - host: shop.example.com
     http:
@@ -149,7 +149,7 @@ spec:
               number: 80
 `
 
-var realisticOpts = Options{DefaultNamespace: "default", Namespaces: []string{"default", "prod"}, DefaultIngressClass: "traefik"}
+var realisticOpts = Options{DefaultNamespace: "default", Namespaces: []string{"default", "prod"}, DefaultIngressClass: "nginx"}
 
 func ids(ms []Mutant) []string {
 	var out []string

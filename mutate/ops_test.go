@@ -1,6 +1,7 @@
 package mutate
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -641,6 +642,9 @@ metadata:
   namespace: web
   annotations:
     traefik.ingress.kubernetes.io/router.priority: "10"
+    nginx.ingress.kubernetes.io/rewrite-target: /$2
+    nginx.ingress.kubernetes.io/use-regex: "true"
+    nginx.ingress.kubernetes.io/ssl-redirect: "false"
     kubernetes.io/description: kept
 spec:
   ingressClassName: nginx
@@ -663,7 +667,12 @@ spec:
 const ingOneRule = `
 apiVersion: networking.k8s.io/v1
 kind: Ingress
-metadata: {name: ing, namespace: web}
+metadata:
+  name: ing
+  namespace: web
+  annotations:
+    traefik.ingress.kubernetes.io/router.priority: "10"
+    nginx.ingress.kubernetes.io/rewrite-target: /
 spec:
   ingressClassName: traefik
   defaultBackend: {service: {name: fallback, port: {number: 80}}}
@@ -770,8 +779,23 @@ func TestIngressOps(t *testing.T) {
 			"spec.tls[0].hosts[0]": `[{hosts: [b.example.com], secretName: tls}]`,
 			"spec.tls[0].hosts[1]": `[{hosts: [a.example.com], secretName: tls}]`,
 		}},
-		{name: "controller annotations only", in: ingFull, op: "drop-annotation", cmp: path{"metadata", "annotations"}, want: map[string]string{
-			`metadata.annotations["traefik.ingress.kubernetes.io/router.priority"]`: `{kubernetes.io/description: kept}`,
+		// Class nginx: the nginx annotations that change routing; not
+		// use-regex (rewrite-target implies it), not the Traefik one (the
+		// kubernetesIngressNGINX provider ignores it).
+		{name: "class nginx", in: ingFull, op: "drop-annotation", cmp: path{"metadata", "annotations"}, want: map[string]string{
+			`metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"]`: `{traefik.ingress.kubernetes.io/router.priority: "10", nginx.ingress.kubernetes.io/use-regex: "true", nginx.ingress.kubernetes.io/ssl-redirect: "false", kubernetes.io/description: kept}`,
+			`metadata.annotations["nginx.ingress.kubernetes.io/ssl-redirect"]`:   `{traefik.ingress.kubernetes.io/router.priority: "10", nginx.ingress.kubernetes.io/rewrite-target: /$2, nginx.ingress.kubernetes.io/use-regex: "true", kubernetes.io/description: kept}`,
+		}},
+		// Class traefik: the Traefik annotation only.
+		{name: "class traefik", in: ingOneRule, op: "drop-annotation", cmp: path{"metadata", "annotations"}, want: map[string]string{
+			`metadata.annotations["traefik.ingress.kubernetes.io/router.priority"]`: `{nginx.ingress.kubernetes.io/rewrite-target: /}`,
+		}},
+		{name: "class nginx", in: ingFull, op: "flip-annotation", cmp: path{"metadata", "annotations", "nginx.ingress.kubernetes.io/ssl-redirect"}, want: map[string]string{
+			`metadata.annotations["nginx.ingress.kubernetes.io/ssl-redirect"]`: `"true"`,
+		}},
+		{name: "class traefik", in: ingOneRule, op: "flip-annotation", cmp: path{"metadata"}, want: map[string]string{}},
+		{name: "class nginx", in: ingFull, op: "rewrite-target-group", cmp: path{"metadata", "annotations", "nginx.ingress.kubernetes.io/rewrite-target"}, want: map[string]string{
+			`metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"]`: `/$1`,
 		}},
 	})
 }
@@ -811,5 +835,61 @@ func TestMoveNamespace(t *testing.T) {
 	// Cluster-scoped objects have no namespace to move.
 	if ms := Generate(parseObjs(t, "apiVersion: v1\nkind: Namespace\nmetadata: {name: lab}\n"), Options{Namespaces: []string{"lab", "x"}}); len(ms) != 0 {
 		t.Errorf("Namespace: %d mutants", len(ms))
+	}
+}
+
+// TestNginxAnnotationOps: on class nginx, only the nginx annotations whose
+// edit changes routing are mutated.
+func TestNginxAnnotationOps(t *testing.T) {
+	ing := func(class string, tls bool, ann ...string) string {
+		s := "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing\n  namespace: web\n  annotations:\n"
+		for i := 0; i+1 < len(ann); i += 2 {
+			s += "    " + ann[i] + ": " + strconv.Quote(ann[i+1]) + "\n"
+		}
+		s += "spec:\n"
+		if class != "" {
+			s += "  ingressClassName: " + class + "\n"
+		}
+		if tls {
+			s += "  tls: [{hosts: [a.test], secretName: tls}]\n"
+		}
+		return s + "  rules: [{host: a.test, http: {paths: [{path: /a, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}]}}]\n"
+	}
+	ur, rt, sr, fsr := "nginx.ingress.kubernetes.io/use-regex", "nginx.ingress.kubernetes.io/rewrite-target", "nginx.ingress.kubernetes.io/ssl-redirect", "nginx.ingress.kubernetes.io/force-ssl-redirect"
+	rows := []struct {
+		name string
+		in   string
+		opt  Options
+		want []string // op@annotation
+	}{
+		{"use-regex alone", ing("nginx", false, ur, "true"), Options{}, []string{"drop-annotation@" + ur, "flip-annotation@" + ur}},
+		{"use-regex false: only the flip", ing("nginx", false, ur, "false"), Options{}, []string{"flip-annotation@" + ur}},
+		{"use-regex implied by rewrite-target", ing("nginx", false, ur, "true", rt, "/$1"), Options{}, []string{"drop-annotation@" + rt, "rewrite-target-group@" + rt}},
+		{"ssl-redirect without tls changes nothing", ing("nginx", false, sr, "false"), Options{}, nil},
+		{"ssl-redirect true is the default with tls", ing("nginx", true, sr, "true"), Options{}, []string{"flip-annotation@" + sr}},
+		{"ssl-redirect under force-ssl-redirect", ing("nginx", true, sr, "false", fsr, "true"), Options{}, []string{"drop-annotation@" + fsr, "flip-annotation@" + fsr}},
+		{"force-ssl-redirect false", ing("nginx", false, fsr, "false"), Options{}, []string{"flip-annotation@" + fsr}},
+		{"no class, default nginx", ing("", false, rt, "/"), Options{DefaultIngressClass: "nginx"}, []string{"drop-annotation@" + rt}},
+		{"no class, default traefik", ing("", false, rt, "/"), Options{DefaultIngressClass: "traefik"}, nil},
+		{"legacy annotation nginx", ing("", false, "kubernetes.io/ingress.class", "nginx", rt, "/"), Options{DefaultIngressClass: "traefik"}, []string{"drop-annotation@" + rt}},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			var got []string
+			for _, m := range Generate(parseObjs(t, r.in), r.opt) {
+				if k, ok := strings.CutPrefix(m.Path, `metadata.annotations["`); ok && m.Op != "move-namespace" {
+					got = append(got, m.Op+"@"+strings.TrimSuffix(k, `"]`))
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(r.want, "\n") {
+				t.Errorf("mutants %q, want %q", got, r.want)
+			}
+		})
+	}
+	for in, want := range map[string]string{"/$2": "/$1", "/$1": "/$2", "/a/$1/$3": "/a/$1/$2", "/": "", "$9x": "$8x"} {
+		got, ok := otherCaptureGroup(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("otherCaptureGroup(%q) = %q %v, want %q", in, got, ok, want)
+		}
 	}
 }
