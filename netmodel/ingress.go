@@ -104,6 +104,7 @@ type ingressRequest struct {
 	host, path string
 	entryPoint string // the Traefik entrypoint it arrived on, e.g. "web"
 	port       int    // the port the client connected to, for messages
+	tls        bool   // HTTPS (SNI = host)
 }
 
 // ingressMatch is one route Traefik builds from an Ingress: a path of a
@@ -164,30 +165,49 @@ func (im *ingressMatch) controller() string {
 // on req's entrypoint ("" when it does).
 func (im *ingressMatch) notFor(req ingressRequest) string {
 	key := im.ing.Namespace + "/" + im.ing.Name
-	if im.cfg != nil && im.cfg.entryPoints[strings.ToLower(req.entryPoint)].tls {
+	ep := strings.ToLower(req.entryPoint)
+	arrived := "a request on :" + strconv.Itoa(req.port)
+	if req.entryPoint != "" {
+		arrived += " (entrypoint " + req.entryPoint + ")"
+	}
+	epTLS := im.cfg != nil && im.cfg.entryPoints[ep].tls
+	if im.provider == providerNGINX {
+		if req.tls {
+			if eps := im.cfg.nginxTLSEntryPoints(); eps != nil && !containsFold(eps, ep) {
+				return fmt.Sprintf("the kubernetesIngressNGINX provider's HTTPS routers are on entrypoint %s only (its httpsEntryPoint): %s does not reach them", strings.Join(eps, ", "), arrived)
+			}
+			return ""
+		}
+		if eps := im.opts.entryPoints; !containsFold(eps, ep) {
+			return fmt.Sprintf("the kubernetesIngressNGINX provider's plain HTTP routers are on entrypoint %s only (its httpEntryPoint, or every entrypoint without TLS): %s does not reach them", strings.Join(eps, ", "), arrived)
+		}
+		return ""
+	}
+	if eps := im.opts.entryPoints; len(eps) > 0 && !containsFold(eps, ep) {
+		which := "entrypoint " + eps[0]
+		if len(eps) > 1 {
+			which = "entrypoints " + strings.Join(eps, ", ")
+		}
+		return fmt.Sprintf("router of Ingress %s is bound to %s only (%s): %s does not reach it", key, which, entryPointsAnnotation, arrived)
+	}
+	switch {
+	case req.tls && !epTLS && !im.opts.tls:
+		return fmt.Sprintf("router of Ingress %s takes only plain HTTP on entrypoint %s (neither --entryPoints.%s.http.tls nor the annotation %s makes it a TLS router): an HTTPS request does not match it", key, orUnnamed(req.entryPoint), orUnnamed(req.entryPoint), routerTLSAnnotation)
+	case !req.tls && epTLS:
 		return fmt.Sprintf("entrypoint %s terminates TLS (--entryPoints.%s.http.tls), so every router on it takes only HTTPS requests: a plain HTTP request on :%d matches none of them", req.entryPoint, req.entryPoint, req.port)
-	}
-	if eps := im.opts.entryPoints; len(eps) > 0 {
-		on := false
-		for _, e := range eps {
-			on = on || strings.EqualFold(e, req.entryPoint)
-		}
-		if !on {
-			which := "entrypoint " + eps[0]
-			if len(eps) > 1 {
-				which = "entrypoints " + strings.Join(eps, ", ")
-			}
-			arrived := "a request on :" + strconv.Itoa(req.port)
-			if req.entryPoint != "" {
-				arrived += " (entrypoint " + req.entryPoint + ")"
-			}
-			return fmt.Sprintf("router of Ingress %s is bound to %s only (%s): %s does not reach it", key, which, entryPointsAnnotation, arrived)
-		}
-	}
-	if im.opts.tls {
+	case !req.tls && im.opts.tls:
 		return fmt.Sprintf("router of Ingress %s has %s: \"true\": it matches only TLS (HTTPS) requests, so a plain HTTP request on :%d does not match it", key, routerTLSAnnotation, req.port)
 	}
 	return ""
+}
+
+func containsFold(list []string, s string) bool {
+	for _, e := range list {
+		if strings.EqualFold(e, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (im *ingressMatch) describe() string {
@@ -707,8 +727,12 @@ func (pr *prober) ingress() (verdict, error) {
 	if s == nil {
 		return verdict{}, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: the ingress controller Service %s does not exist.", key))
 	}
+	https := pr.spec.HTTP != nil && pr.spec.HTTP.HTTPS
 	if pr.spec.Port.IsZero() {
 		pr.spec.Port = probe.Port{Number: 80}
+		if https {
+			pr.spec.Port = probe.Port{Number: 443}
+		}
 	}
 	host, reqPath := pr.spec.To.Host, pr.spec.To.Path
 	if reqPath == "" {
@@ -738,12 +762,15 @@ func (pr *prober) ingress() (verdict, error) {
 	if hostDesc == "" {
 		hostDesc = "(none)"
 	}
-	req := ingressRequest{host: host, path: reqPath, entryPoint: traefikEntryPointAt(ctrl, ctrlPort), port: pr.spec.Port.Number}
+	req := ingressRequest{host: host, path: reqPath, entryPoint: traefikEntryPointAt(ctrl, ctrlPort), port: pr.spec.Port.Number, tls: https}
 	if req.port == 0 {
 		req.port = ctrlPort
 	}
 	pr.note("ingress controller pod %s receives the request: Host %s, path %s (entrypoint %s)", podKey(ctrl), hostDesc, reqPath, orUnnamed(req.entryPoint))
 	gaps := pr.ingressGaps(host)
+	if https {
+		pr.note("HTTPS: Traefik terminates TLS on entrypoint %s and presents the certificate of a spec.tls Secret whose names cover the SNI %s (else its self-signed default certificate); the offline model does not read Secrets, so it does not say which certificate that is", orUnnamed(req.entryPoint), hostDesc)
+	}
 
 	// Routing.
 	match, why, offEntry := pr.m.routeIngressAt(req)
@@ -867,7 +894,7 @@ func traefikEntryPointAt(p *corev1.Pod, port int) string {
 func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressRequest) (verdict, error) {
 	reqPath := req.path
 	pr.note("the request matches %s → Service %s/%s port %s", match.describe(), match.ing.Namespace, backendService(match.backend), backendPort(match.backend))
-	if match.redirectHTTPS {
+	if match.redirectHTTPS && !req.tls {
 		return pr.redirectHTTPS(match, req), nil
 	}
 	if match.rewrite != nil {

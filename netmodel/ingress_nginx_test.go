@@ -387,8 +387,32 @@ func TestNginxProviderTLS(t *testing.T) {
 	}
 	// A plain HTTP request on websecure (:443, http.tls) matches no router.
 	got, err = c.model().Probe(rfSpec(t, "external", "ingress:ok.test/", "443", ""))
-	if err != nil || got.HTTPStatus != 404 || !rfContains(got.Reasons, "entrypoint websecure terminates TLS") {
+	if err != nil || got.HTTPStatus != 404 || !rfContains(got.Reasons, "the kubernetesIngressNGINX provider's plain HTTP routers are on entrypoint web only") {
 		t.Errorf("plain HTTP on :443: %+v (%v), want 404 explained", got, err)
+	}
+
+	// HTTPS (to :443, entrypoint websecure): the TLS routers, no redirect.
+	c.ingress("m", "std", rfStr("traefik"), rfRule("std.test", rfPath(rfPrefix, "/", "c", 80)))
+	m := c.model()
+	for _, r := range []struct {
+		host, port string
+		status     int
+		backend    string
+		reason     string
+	}{
+		{"sec.test", "", 200, "m/a-1", "the offline model does not read Secrets"},
+		{"ok.test", "", 200, "m/b-1", ""},
+		{"force.test", "", 503, "", "Service m/nope does not exist"},
+		{"std.test", "", 200, "m/c-1", ""}, // websecure's http.tls makes the standard provider's routers TLS routers
+		{"sec.test", "80", 404, "", "the kubernetesIngressNGINX provider's HTTPS routers are on entrypoint websecure only"},
+		{"std.test", "80", 404, "", "router of Ingress m/std takes only plain HTTP on entrypoint web"},
+	} {
+		spec := rfSpec(t, "external", "ingress:"+r.host+"/", r.port, "")
+		spec.HTTP = &probe.HTTPExpect{HTTPS: true}
+		got, err := m.Probe(spec)
+		if err != nil || got.HTTPStatus != r.status || got.Backend != r.backend || (r.reason != "" && !rfContains(got.Reasons, r.reason)) {
+			t.Errorf("%s: %d %q, want %d %q and a reason %q;\n  %s", spec, got.HTTPStatus, got.Backend, r.status, r.backend, r.reason, strings.Join(got.Reasons, "\n  "))
+		}
 	}
 }
 

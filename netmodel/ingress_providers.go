@@ -230,6 +230,16 @@ func (c *traefikConfig) nginxPlainEntryPoints() []string {
 	return out
 }
 
+// nginxTLSEntryPoints are the entrypoints of the kubernetesIngressNGINX
+// provider's TLS routers: its httpsEntryPoint, else nil (every
+// entrypoint).
+func (c *traefikConfig) nginxTLSEntryPoints() []string {
+	if ep := c.nginx.httpsEntryPoint; ep != "" {
+		return []string{ep}
+	}
+	return nil
+}
+
 // ingressClassDesc says which provider serves an IngressClass's
 // controller, for messages.
 func providerDesc(p ingressProvider) string {

@@ -171,6 +171,9 @@ type HTTPExpect struct {
 	Path    string // request path for non-ingress targets (default "/")
 	Status  int    // expected status code (0: any)
 	Service string // NS/NAME of the Service whose backend must answer ("" = any)
+	// HTTPS sends an ingress request over TLS (SNI and Host = the target's
+	// host), to port 443 unless the probe names one.
+	HTTPS bool
 }
 
 // Spec is one probe: from Source to Target on Port/Protocol.
@@ -186,11 +189,14 @@ func (s Spec) String() string {
 	if s.To.Kind == ToIngress {
 		// An HTTP request: the port (when not the default 80) goes with
 		// the host, before the path, and the protocol is always TCP.
-		host := s.To.Host
-		if !s.Port.IsZero() && s.Port.String() != "80" {
+		host, def, scheme := s.To.Host, "80", ""
+		if s.HTTP != nil && s.HTTP.HTTPS {
+			def, scheme = "443", "https://"
+		}
+		if !s.Port.IsZero() && s.Port.String() != def {
 			host += ":" + s.Port.String()
 		}
-		return fmt.Sprintf("%s -> ingress:%s%s", s.From, host, s.To.Path)
+		return fmt.Sprintf("%s -> ingress:%s%s%s", s.From, scheme, host, s.To.Path)
 	}
 	p := ""
 	if !s.Port.IsZero() {

@@ -137,6 +137,14 @@ func TestSpecString(t *testing.T) {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
 	}
+	// HTTPS: the scheme before the host, 443 is the default port.
+	https := &HTTPExpect{HTTPS: true}
+	for port, want := range map[int]string{0: "external -> ingress:https://shop.example.com/x", 443: "external -> ingress:https://shop.example.com/x", 80: "external -> ingress:https://shop.example.com:80/x"} {
+		s := Spec{From: ext, To: Target{Kind: ToIngress, Host: "shop.example.com", Path: "/x"}, Port: Port{Number: port}, HTTP: https}
+		if got := s.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+	}
 }
 
 // TestResultJSONPolicy: the egress verdict fields are additive and left
