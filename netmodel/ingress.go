@@ -768,8 +768,8 @@ func (pr *prober) ingress() (verdict, error) {
 	}
 	pr.note("ingress controller pod %s receives the request: Host %s, path %s (entrypoint %s)", podKey(ctrl), hostDesc, reqPath, orUnnamed(req.entryPoint))
 	gaps := pr.ingressGaps(host)
-	if https {
-		pr.note("HTTPS: Traefik terminates TLS on entrypoint %s and presents the certificate of a spec.tls Secret whose names cover the SNI %s (else its self-signed default certificate); the offline model does not read Secrets, so it does not say which certificate that is", orUnnamed(req.entryPoint), hostDesc)
+	if https && pr.m.objs.Secrets == nil {
+		pr.note("HTTPS: Traefik terminates TLS on entrypoint %s and presents the certificate of a spec.tls Secret whose names cover the SNI %s (else its self-signed default certificate); the offline model was given no Secrets, so it does not say which certificate that is", orUnnamed(req.entryPoint), hostDesc)
 	}
 
 	// Routing.
@@ -787,10 +787,14 @@ func (pr *prober) ingress() (verdict, error) {
 		if offEntry {
 			summary = fmt.Sprintf("Connected: no router on entrypoint %s takes a plain HTTP request for host %s path %s; Traefik answers 404 Not Found.", orUnnamed(req.entryPoint), hostDesc, reqPath)
 		}
-		return verdict{outcome: probe.Connected, status: 404, summary: summary, key: why}, nil
+		v = verdict{outcome: probe.Connected, status: 404, summary: summary, key: why}
+	} else {
+		v, err = pr.routed(match, ctrl, req)
+		v.key = append(why, v.key...)
 	}
-	v, err = pr.routed(match, ctrl, req)
-	v.key = append(why, v.key...)
+	if https && err == nil {
+		pr.tlsCertificate(pr.m.readTraefikConfig(), host, &v)
+	}
 	return v, err
 }
 

@@ -400,7 +400,7 @@ func TestNginxProviderTLS(t *testing.T) {
 		backend    string
 		reason     string
 	}{
-		{"sec.test", "", 200, "m/a-1", "the offline model does not read Secrets"},
+		{"sec.test", "", 200, "m/a-1", "the offline model was given no Secrets"},
 		{"ok.test", "", 200, "m/b-1", ""},
 		{"force.test", "", 503, "", "Service m/nope does not exist"},
 		{"std.test", "", 200, "m/c-1", ""}, // websecure's http.tls makes the standard provider's routers TLS routers

@@ -27,6 +27,10 @@ type Objects struct {
 	NetworkPolicies []networkingv1.NetworkPolicy
 	Ingresses       []networkingv1.Ingress
 	IngressClasses  []networkingv1.IngressClass
+	// Secrets are read for the certificates of Ingress spec.tls (HTTPS
+	// probes); nil means they were not read, and the model then does not
+	// say which certificate the ingress controller presents.
+	Secrets []corev1.Secret
 	// Deployments are not needed for verdicts; they are carried so that
 	// messages can name a pod's owner.
 	Deployments []appsv1.Deployment

@@ -174,6 +174,10 @@ type HTTPExpect struct {
 	// HTTPS sends an ingress request over TLS (SNI and Host = the target's
 	// host), to port 443 unless the probe names one.
 	HTTPS bool
+	// CertHost (with HTTPS) requires the certificate the controller
+	// presents to be valid for the target's host, as a browser checks it
+	// (a DNS name of the certificate covers the host).
+	CertHost bool
 }
 
 // Spec is one probe: from Source to Target on Port/Protocol.
