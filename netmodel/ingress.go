@@ -936,7 +936,7 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressReque
 		// Only the kubernetesIngressNGINX provider gets here (nginxBackend
 		// marked the probe ungradable).
 		return verdict{outcome: probe.Connected, status: 200, service: svcKey(bs),
-			summary: fmt.Sprintf("Connected: Traefik proxies the request to %s port %d (ExternalName Service %s); what answers there is not simulated, 200 is assumed.", bs.Spec.ExternalName, bsp.TargetPort.IntValue(), svcKey(bs))}, nil
+			summary: fmt.Sprintf("Connected: Traefik proxies the request to %s port %s (ExternalName Service %s); what answers there is not simulated, 200 is assumed.", bs.Spec.ExternalName, backendPort(match.backend), svcKey(bs))}, nil
 	}
 	pr.backendGaps(bs, bsp)
 

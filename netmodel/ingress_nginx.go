@@ -454,7 +454,10 @@ func (pr *prober) nginxBackend(ing *networkingv1.Ingress, b networkingv1.Ingress
 		if cfg := m.readTraefikConfig(); cfg.nginx != nil && cfg.nginx.disableExternal {
 			return nil, nil, fmt.Sprintf("Service %s is an ExternalName, and the provider's disableSvcExternalName refuses it", key)
 		}
+		// The provider proxies to the DNS name, on the port the backend
+		// names (declared or not).
 		pr.cannotGrade(fmt.Sprintf("Traefik's kubernetesIngressNGINX provider proxies to the DNS name of the ExternalName Service %s, which the offline model does not simulate", key))
+		return s, nil, ""
 	}
 	var sp *corev1.ServicePort
 	for i := range s.Spec.Ports {
@@ -476,9 +479,6 @@ func (pr *prober) nginxBackend(ing *networkingv1.Ingress, b networkingv1.Ingress
 			}
 		}
 		return s, nil, why
-	}
-	if s.Spec.Type == corev1.ServiceTypeExternalName {
-		return s, sp, ""
 	}
 	if len(m.endpoints(s, sp)) == 0 {
 		return s, sp, m.whyNoEndpoints(s, sp) + " " + noEndpoints

@@ -73,6 +73,7 @@ type nginxRoute struct {
 	host, path string
 	want       string
 	status     int
+	svc        string // with want: the Service that carried it when not want's own
 	seen       string // with want: the path the backend sees ("" = not checked)
 	note       string // a reason that must be given
 	ungradable string // substring of Result.Ungradable ("" = gradable)
@@ -92,6 +93,9 @@ func runNginxRoutes(t *testing.T, c *rf, rows []nginxRoute) {
 			wantStatus, wantBackend, wantService := r.status, "", ""
 			if r.want != "" {
 				wantStatus, wantBackend, wantService = 200, "m/"+r.want+"-1", "m/"+r.want
+				if r.svc != "" {
+					wantService = "m/" + r.svc
+				}
 			}
 			if got.HTTPStatus != wantStatus || got.Backend != wantBackend || (r.want != "" && got.Service != wantService) {
 				t.Fatalf("%s: status %d backend %q service %q, want %d %q %q;%s", spec, got.HTTPStatus, got.Backend, got.Service, wantStatus, wantBackend, wantService, explain)
@@ -490,5 +494,40 @@ func TestParseTraefikFlags(t *testing.T) {
 	}
 	if cfg := parseTraefikFlags([]string{"--providers.kubernetesingressnginx=false"}); cfg.nginx != nil {
 		t.Errorf("=false enables the provider")
+	}
+}
+
+// TestNginxProviderBackendKinds (measurements §10).
+func TestNginxProviderBackendKinds(t *testing.T) {
+	c := rfNginxCluster(t)
+	ext := c.svc("m", "extname", nil, corev1.ServicePort{Name: "http", Port: 80})
+	ext.Spec.Type, ext.Spec.ExternalName, ext.Spec.ClusterIP, ext.Spec.ClusterIPs = corev1.ServiceTypeExternalName, "a.m.svc.cluster.local", "", nil
+	c.svc("m", "unnamed", map[string]string{"app": "b"}, corev1.ServicePort{Port: 8081, TargetPort: intstr.FromInt(8080)})
+	headless := c.svc("m", "headless", map[string]string{"app": "c"}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)})
+	headless.Spec.ClusterIP, headless.Spec.ClusterIPs = corev1.ClusterIPNone, []string{corev1.ClusterIPNone}
+	c.svc("m", "multi", map[string]string{"app": "d"}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}, corev1.ServicePort{Name: "other", Port: 81, TargetPort: intstr.FromInt(9999)})
+	res := rfPath(rfPrefix, "/resource", "a", 80)
+	res.Backend = networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "Bucket", Name: "b"}}
+	c.nginxIngress("kinds", nil, rfRule("k.test",
+		rfPath(rfPrefix, "/ext", "extname", 80),
+		rfPath(rfPrefix, "/extother", "extname", 8080),
+		rfPath(rfPrefix, "/unnamed", "unnamed", 8081),
+		rfPath(rfPrefix, "/headless", "headless", 80),
+		rfPath(rfPrefix, "/multi81", "multi", 81),
+		rfPath(rfPrefix, "/multi80", "multi", "http"),
+		res,
+	))
+	runNginxRoutes(t, c, []nginxRoute{
+		{host: "k.test", path: "/unnamed", want: "b", svc: "unnamed"},
+		{host: "k.test", path: "/headless", want: "c", svc: "headless"},
+		{host: "k.test", path: "/multi81", status: 502},
+		{host: "k.test", path: "/multi80", want: "d", svc: "multi"},
+		{host: "k.test", path: "/resource", status: 404},
+	})
+	for _, p := range []string{"/ext", "/extother"} {
+		got, err := c.model().Probe(rfSpec(t, "external", "ingress:k.test"+p, "", ""))
+		if err != nil || got.HTTPStatus != 200 || !strings.Contains(got.Ungradable, "ExternalName Service m/extname") {
+			t.Errorf("%s: %+v (%v), want 200 assumed and ungradable", p, got, err)
+		}
 	}
 }
