@@ -127,14 +127,14 @@ func TestNginxProviderClasses(t *testing.T) {
 	c.ingress("m", "ing-foo", rfStr("foo"), root("foo.test", "b"))
 	c.ingress("m", "ing-none", nil, root("none.test", "b"))
 	runNginxRoutes(t, c, []nginxRoute{
-		{host: "nginx.test", path: "/", want: "a", note: "decided by class nginx (Traefik's kubernetesIngressNGINX provider (ingress-nginx semantics))"},
+		{host: "nginx.test", path: "/", want: "a", note: "decided by class nginx (Traefik's kubernetesIngressNGINX provider)"},
 		{host: "traefik.test", path: "/", want: "c", note: "decided by class traefik (Traefik's kubernetesIngress provider)"},
 		{host: "annnginx.test", path: "/", want: "d", note: "kubernetesIngressNGINX"},
 		{host: "anntraefik.test", path: "/", want: "a", note: "decided by kubernetes.io/ingress.class \"traefik\" (Traefik's kubernetesIngress provider)"},
 		{host: "foo.test", path: "/", status: 404, note: "Ingress m/ing-foo has ingressClassName foo, but no IngressClass foo exists"},
 		{host: "none.test", path: "/", status: 404, note: "Ingress m/ing-none has no ingressClassName and no kubernetes.io/ingress.class annotation, and neither provider takes such an Ingress (the API server gives an Ingress created without a class the default class nginx"},
 	})
-	if got := c.model().classesServed(c.model().readTraefikConfig()); got != "nginx (Traefik's kubernetesIngressNGINX provider (ingress-nginx semantics), the default class) and traefik (Traefik's kubernetesIngress provider)" {
+	if got := c.model().classesServed(c.model().readTraefikConfig()); got != "nginx (Traefik's kubernetesIngressNGINX provider, the default class) and traefik (Traefik's kubernetesIngress provider)" {
 		t.Errorf("classesServed = %q", got)
 	}
 }
@@ -215,7 +215,7 @@ func TestNginxProviderDefaultBackend(t *testing.T) {
 			{host: "h.test", path: "/q", want: "c"},
 			{host: "h.test", path: "/app", want: "a"},
 			{host: "h.test", path: "/x", want: "b"},
-			{host: "h.test", path: "/hl", want: "b", note: "this departs from the Kubernetes documentation, which would choose the defaultBackend of Ingress m/dbk-host (the catch-all of host h.test) (every request for host h.test that no rule for h.test matches goes to that host's defaultBackend, before any rule for another host pattern): Traefik's kubernetesIngressNGINX provider (ingress-nginx semantics) sets no router priority, so Traefik tries the longest rule first, and Ingress m/other-same-host rule any host /hl (Prefix) has priority 35 ((Path(\"/hl\") || PathPrefix(\"/hl/\"))), the defaultBackend of Ingress m/dbk-host (the catch-all of host h.test) only 14 (Host(\"h.test\"))"},
+			{host: "h.test", path: "/hl", want: "b", note: "this departs from the Kubernetes documentation, which would choose the defaultBackend of Ingress m/dbk-host (the catch-all of host h.test) (every request for host h.test that no rule for h.test matches goes to that host's defaultBackend, before any rule for another host pattern): Traefik's kubernetesIngressNGINX provider sets no router priority, so Traefik tries the longest rule first, and Ingress m/other-same-host rule any host /hl (Prefix) has priority 35 ((Path(\"/hl\") || PathPrefix(\"/hl/\"))), the defaultBackend of Ingress m/dbk-host (the catch-all of host h.test) only 14 (Host(\"h.test\"))"},
 			{host: "zzz.test", path: "/x", want: "d"},
 			{host: "zzz.test", path: "/hl", want: "b"},
 		})

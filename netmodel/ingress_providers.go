@@ -244,7 +244,7 @@ func (c *traefikConfig) nginxTLSEntryPoints() []string {
 // controller, for messages.
 func providerDesc(p ingressProvider) string {
 	if p == providerNGINX {
-		return "Traefik's kubernetesIngressNGINX provider (ingress-nginx semantics)"
+		return "Traefik's kubernetesIngressNGINX provider"
 	}
 	return "Traefik's kubernetesIngress provider"
 }
