@@ -822,10 +822,13 @@ func (pr *prober) ingressGaps(host string) []string {
 				unmodelled = traefikRouterOptions(ing).unmodelled
 			case providerNGINX:
 				nginxInvolved = true
-				var ignored []string
-				unmodelled, ignored = nginxGaps(cfg.nginx, ing)
+				var ignored, noEffect []string
+				unmodelled, ignored, noEffect = nginxGaps(cfg.nginx, ing)
 				if len(ignored) > 0 {
 					out = append(out, fmt.Sprintf("Ingress %s sets %s, which Traefik's kubernetesIngressNGINX provider does not support: it ignores it (ingress-nginx would not)", key, joinAnd(ignored)))
+				}
+				if len(noEffect) > 0 {
+					out = append(out, fmt.Sprintf("Ingress %s sets %s, which change timeouts, buffers, headers, retries or cookies but not which backend answers one request, nor its status", key, joinAnd(noEffect)))
 				}
 			}
 			if len(unmodelled) == 0 {

@@ -119,6 +119,7 @@ type nginxConfig struct {
 	snippets         []string // snippet annotations set (non-empty)
 	unmodelled       []string // read by the provider, not simulated: ungradable
 	ignored          []string // not read by the provider at all
+	noEffect         []string // read, but no effect on one plain request (nginxNoEffect)
 }
 
 func parseNginxConfig(ing *networkingv1.Ingress) nginxConfig {
@@ -157,7 +158,9 @@ func parseNginxConfig(ing *networkingv1.Ingress) nginxConfig {
 				c.snippets = append(c.snippets, k)
 			}
 		case name == "backend-protocol" && strings.EqualFold(strings.TrimSpace(v), "http"):
-		case name == "proxy-http-version" || nginxNoEffect[name]:
+			c.noEffect = append(c.noEffect, k)
+		case nginxNoEffect[name]:
+			c.noEffect = append(c.noEffect, k)
 		default:
 			c.unmodelled = append(c.unmodelled, k)
 		}
@@ -403,8 +406,9 @@ func hostRankOf(host string) int {
 
 // nginxGaps lists what the model does not simulate about an Ingress the
 // kubernetesIngressNGINX provider serves, and notes what it ignores.
-func nginxGaps(pc *nginxProviderConfig, ing *networkingv1.Ingress) (unmodelled []string, ignored []string) {
+func nginxGaps(pc *nginxProviderConfig, ing *networkingv1.Ingress) (unmodelled, ignored, noEffect []string) {
 	c := parseNginxConfig(ing)
+	noEffect = c.noEffect
 	unmodelled = c.unmodelled
 	if pc.allowSnippets {
 		unmodelled = append(unmodelled, c.snippets...)
@@ -415,7 +419,7 @@ func nginxGaps(pc *nginxProviderConfig, ing *networkingv1.Ingress) (unmodelled [
 		}
 	}
 	sort.Strings(unmodelled)
-	return unmodelled, c.ignored
+	return unmodelled, c.ignored, noEffect
 }
 
 // redirectHTTPS is the answer of a plain HTTP router that only redirects

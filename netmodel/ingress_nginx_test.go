@@ -433,6 +433,7 @@ func TestNginxProviderAnnotations(t *testing.T) {
 	runNginxRoutes(t, c, []nginxRoute{
 		{host: "auth.test", path: "/", want: "a", ungradable: "Ingress m/auth sets nginx.ingress.kubernetes.io/auth-url, which the offline model does not simulate"},
 		{host: "ign.test", path: "/", want: "a", note: "Ingress m/ign sets nginx.ingress.kubernetes.io/enable-rewrite-log, which Traefik's kubernetesIngressNGINX provider does not support: it ignores it"},
+		{host: "ign.test", path: "/", want: "a", note: "Ingress m/ign sets nginx.ingress.kubernetes.io/proxy-read-timeout, which change timeouts, buffers, headers, retries or cookies but not which backend answers one request"},
 		{host: "snip.test", path: "/", status: 404, note: "rejects the whole Ingress m/snip: it sets nginx.ingress.kubernetes.io/configuration-snippet"},
 	})
 	got, _ := c.model().Probe(rfSpec(t, "external", "ingress:auth.test/", "", ""))
