@@ -328,6 +328,8 @@ func TestNginxProviderRewrite(t *testing.T) {
 	c := rfNginxCluster(t)
 	c.nginxIngress("rw1", map[string]string{nginxUseRegex: "true", nginxRewriteTarget: "/$2"},
 		rfRule("rw.test", rfPath(rfImpl, "/something(/|$)(.*)", "a", 80)))
+	c.nginxIngress("rw1b", map[string]string{nginxUseRegex: "true", nginxRewriteTarget: "/$1"},
+		rfRule("rw1.test", rfPath(rfImpl, "/something(/|$)(.*)", "a", 80)))
 	c.nginxIngress("rw2", nil, rfRule("rw.test", rfPath(rfPrefix, "/plain", "b", 80), rfPath(rfExact, "/ex", "d", 80)))
 	c.nginxIngress("rw3", map[string]string{nginxRewriteTarget: "/"}, rfRule("rs.test", rfPath(rfPrefix, "/app", "c", 80)))
 	c.nginxIngress("rw4", map[string]string{nginxRewriteTarget: "/"}, rfRule("rn.test", rfPath(rfPrefix, "/shop", "web", 80)))
@@ -343,6 +345,10 @@ func TestNginxProviderRewrite(t *testing.T) {
 		{host: "rw.test", path: "/something/something/x", want: "a", seen: "/something/x"},
 		{host: "rw.test", path: "/somethingelse", status: 404},
 		{host: "rw.test", path: "/x/something/new", status: 404},
+		// §6b: the wrong capture group.
+		{host: "rw1.test", path: "/something", want: "a", seen: "/"},
+		{host: "rw1.test", path: "/something/", status: 400},
+		{host: "rw1.test", path: "/something/new", status: 400, note: "which is not a clean path"},
 		{host: "rw.test", path: "/plain", want: "b"},
 		{host: "rw.test", path: "/plainx", want: "b", note: "matches every Prefix path of that host as the case-insensitive regular expression ^/plain"},
 		{host: "rw.test", path: "/PLAIN", want: "b"},
