@@ -308,8 +308,9 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 		res.Passed = pr.Allowed
 		// An HTTP error answer is no connection the task asked for: a 404
 		// (no rule) or a 503 (no endpoints) fails an allow probe unless
-		// the check names that status.
-		if res.Passed && pr.HTTPStatus >= 400 && (pc.HTTP == nil || pc.HTTP.Status == 0) {
+		// the check names that status; so does a redirect the controller
+		// answered itself (no backend: e.g. ssl-redirect's 308).
+		if res.Passed && answeredWithoutApp(pr) && (pc.HTTP == nil || pc.HTTP.Status == 0) {
 			res.Passed = false
 			res.Reasons = append([]string{fmt.Sprintf("the request was answered with HTTP %d, not by the application", pr.HTTPStatus)}, pr.Reasons...)
 		}
@@ -323,6 +324,12 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 		res.Reasons = append(res.Reasons, "note: the offline model predicted "+pr.Prediction+" (a broken CNI or a model bug)")
 	}
 	return res
+}
+
+// answeredWithoutApp reports an HTTP answer that is not the application's:
+// any error status, or a redirect no backend sent.
+func answeredWithoutApp(pr probe.Result) bool {
+	return pr.HTTPStatus >= 400 || (pr.HTTPStatus >= 300 && pr.HTTPStatus < 400 && pr.Backend == "")
 }
 
 func expectedText(pc *labs.ProbeCheck) string {

@@ -151,20 +151,23 @@ func TestRequires(t *testing.T) {
 	}
 }
 
-// TestHTTPErrorIsNoConnection: an allow probe answered 404 or 503 fails
-// unless the check names that status.
+// TestHTTPErrorIsNoConnection: an allow probe answered 404 or 503, or
+// redirected by the controller itself (no backend), fails unless the check
+// names that status; a redirect a backend sent is the application's answer.
 func TestHTTPErrorIsNoConnection(t *testing.T) {
 	spec := mustSpec(t, "external", "ingress:shop.example.com/cart", 80)
 	for _, tc := range []struct {
 		status, want int
+		backend      string
 		pass         bool
-	}{{200, 0, true}, {404, 0, false}, {503, 0, false}, {404, 404, true}, {200, 404, false}} {
+	}{{200, 0, "shop/web-1", true}, {404, 0, "", false}, {503, 0, "", false}, {404, 404, "", true}, {200, 404, "shop/web-1", false},
+		{308, 0, "", false}, {308, 308, "", true}, {301, 0, "shop/web-1", true}} {
 		pc := &labs.ProbeCheck{Expect: "allow", Spec: spec}
 		if tc.want != 0 {
 			pc.HTTP = &labs.HTTPCheck{Status: tc.want}
 		}
 		b := &fakeBackend{probe: func(probe.Spec) (probe.Result, error) {
-			r := probe.Result{Outcome: probe.Connected, HTTPStatus: tc.status, Allowed: true}
+			r := probe.Result{Outcome: probe.Connected, HTTPStatus: tc.status, Allowed: true, Backend: tc.backend}
 			if tc.want != 0 && tc.want != tc.status {
 				r.Allowed = false
 			}
