@@ -94,10 +94,10 @@ func (a *app) clusterCommand() *cobra.Command {
 		Use:   "cluster",
 		Short: "Manage ckadlab's kind cluster (up, down, status)",
 		Long: `Manage the kind cluster ckadlab grades on (needs Docker). ckadlab creates it with
-the kind library: one node, Traefik as the default IngressClass "traefik", a
-load balancer publisher that gives LoadBalancer Services an EXTERNAL-IP, and the
-lab images preloaded. kubectl reaches it through the kube context kind-NAME
-(see ckadlab env).`,
+the kind library: one node, Traefik serving the IngressClasses "nginx" (the
+default, with ingress-nginx semantics) and "traefik", a load balancer publisher
+that gives LoadBalancer Services an EXTERNAL-IP, and the lab images preloaded.
+kubectl reaches it through the kube context kind-NAME (see ckadlab env).`,
 	}
 	cmd.AddCommand(a.clusterUpCommand(), a.clusterDownCommand(), a.clusterStatusCommand(), a.clusterPublisherCommand())
 	return cmd
@@ -125,8 +125,9 @@ func (a *app) clusterUpCommand() *cobra.Command {
 				fmt.Fprintf(w, "  kube context:   %s in %s\n", res.Context, res.Kubeconfig)
 				fmt.Fprintf(w, "  node address:   %s\n", res.NodeAddress)
 				if res.IngressHTTP != "" {
-					fmt.Fprintf(w, "  ingress:        http://%s (Traefik, IngressClass traefik)\n", res.IngressHTTP)
+					fmt.Fprintf(w, "  ingress:        http://%s\n", res.IngressHTTP)
 				}
+				fmt.Fprintf(w, "  IngressClasses: %s\n", kind.DescribeIngressClasses(res.IngressClasses))
 				fmt.Fprintf(w, "  load balancers: %s\n", publisherText(res.LoadBalancer))
 				fmt.Fprintf(w, "  NetworkPolicy:  %s\n", res.NetworkPolicy.Detail)
 				fmt.Fprintf(w, "\nUse it with kubectl: kubectl --context %s get nodes   (or: eval \"$(ckadlab env)\")\n", res.Context)
@@ -204,6 +205,7 @@ func (a *app) clusterStatusCommand() *cobra.Command {
 				if st.IngressHTTP != "" {
 					fmt.Fprintf(w, "  ingress:        http://%s\n", st.IngressHTTP)
 				}
+				fmt.Fprintf(w, "  IngressClasses: %s\n", kind.DescribeIngressClasses(st.IngressClasses))
 				fmt.Fprintf(w, "  load balancers: %s\n", publisherText(st.LoadBalancer))
 				if st.LoadBalancers != "" {
 					fmt.Fprintf(w, "                  %s\n", st.LoadBalancers)

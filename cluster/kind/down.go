@@ -79,6 +79,7 @@ type Status struct {
 	NodeAddress       string          `json:"node_address,omitempty"`
 	IngressHTTP       string          `json:"ingress_http,omitempty"`
 	IngressHTTPS      string          `json:"ingress_https,omitempty"`
+	IngressClasses    []IngressClass  `json:"ingress_classes,omitempty"`
 	LoadBalancers     string          `json:"load_balancers,omitempty"`
 	LoadBalancer      PublisherStatus `json:"load_balancer"`
 	NetworkPolicy     *live.SelfTest  `json:"network_policy,omitempty"`
@@ -131,6 +132,9 @@ func GetStatus(ctx context.Context, opts Options) (*Status, error) {
 	}
 	st.Ready = true
 	st.LoadBalancers = describeAddresses(svcs.Items)
+	if cs, err := listIngressClasses(rctx, c.Clients); err == nil {
+		st.IngressClasses = cs
+	}
 	if t, ok, err := live.CachedSelfTest(rctx, c.Clients); err == nil && ok {
 		st.NetworkPolicy = &t
 	}

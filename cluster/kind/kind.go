@@ -1,7 +1,8 @@
 // Package kind runs ckadlab's practice cluster on kind (sigs.k8s.io/kind,
 // used as a library): create or reuse it, preflight the container engine,
-// preload the lab images, install the add-ons (Traefik as the default
-// IngressClass, a LoadBalancer publisher) and report progress as events.
+// preload the lab images, install the add-ons (Traefik serving the
+// IngressClasses nginx and traefik, a LoadBalancer publisher) and report
+// progress as events.
 // Kind never writes to the terminal: its logger is turned into Events.
 //
 // Grading on the cluster is done by cluster/live, which works on any kube
@@ -17,8 +18,10 @@
 // the API server and the ingress host ports (127.0.0.1:8080 and :8443 by
 // default) on 127.0.0.1 only, and the kube context kind-NAME written the
 // way kind writes it. Add-ons (addons/*.yaml, server-side applied on every
-// `cluster up`): Traefik 3.7.13 as the default IngressClass "traefik"
-// behind the LoadBalancer Service traefik/traefik. LoadBalancer Services
+// `cluster up`): Traefik 3.7.13 behind the LoadBalancer Service
+// traefik/traefik, serving IngressClass "nginx" (the default class, with
+// its kubernetesIngressNGINX provider: ingress-nginx semantics) and
+// "traefik" (its standard kubernetesIngress provider). LoadBalancer Services
 // get their EXTERNAL-IP from the load balancer publisher (lb.go), a small
 // background process. Each time ckadlab opens the cluster it turns off the
 // nodes' ICMP error rate limit, so that kube-proxy's rejections always

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,26 +234,71 @@ func TestAddons(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := map[string]bool{}
+	classes := map[string]string{}
+	var args []string
 	for _, a := range addons {
 		for _, o := range a.Objects {
 			kinds[o.GetKind()+" "+o.GetNamespace()+"/"+o.GetName()] = true
 			switch o.GetKind() {
 			case "IngressClass":
-				if o.GetAnnotations()["ingressclass.kubernetes.io/is-default-class"] != "true" {
-					t.Error("IngressClass traefik is not the default class")
-				}
+				ctrl := fmt.Sprint(o.Object["spec"].(map[string]any)["controller"])
+				classes[o.GetName()] = ctrl + " default=" + o.GetAnnotations()["ingressclass.kubernetes.io/is-default-class"]
 			case "Deployment":
-				img := fmt.Sprint(o.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"])
-				if img != "docker.io/library/traefik:3.7.13" {
+				c := o.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+				if img := fmt.Sprint(c["image"]); img != "docker.io/library/traefik:3.7.13" {
 					t.Errorf("Traefik image %s", img)
+				}
+				for _, a := range c["args"].([]any) {
+					args = append(args, fmt.Sprint(a))
 				}
 			}
 		}
 	}
-	for _, want := range []string{"Namespace /traefik", "IngressClass /traefik", "Deployment traefik/traefik", "Service traefik/traefik", "ServiceAccount traefik/traefik"} {
+	for _, want := range []string{"Namespace /traefik", "IngressClass /nginx", "IngressClass /traefik", "Deployment traefik/traefik", "Service traefik/traefik", "ServiceAccount traefik/traefik"} {
 		if !kinds[want] {
 			t.Errorf("add-ons lack %s (have %v)", want, kinds)
 		}
+	}
+	// nginx is the default class, served by the kubernetesIngressNGINX
+	// provider; traefik by the standard provider, which takes only its
+	// own class (so that no Ingress is served by both).
+	wantClasses := map[string]string{"nginx": NginxController + " default=true", "traefik": TraefikController + " default="}
+	if fmt.Sprint(classes) != fmt.Sprint(wantClasses) {
+		t.Errorf("IngressClasses %v, want %v", classes, wantClasses)
+	}
+	for _, want := range []string{
+		"--providers.kubernetesingress=true",
+		"--providers.kubernetesingress.ingressClass=traefik",
+		"--providers.kubernetesingressnginx=true",
+		"--providers.kubernetesingressnginx.httpEntryPoint=web",
+		"--providers.kubernetesingressnginx.httpsEntryPoint=websecure",
+	} {
+		if !slices.Contains(args, want) {
+			t.Errorf("Traefik args lack %s: %v", want, args)
+		}
+	}
+	for _, a := range args {
+		if strings.Contains(strings.ToLower(a), "watchingresswithoutclass") {
+			t.Errorf("the nginx provider must not take Ingresses without a class (the standard provider would not either): %s", a)
+		}
+	}
+}
+
+func TestDescribeIngressClasses(t *testing.T) {
+	cs := []IngressClass{
+		{Name: "nginx", Controller: NginxController, Default: true},
+		{Name: "traefik", Controller: TraefikController},
+		{Name: "haproxy", Controller: "haproxy.org/ingress-controller"},
+	}
+	want := "nginx (default: Traefik, ingress-nginx semantics), traefik (Traefik), haproxy (controller haproxy.org/ingress-controller, not served by ckadlab's Traefik)"
+	if got := DescribeIngressClasses(cs); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := DescribeIngressClasses(nil); got != "none" {
+		t.Errorf("no class: %s", got)
+	}
+	if servedBy(NginxController) == "" || servedBy(TraefikController) == "" || servedBy("x") != "" {
+		t.Error("servedBy")
 	}
 }
 

@@ -46,6 +46,7 @@ type UpResult struct {
 	CgroupV1          bool            `json:"cgroup_v1"`
 	IngressHTTP       string          `json:"ingress_http,omitempty"`  // host address reaching Traefik port 80
 	IngressHTTPS      string          `json:"ingress_https,omitempty"` // ... port 443
+	IngressClasses    []IngressClass  `json:"ingress_classes,omitempty"`
 	Images            []ImageResult   `json:"images"`
 	Addons            []string        `json:"addons"`
 	LoadBalancer      PublisherStatus `json:"load_balancer"`
@@ -186,6 +187,10 @@ func Up(ctx context.Context, opts Options) (*Cluster, *UpResult, error) {
 
 	p.start("Waiting for Traefik and CoreDNS")
 	if err := waitDeployments(ctx, c.Clients, append(deps, "kube-system/coredns"), 3*time.Minute); err != nil {
+		return fail(err)
+	}
+
+	if res.IngressClasses, err = listIngressClasses(ctx, c.Clients); err != nil {
 		return fail(err)
 	}
 

@@ -33,13 +33,15 @@ func TestSystemObjects(t *testing.T) {
 		{"Deployment", "kube-system", "coredns", "status.readyReplicas", "2"},
 		{"Deployment", "kube-system", "coredns", "spec.template.spec.containers[0].image", CoreDNSImage},
 		{"Deployment", "traefik", "traefik", "spec.template.spec.containers[0].image", TraefikImage},
-		{"Deployment", "traefik", "traefik", "spec.template.spec.containers[0].args[0]", "--entryPoints.web.address=:80"},
+		{"Deployment", "traefik", "traefik", "spec.template.spec.containers[0].args[0]", "--entryPoints.web.address=:8000/tcp"},
 		{"Deployment", "traefik", "traefik", "spec.template.spec.containers[0].ports[1].name", "websecure"},
 		{"Service", "traefik", "traefik", "spec.type", "LoadBalancer"},
 		{"Service", "traefik", "traefik", "spec.ports[1].port", "443"},
 		{"Service", "traefik", "traefik", "status.loadBalancer.ingress[0].ip", "172.18.0.2"},
 		{"IngressClass", "", "traefik", "spec.controller", "traefik.io/ingress-controller"},
-		{"IngressClass", "", "traefik", "metadata.annotations.ingressclass.kubernetes.io/is-default-class", "true"},
+		{"IngressClass", "", "traefik", "metadata.annotations", "<absent>"},
+		{"IngressClass", "", "nginx", "spec.controller", "k8s.io/ingress-nginx"},
+		{"IngressClass", "", "nginx", "metadata.annotations.ingressclass.kubernetes.io/is-default-class", "true"},
 		{"ServiceAccount", "default", "default", "metadata.name", "default"},
 		{"EndpointSlice", "default", "kubernetes", "endpoints[0].addresses[0]", "172.18.0.2"},
 	}
@@ -68,13 +70,14 @@ func TestSystemObjects(t *testing.T) {
 		t.Fatalf("kube-dns slices: %+v", ks)
 	}
 	ts := slicesOf(c, "traefik", "traefik")
-	if len(ts) != 1 || *ts[0].Ports[0].Port != 80 || *ts[0].Ports[1].Port != 443 {
+	if len(ts) != 1 || *ts[0].Ports[0].Port != 8000 || *ts[0].Ports[1].Port != 8443 {
 		t.Fatalf("traefik slices: %+v", ts)
 	}
+	// As on kind: allocateLoadBalancerNodePorts: false, no node ports.
 	svc := get(t, c, "svc", "traefik", "traefik")
 	for _, p := range []string{"spec.ports[0].nodePort", "spec.ports[1].nodePort"} {
-		if n := fieldDots(svc.Object, p); n < "30086" || n > "32767" || len(n) != 5 {
-			t.Errorf("traefik %s = %s, want a port of the dynamic band 30086-32767", p, n)
+		if n := fieldDots(svc.Object, p); n != "<absent>" {
+			t.Errorf("traefik %s = %s, want none", p, n)
 		}
 	}
 }
@@ -205,19 +208,31 @@ func TestDefaulting(t *testing.T) {
 			name: "ingress gets the default class",
 			yaml: shopNS + "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n  rules:\n  - http:\n      paths:\n      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n",
 			kind: "ing", ns: "shop", obj: "web",
-			wants: map[string]string{"spec.ingressClassName": "traefik", "status.loadBalancer.ingress[0].ip": NodeIP},
+			wants: map[string]string{"spec.ingressClassName": "nginx", "status.loadBalancer.ingress[0].ip": NodeIP},
 		},
 		{
-			name: "ingress with the class annotation is left alone",
-			yaml: shopNS + "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop, annotations: {kubernetes.io/ingress.class: nginx}}\nspec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n",
+			name: "ingress with the class annotation is left alone, and served when it names a class of Traefik's",
+			yaml: shopNS + "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop, annotations: {kubernetes.io/ingress.class: traefik}}\nspec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n",
+			kind: "Ingress", ns: "shop", obj: "web",
+			wants: map[string]string{"spec.ingressClassName": "<absent>", "status.loadBalancer.ingress[0].ip": NodeIP},
+		},
+		{
+			name: "ingress with the class annotation of another controller gets no address",
+			yaml: shopNS + "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop, annotations: {kubernetes.io/ingress.class: haproxy}}\nspec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n",
 			kind: "Ingress", ns: "shop", obj: "web",
 			wants: map[string]string{"spec.ingressClassName": "<absent>", "status.loadBalancer": "map[]"},
 		},
 		{
-			name: "ingress of another class keeps it and gets no address",
-			yaml: shopNS + "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n  ingressClassName: nginx\n  defaultBackend: {service: {name: web, port: {name: http}}}\n",
+			name: "ingress of class traefik is served",
+			yaml: shopNS + "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n  ingressClassName: traefik\n  defaultBackend: {service: {name: web, port: {name: http}}}\n",
 			kind: "Ingress", ns: "shop", obj: "web",
-			wants: map[string]string{"spec.ingressClassName": "nginx", "status.loadBalancer": "map[]"},
+			wants: map[string]string{"spec.ingressClassName": "traefik", "status.loadBalancer.ingress[0].ip": NodeIP},
+		},
+		{
+			name: "ingress of another class keeps it and gets no address",
+			yaml: shopNS + "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n  ingressClassName: haproxy\n  defaultBackend: {service: {name: web, port: {name: http}}}\n",
+			kind: "Ingress", ns: "shop", obj: "web",
+			wants: map[string]string{"spec.ingressClassName": "haproxy", "status.loadBalancer": "map[]"},
 		},
 		{
 			name: "secret stringData",
@@ -547,9 +562,9 @@ func TestNewestDefaultIngressClassWins(t *testing.T) {
 	applyYAML(t, c, `apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata:
-  name: nginx
+  name: haproxy
   annotations: {ingressclass.kubernetes.io/is-default-class: "true"}
-spec: {controller: k8s.io/ingress-nginx}
+spec: {controller: haproxy.org/ingress-controller}
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -558,7 +573,7 @@ spec:
   defaultBackend: {service: {name: web, port: {number: 80}}}
 `)
 	u := get(t, c, "ing", "default", "web")
-	if fieldU(u, "spec.ingressClassName") != "nginx" || fieldU(u, "status.loadBalancer") != "map[]" {
+	if fieldU(u, "spec.ingressClassName") != "haproxy" || fieldU(u, "status.loadBalancer") != "map[]" {
 		t.Errorf("ingress: %v %v", u.Object["spec"], u.Object["status"])
 	}
 }

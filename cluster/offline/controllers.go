@@ -141,17 +141,15 @@ func (c *Cluster) rebuild() {
 	workloadStatus(v, recs, keys, nd)
 	serviceControllers(v, recs, keys)
 
-	// Ingress status: Traefik publishes its Service's address.
+	// Ingress status: Traefik publishes its Service's address on the
+	// Ingresses of its classes.
+	class := func(name string) *networkingv1.IngressClass {
+		ic, _ := v.all[key{"IngressClass", "", name}].(*networkingv1.IngressClass)
+		return ic
+	}
 	for _, r := range recs {
 		ing, ok := v.all[keys[r]].(*networkingv1.Ingress)
-		if !ok {
-			continue
-		}
-		class := ing.Annotations["kubernetes.io/ingress.class"]
-		if ing.Spec.IngressClassName != nil {
-			class = *ing.Spec.IngressClassName
-		}
-		if ic, ok := v.all[key{"IngressClass", "", class}].(*networkingv1.IngressClass); ok && ic.Spec.Controller == TraefikCtrl {
+		if ok && IngressClassServed(ing, class) {
 			ing.Status.LoadBalancer.Ingress = []networkingv1.IngressLoadBalancerIngress{{IP: NodeIP}}
 		}
 	}

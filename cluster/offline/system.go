@@ -24,10 +24,72 @@ const (
 	NodePortMax    = 32767
 	CoreDNSImage   = "registry.k8s.io/coredns/coredns:v1.14.6"
 	TraefikImage   = "docker.io/library/traefik:3.7.13"
-	TraefikClass   = "traefik"
-	TraefikCtrl    = "traefik.io/ingress-controller"
 	defaultClassAn = "ingressclass.kubernetes.io/is-default-class"
 )
+
+// The cluster's two IngressClasses, both served by the one Traefik:
+// nginx (the default class) by its kubernetesIngressNGINX provider, with
+// ingress-nginx semantics, and traefik by its standard kubernetesIngress
+// provider. Each provider also takes an Ingress without ingressClassName
+// whose annotation kubernetes.io/ingress.class names its class, and none
+// takes an Ingress without any class.
+const (
+	NginxClass   = "nginx"
+	NginxCtrl    = "k8s.io/ingress-nginx"
+	TraefikClass = "traefik"
+	TraefikCtrl  = "traefik.io/ingress-controller"
+	// DefaultIngressClass is the class the API server gives an Ingress
+	// created without one.
+	DefaultIngressClass = NginxClass
+)
+
+// TraefikArgs are the arguments of the Traefik container, the same as in
+// the kind cluster's add-on (cluster/kind/addons/traefik.yaml; a test
+// keeps the two equal).
+var TraefikArgs = []string{
+	"--entryPoints.web.address=:8000/tcp",
+	"--entryPoints.websecure.address=:8443/tcp",
+	"--entryPoints.websecure.http.tls=true",
+	"--entryPoints.traefik.address=:9000/tcp",
+	"--ping=true",
+	"--ping.entryPoint=traefik",
+	"--providers.kubernetesingress=true",
+	"--providers.kubernetesingress.ingressendpoint.publishedservice=traefik/traefik",
+	"--providers.kubernetesingress.allowEmptyServices=true",
+	"--providers.kubernetesingress.strictPrefixMatching=true",
+	"--providers.kubernetesingress.ingressClass=traefik",
+	"--providers.kubernetesingressnginx=true",
+	"--providers.kubernetesingressnginx.publishService=traefik/traefik",
+	"--providers.kubernetesingressnginx.httpEntryPoint=web",
+	"--providers.kubernetesingressnginx.httpsEntryPoint=websecure",
+	"--providers.kubernetesingressnginx.proxyConnectTimeout=1",
+	"--providers.kubernetesingressnginx.proxyNextUpstreamTries=1",
+	"--serversTransport.maxIdleConnsPerHost=-1",
+	"--serversTransport.forwardingTimeouts.dialTimeout=1s",
+	"--accesslog=true",
+	"--accesslog.format=json",
+	"--accesslog.fields.defaultmode=keep",
+	"--accesslog.fields.headers.defaultmode=keep",
+	"--providers.providersThrottleDuration=100ms",
+	"--global.checkNewVersion=false",
+	"--global.sendAnonymousUsage=false",
+	"--log.level=INFO",
+}
+
+// IngressClassServed reports whether the cluster's Traefik serves an
+// Ingress, by its class alone: spec.ingressClassName naming an
+// IngressClass of one of its two controllers, or, without it, the
+// annotation kubernetes.io/ingress.class naming the class of one of its
+// providers (the annotation is compared with the provider's class name,
+// not with IngressClass objects).
+func IngressClassServed(ing *networkingv1.Ingress, class func(name string) *networkingv1.IngressClass) bool {
+	if n := ing.Spec.IngressClassName; n != nil {
+		ic := class(*n)
+		return ic != nil && (ic.Spec.Controller == NginxCtrl || ic.Spec.Controller == TraefikCtrl)
+	}
+	a, ok := ing.Annotations["kubernetes.io/ingress.class"]
+	return ok && (a == NginxClass || a == TraefikClass)
+}
 
 const systemFile = "ckadlab offline cluster add-ons"
 
@@ -149,7 +211,8 @@ func systemObjects() []manifest.Object {
 		},
 	}, "Service", "kube-system", "kube-dns"))
 
-	tLabels := map[string]string{"app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik"}
+	tLabels := map[string]string{"app.kubernetes.io/name": "traefik"}
+	noNodePorts := false
 	one := int32(1)
 	out = append(out, sys(&appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "traefik", Namespace: "traefik", Labels: copyLabels(tLabels)},
@@ -163,17 +226,11 @@ func systemObjects() []manifest.Object {
 					Containers: []corev1.Container{{
 						Name:  "traefik",
 						Image: TraefikImage,
-						Args: []string{
-							"--entryPoints.web.address=:80",
-							"--entryPoints.websecure.address=:443",
-							"--providers.kubernetesingress",
-							"--providers.kubernetesingress.ingressendpoint.publishedservice=traefik/traefik",
-							"--providers.kubernetesingress.allowEmptyServices=true",
-							"--providers.kubernetesingress.strictPrefixMatching=true",
-						},
+						Args:  append([]string(nil), TraefikArgs...),
 						Ports: []corev1.ContainerPort{
-							{Name: "web", ContainerPort: 80, Protocol: corev1.ProtocolTCP},
-							{Name: "websecure", ContainerPort: 443, Protocol: corev1.ProtocolTCP},
+							{Name: "web", ContainerPort: 8000, Protocol: corev1.ProtocolTCP},
+							{Name: "websecure", ContainerPort: 8443, Protocol: corev1.ProtocolTCP},
+							{Name: "traefik", ContainerPort: 9000, Protocol: corev1.ProtocolTCP},
 						},
 					}},
 				},
@@ -184,8 +241,11 @@ func systemObjects() []manifest.Object {
 	out = append(out, sys(&corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "traefik", Namespace: "traefik", Labels: copyLabels(tLabels)},
 		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeLoadBalancer,
-			Selector: copyLabels(tLabels),
+			Type: corev1.ServiceTypeLoadBalancer,
+			// As on kind: no node ports (a random one could take a port a
+			// lab asks the learner to use).
+			AllocateLoadBalancerNodePorts: &noNodePorts,
+			Selector:                      copyLabels(tLabels),
 			Ports: []corev1.ServicePort{
 				{Name: "web", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("web")},
 				{Name: "websecure", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("websecure")},
@@ -193,10 +253,12 @@ func systemObjects() []manifest.Object {
 		},
 	}, "Service", "traefik", "traefik"))
 	out = append(out, sys(&networkingv1.IngressClass{
-		ObjectMeta: metav1.ObjectMeta{Name: TraefikClass,
-			Labels:      map[string]string{"app.kubernetes.io/name": "traefik"},
-			Annotations: map[string]string{defaultClassAn: "true"}},
-		Spec: networkingv1.IngressClassSpec{Controller: TraefikCtrl},
+		ObjectMeta: metav1.ObjectMeta{Name: NginxClass, Annotations: map[string]string{defaultClassAn: "true"}},
+		Spec:       networkingv1.IngressClassSpec{Controller: NginxCtrl},
+	}, "IngressClass", "", NginxClass))
+	out = append(out, sys(&networkingv1.IngressClass{
+		ObjectMeta: metav1.ObjectMeta{Name: TraefikClass},
+		Spec:       networkingv1.IngressClassSpec{Controller: TraefikCtrl},
 	}, "IngressClass", "", TraefikClass))
 	return out
 }
