@@ -96,6 +96,18 @@ func TestClusterReuse(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &st) != nil || !st.Running || !st.Ready || st.NetworkPolicy == nil {
 		t.Fatalf("cluster status --json: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
+	// Both IngressClasses, nginx the default, read from the cluster.
+	wantClasses := "nginx (default: Traefik, ingress-nginx semantics), traefik (Traefik)"
+	if got := kind.DescribeIngressClasses(up.IngressClasses); got != wantClasses {
+		t.Errorf("cluster up --json: IngressClasses %s, want %s", got, wantClasses)
+	}
+	if got := kind.DescribeIngressClasses(st.IngressClasses); got != wantClasses {
+		t.Errorf("cluster status --json: IngressClasses %s, want %s", got, wantClasses)
+	}
+	r = runCLI(t, home, nil, append([]string{"cluster", "status"}, common...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "IngressClasses: "+wantClasses) {
+		t.Errorf("cluster status: exit %d, want the line IngressClasses: %s\n%s%s", r.code, wantClasses, r.stdout, r.stderr)
+	}
 }
 
 // TestSelfTest: the CNI here enforces NetworkPolicy; a backend told that
