@@ -57,6 +57,20 @@ type Report struct {
 // Passed reports whether every check passed.
 func (r *Report) Passed() bool { return r.Score == r.Max }
 
+// Explanation is why the check came out as it did, one reason a line:
+// its Reasons, or Why as the only one (nil when there is neither). Every
+// report (the CLI, the TUI's check and exam screens, the exam report)
+// shows a failed check's explanation so.
+func (r Result) Explanation() []string {
+	if len(r.Reasons) > 0 {
+		return r.Reasons
+	}
+	if r.Why != "" {
+		return []string{r.Why}
+	}
+	return nil
+}
+
 // Percent is the score in percent (0 when Max is 0).
 func (r *Report) Percent() float64 {
 	if r.Max == 0 {

@@ -3,6 +3,7 @@ package checker
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -238,5 +239,28 @@ func TestRunUngradedProbes(t *testing.T) {
 				t.Fatalf("ungraded check = %+v", c)
 			}
 		})
+	}
+}
+
+// A failed check is explained by its reasons, or by Why when it has none;
+// a check run fills Why from the reasons, and the explanation stays the list.
+func TestResultExplanation(t *testing.T) {
+	tests := []struct {
+		r    Result
+		want []string
+	}{
+		{Result{Why: "a; b", Reasons: []string{"a", "b"}}, []string{"a", "b"}},
+		{Result{Why: "the pod does not exist"}, []string{"the pod does not exist"}},
+		{Result{}, nil},
+	}
+	for _, tt := range tests {
+		if got := tt.r.Explanation(); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v: Explanation = %q, want %q", tt.r, got, tt.want)
+		}
+	}
+	c := &labs.Check{ID: "c", Points: 1}
+	r := finish(c, Result{Reasons: []string{"denied by policy x", "no other policy allows it"}})
+	if r.Why != "denied by policy x; no other policy allows it" || len(r.Explanation()) != 2 {
+		t.Errorf("finish: Why %q, Explanation %q", r.Why, r.Explanation())
 	}
 }

@@ -107,11 +107,7 @@ func (a *app) printReport(w io.Writer, l *labs.Lab, rep *checker.Report, nAnswer
 		}
 		fmt.Fprintf(w, "    expected: %s\n", c.Expected)
 		fmt.Fprintf(w, "    observed: %s\n", c.Observed)
-		reasons := c.Reasons
-		if len(reasons) == 0 && c.Why != "" {
-			reasons = []string{c.Why}
-		}
-		for i, r := range reasons {
+		for i, r := range c.Explanation() {
 			label := "         "
 			if i == 0 {
 				label = "    why: "

@@ -120,7 +120,7 @@ func (r *Result) Markdown() string {
 				continue
 			}
 			w("  - expected: %s\n  - observed: %s\n", c.Expected, c.Observed)
-			for _, why := range reasons(c.Reasons, c.Why) {
+			for _, why := range c.Explanation() {
 				w("  - why: %s\n", why)
 			}
 		}
@@ -161,16 +161,6 @@ func taskNotes(t TaskResult) string {
 		n = append(n, "not graded: "+t.Error)
 	}
 	return strings.Join(n, "; ")
-}
-
-func reasons(list []string, why string) []string {
-	if len(list) > 0 {
-		return list
-	}
-	if why != "" {
-		return []string{why}
-	}
-	return nil
 }
 
 func mdCell(s string) string {

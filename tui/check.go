@@ -286,10 +286,7 @@ func (m *checkModel) explain(r checker.Result, indent int) string {
 	if r.Observed != "" {
 		b.WriteString(field("observed", r.Observed))
 	}
-	reasons := r.Reasons
-	if len(reasons) == 0 && r.Why != "" {
-		reasons = []string{r.Why}
-	}
+	reasons := r.Explanation()
 	for i, why := range reasons {
 		label := "why"
 		if i > 0 {

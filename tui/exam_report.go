@@ -165,7 +165,7 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 		}
 		b.WriteString(hanging(8, s.Label.Render("expected "), c.Expected, w-8) + "\n")
 		b.WriteString(hanging(8, s.Label.Render("observed "), c.Observed, w-8) + "\n")
-		for i, why := range reasonsOf(c.Reasons, c.Why) {
+		for i, why := range c.Explanation() {
 			label := "     "
 			if i == 0 {
 				label = "why  "
@@ -203,16 +203,6 @@ func hanging(indent int, label, text string, width int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
-}
-
-func reasonsOf(list []string, why string) []string {
-	if len(list) > 0 {
-		return list
-	}
-	if why != "" {
-		return []string{why}
-	}
-	return nil
 }
 
 // summaryLines are the verdict and the per-domain results.
