@@ -11,6 +11,7 @@ import (
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/state"
+	"github.com/ckadlab/ckadlab/store"
 )
 
 // labSummary is one row of `labs --json`.
@@ -28,11 +29,9 @@ type labSummary struct {
 }
 
 func (a *app) summaries(list []*labs.Lab) []labSummary {
-	prog := &state.Progress{Labs: map[string]*state.LabProgress{}}
+	var prog *state.Progress // nil: every lab is new
 	if d, err := a.stateDirs(); err == nil {
-		if p, err := d.LoadProgress(); err == nil {
-			prog = p
-		} else {
+		if prog, err = d.LoadProgress(); err != nil {
 			a.notice("warning: %v", err)
 		}
 	}
@@ -114,16 +113,14 @@ func (a *app) printLabTable(w io.Writer, rows []labSummary) {
 	fmt.Fprintln(w, p.dim("Open one with: ckadlab show LAB   Start it with: ckadlab start LAB"))
 }
 
+// statusText is a row's status as `ckadlab labs` lists it (as stats
+// does, with the best score of a partial lab).
 func statusText(r labSummary) string {
-	switch state.Status(r.Status) {
-	case state.Passed:
-		return "✓ passed"
-	case state.Partial:
-		return fmt.Sprintf("◐ partial (best %d/%d)", r.Best, r.Points)
-	case state.Started:
-		return "… started"
+	st := store.Status(r.Status)
+	if st == store.StatusPartial {
+		return fmt.Sprintf("%s (best %d/%d)", statusGlyph(st), r.Best, r.Points)
 	}
-	return "· new"
+	return statusGlyph(st)
 }
 
 func (a *app) runHome(cmd *cobra.Command, args []string) error {

@@ -117,13 +117,13 @@ func (a *app) printStats(w io.Writer, st *drill.Stats) {
 	fmt.Fprintf(w, "\n%s\n", p.dim("What to practise next: ckadlab drill"))
 }
 
-func statusGlyph(s string) string {
+func statusGlyph(s store.Status) string {
 	switch s {
-	case drill.Passed:
+	case store.StatusPassed:
 		return "✓ passed"
-	case drill.Partial:
+	case store.StatusPartial:
 		return "◐ partial"
-	case drill.Started:
+	case store.StatusStarted:
 		return "… started"
 	}
 	return "○ new"

@@ -177,12 +177,4 @@ func TestCompute(t *testing.T) {
 	if len(st.Exams) != 2 || !st.Exams[0].InProgress || st.Exams[1].InProgress || st.Exams[1].Percent != 71.3 {
 		t.Fatalf("exams = %+v", st.Exams)
 	}
-	for _, tt := range []struct {
-		s    *store.LabSummary
-		want string
-	}{{nil, New}, {&store.LabSummary{}, Started}, {&store.LabSummary{Best: 1, Max: 2}, Partial}, {&store.LabSummary{Best: 2, Max: 2}, Passed}} {
-		if got := StatusOf(tt.s); got != tt.want {
-			t.Errorf("StatusOf(%+v) = %s, want %s", tt.s, got, tt.want)
-		}
-	}
 }

@@ -12,23 +12,15 @@ import (
 	"github.com/ckadlab/ckadlab/store"
 )
 
-// Lab statuses (the same words as the lab browser).
-const (
-	New     = "new"
-	Started = "started"
-	Partial = "partial"
-	Passed  = "passed"
-)
-
 // LabStat is one lab's history.
 type LabStat struct {
-	Lab        string      `json:"lab"`
-	Title      string      `json:"title"`
-	Domain     labs.Domain `json:"domain"`
-	Difficulty string      `json:"difficulty"`
-	Status     string      `json:"status"`
-	Best       int         `json:"best"`
-	Max        int         `json:"max"`
+	Lab        string       `json:"lab"`
+	Title      string       `json:"title"`
+	Domain     labs.Domain  `json:"domain"`
+	Difficulty string       `json:"difficulty"`
+	Status     store.Status `json:"status"`
+	Best       int          `json:"best"`
+	Max        int          `json:"max"`
 	// BestPercent is Best of Max (0 for a lab never graded).
 	BestPercent float64   `json:"best_percent"`
 	Attempts    int       `json:"attempts"`
@@ -84,19 +76,6 @@ type Stats struct {
 	Exams   []ExamStat   `json:"exams"`
 }
 
-// StatusOf is a lab's status from its summary (nil: new).
-func StatusOf(s *store.LabSummary) string {
-	switch {
-	case s == nil:
-		return New
-	case s.Max > 0 && s.Best >= s.Max:
-		return Passed
-	case s.Best > 0:
-		return Partial
-	}
-	return Started
-}
-
 // Compute builds the statistics: every catalog lab (in catalog order),
 // then labs known only from the history; every domain of labs.Domains that
 // has labs; the exams as given (newest first).
@@ -130,11 +109,11 @@ func Compute(catalog []*labs.Lab, sums map[string]*store.LabSummary, exams []sto
 		d.Attempts += ls.Attempts
 		d.Mastery += ls.BestPercent
 		switch ls.Status {
-		case Passed:
+		case store.StatusPassed:
 			d.Passed++
-		case Partial:
+		case store.StatusPartial:
 			d.Partial++
-		case Started:
+		case store.StatusStarted:
 			d.Started++
 		default:
 			d.New++
@@ -158,11 +137,10 @@ func Compute(catalog []*labs.Lab, sums map[string]*store.LabSummary, exams []sto
 }
 
 func labStat(id, title string, d labs.Domain, difficulty string, s *store.LabSummary, known bool) LabStat {
-	ls := LabStat{Lab: id, Title: title, Domain: d, Difficulty: difficulty, Status: New, Known: known}
+	ls := LabStat{Lab: id, Title: title, Domain: d, Difficulty: difficulty, Status: s.Status(), Known: known}
 	if s == nil {
 		return ls
 	}
-	ls.Status = StatusOf(s)
 	ls.Best, ls.Max, ls.Attempts = s.Best, s.Max, s.Attempts
 	ls.ExamAttempts, ls.BestExam, ls.LastExam = s.ExamAttempts, s.BestExam, s.LastExam
 	ls.LastScore, ls.LastMax, ls.Streak = s.LastScore, s.LastMax, s.Streak

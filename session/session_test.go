@@ -13,6 +13,7 @@ import (
 	"github.com/ckadlab/ckadlab/content"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/state"
+	"github.com/ckadlab/ckadlab/store"
 )
 
 func TestParseCluster(t *testing.T) {
@@ -118,7 +119,7 @@ func TestManagerFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := p.Get(l.ID); got.Status != state.Passed || got.Attempts != 2 || !got.LastChecked.Equal(clock) {
+	if got := p.Get(l.ID); got.Status != store.StatusPassed || got.Attempts != 2 || !got.LastChecked.Equal(clock) {
 		t.Fatalf("progress = %+v", got)
 	}
 	// Grading another folder does not touch progress.

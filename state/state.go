@@ -176,36 +176,23 @@ func (d Dirs) ResetWorkspace(labID string, now time.Time) (int, string, error) {
 	return len(files), trash, nil
 }
 
-// Status of a lab for a learner.
-type Status string
-
-const (
-	New     Status = "new"
-	Started Status = "started"
-	Partial Status = "partial"
-	Passed  Status = "passed"
-)
-
-// LabProgress is what is remembered about one lab.
+// LabProgress is what is known about one lab, as the lab list and the
+// browser show it.
 type LabProgress struct {
-	Status      Status    `json:"status"`
-	Best        int       `json:"best"`
-	Max         int       `json:"max"`
-	Attempts    int       `json:"attempts"`
-	StartedAt   time.Time `json:"started_at,omitempty"`
-	LastChecked time.Time `json:"last_checked,omitempty"`
+	Status      store.Status
+	Best        int
+	Max         int
+	Attempts    int
+	StartedAt   time.Time
+	LastChecked time.Time
 }
 
 // Progress maps lab ids to progress. It is read from the progress
-// database (see package store) by Dirs.LoadProgress; MarkStarted and
-// RecordCheck update a Progress in memory only (the database is written
-// with Dirs.RecordStart and Dirs.RecordAttempt).
+// database (see package store) by Dirs.LoadProgress; the database is
+// written with Dirs.RecordStart and Dirs.RecordAttempt.
 type Progress struct {
-	Version int                     `json:"version"`
-	Labs    map[string]*LabProgress `json:"labs"`
+	Labs map[string]*LabProgress
 }
-
-const progressVersion = 1
 
 // progressPath is the progress file of ckadlab before the database; it is
 // imported into the database once, and left in place.
@@ -234,28 +221,45 @@ func (d Dirs) WithStore(f func(*store.DB) error) error {
 	return cerr
 }
 
-// LoadProgress reads every lab's progress from the database. With neither
-// a database nor an earlier progress.json there is nothing to read, and
-// nothing is created. A damaged or newer database (or progress.json) is an
-// error naming the file: progress is never reset silently.
+// LoadProgress reads every lab's progress from the database (see
+// LoadHistory: nothing is created, and a damaged or newer database is an
+// error).
 func (d Dirs) LoadProgress() (*Progress, error) {
-	p := &Progress{Version: progressVersion, Labs: map[string]*LabProgress{}}
-	if !d.HasProgress() {
-		return p, nil
-	}
-	var sums map[string]*store.LabSummary
-	err := d.WithStore(func(db *store.DB) error {
-		var err error
-		sums, err = db.Summaries()
-		return err
-	})
+	h, err := d.LoadHistory()
 	if err != nil {
 		return nil, err
 	}
-	for id, s := range sums {
-		p.Labs[id] = FromSummary(s)
+	return ProgressOf(h.Labs), nil
+}
+
+// History is the learner's history: every lab's summary, by lab id, and
+// the mock exams, newest first.
+type History struct {
+	Labs  map[string]*store.LabSummary
+	Exams []store.ExamRecord
+}
+
+// LoadHistory reads the learner's history from the database. With neither
+// a database nor an earlier progress.json there is nothing to read, and
+// nothing is created. A damaged or newer database (or progress.json) is an
+// error naming the file: progress is never reset silently.
+func (d Dirs) LoadHistory() (History, error) {
+	h := History{Labs: map[string]*store.LabSummary{}}
+	if !d.HasProgress() {
+		return h, nil
 	}
-	return p, nil
+	err := d.WithStore(func(db *store.DB) error {
+		var err error
+		if h.Labs, err = db.Summaries(); err != nil {
+			return err
+		}
+		h.Exams, err = db.Exams()
+		return err
+	})
+	if err != nil {
+		return History{}, err
+	}
+	return h, nil
 }
 
 // HasProgress reports whether there is any progress to read: the
@@ -267,17 +271,15 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// FromSummary is a lab's progress as the browser shows it.
-func FromSummary(s *store.LabSummary) *LabProgress {
-	lp := &LabProgress{Status: Started, Best: s.Best, Max: s.Max, Attempts: s.Attempts,
-		StartedAt: s.LastStarted, LastChecked: s.LastChecked}
-	switch {
-	case s.Max > 0 && s.Best >= s.Max:
-		lp.Status = Passed
-	case s.Best > 0:
-		lp.Status = Partial
+// ProgressOf is the progress of every lab in sums, as the lab list and
+// the browser show it.
+func ProgressOf(sums map[string]*store.LabSummary) *Progress {
+	p := &Progress{Labs: make(map[string]*LabProgress, len(sums))}
+	for id, s := range sums {
+		p.Labs[id] = &LabProgress{Status: s.Status(), Best: s.Best, Max: s.Max, Attempts: s.Attempts,
+			StartedAt: s.LastStarted, LastChecked: s.LastChecked}
 	}
-	return lp
+	return p
 }
 
 // RecordStart records in the database that a lab was started (exam is the
@@ -294,49 +296,14 @@ func (d Dirs) RecordAttempt(a store.Attempt) error {
 	})
 }
 
-// Get returns a lab's progress (a New entry when unknown).
+// Get returns a lab's progress (StatusNew when unknown, or when p is nil:
+// not read yet).
 func (p *Progress) Get(labID string) LabProgress {
+	if p == nil {
+		return LabProgress{Status: store.StatusNew}
+	}
 	if lp, ok := p.Labs[labID]; ok {
 		return *lp
 	}
-	return LabProgress{Status: New}
-}
-
-// MarkStarted records that a lab was started.
-func (p *Progress) MarkStarted(labID string, now time.Time) {
-	lp := p.entry(labID)
-	if lp.Status == New || lp.Status == "" {
-		lp.Status = Started
-	}
-	lp.StartedAt = now.UTC()
-}
-
-// RecordCheck records a graded attempt, keeping the best score.
-func (p *Progress) RecordCheck(labID string, score, maxScore int, now time.Time) {
-	lp := p.entry(labID)
-	lp.Attempts++
-	lp.LastChecked = now.UTC()
-	lp.Max = maxScore
-	if score >= lp.Best {
-		lp.Best = score
-	}
-	switch {
-	case maxScore > 0 && lp.Best == maxScore:
-		lp.Status = Passed
-	case lp.Best > 0:
-		lp.Status = Partial
-	default:
-		if lp.Status == New || lp.Status == "" {
-			lp.Status = Started
-		}
-	}
-}
-
-func (p *Progress) entry(labID string) *LabProgress {
-	lp, ok := p.Labs[labID]
-	if !ok {
-		lp = &LabProgress{Status: New}
-		p.Labs[labID] = lp
-	}
-	return lp
+	return LabProgress{Status: store.StatusNew}
 }

@@ -16,37 +16,12 @@ func testDirs(t *testing.T) Dirs {
 	return Dirs{Data: filepath.Join(d, "data"), State: filepath.Join(d, "state")}
 }
 
-func TestRecordCheckTransitions(t *testing.T) {
-	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name    string
-		scores  []int
-		want    Status
-		best    int
-		attempt int
-	}{
-		{"zero stays started", []int{0}, Started, 0, 1},
-		{"some points is partial", []int{3}, Partial, 3, 1},
-		{"full is passed", []int{10}, Passed, 10, 1},
-		{"best is kept after a worse try", []int{10, 2}, Passed, 10, 2},
-		{"improves from partial to passed", []int{4, 10}, Passed, 10, 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := &Progress{Labs: map[string]*LabProgress{}}
-			p.MarkStarted("lab", now)
-			for _, s := range tt.scores {
-				p.RecordCheck("lab", s, 10, now)
-			}
-			got := p.Get("lab")
-			if got.Status != tt.want || got.Best != tt.best || got.Attempts != tt.attempt {
-				t.Fatalf("got %+v, want status %s best %d attempts %d", got, tt.want, tt.best, tt.attempt)
-			}
-		})
-	}
-	p := &Progress{Labs: map[string]*LabProgress{}}
-	if got := p.Get("unknown").Status; got != New {
-		t.Fatalf("unknown lab status = %s, want new", got)
+// A lab with no history is new; the statuses of the others come from the
+// database (TestProgressFromTheStore).
+func TestUnknownLabIsNew(t *testing.T) {
+	p := ProgressOf(nil)
+	if got := p.Get("unknown"); got.Status != store.StatusNew || got.Attempts != 0 {
+		t.Fatalf("unknown lab = %+v, want new", got)
 	}
 }
 
@@ -64,16 +39,16 @@ func TestProgressFromTheStore(t *testing.T) {
 		start   bool
 		lab     string
 		score   int
-		want    Status
+		want    store.Status
 		best    int
 		attempt int
 	}{
-		{true, "a", -1, Started, 0, 0},
-		{false, "a", 0, Started, 0, 1},
-		{false, "a", 3, Partial, 3, 2},
-		{false, "a", 10, Passed, 10, 3},
-		{false, "a", 2, Passed, 10, 4},
-		{false, "b", 5, Partial, 5, 1},
+		{true, "a", -1, store.StatusStarted, 0, 0},
+		{false, "a", 0, store.StatusStarted, 0, 1},
+		{false, "a", 3, store.StatusPartial, 3, 2},
+		{false, "a", 10, store.StatusPassed, 10, 3},
+		{false, "a", 2, store.StatusPassed, 10, 4},
+		{false, "b", 5, store.StatusPartial, 5, 1},
 	}
 	for i, st := range steps {
 		if st.start {
@@ -105,14 +80,14 @@ func TestProgressJSONIsImported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := p.Get("svc-a"); got.Status != Passed || got.Attempts != 3 || got.Best != 8 {
+	if got := p.Get("svc-a"); got.Status != store.StatusPassed || got.Attempts != 3 || got.Best != 8 {
 		t.Fatalf("imported = %+v", got)
 	}
 	if err := d.RecordAttempt(store.Attempt{Lab: "svc-a", At: time.Now(), Score: 1, Max: 8, Cluster: "offline"}); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = d.LoadProgress()
-	if got := p.Get("svc-a"); got.Status != Passed || got.Attempts != 4 {
+	if got := p.Get("svc-a"); got.Status != store.StatusPassed || got.Attempts != 4 {
 		t.Fatalf("after a new attempt = %+v", got)
 	}
 }

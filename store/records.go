@@ -225,11 +225,36 @@ type LabSummary struct {
 }
 
 // LastSeen is the latest start or check.
-func (s LabSummary) LastSeen() time.Time {
+func (s *LabSummary) LastSeen() time.Time {
 	if s.LastStarted.After(s.LastChecked) {
 		return s.LastStarted
 	}
 	return s.LastChecked
+}
+
+// Status is where a learner stands on a lab: the one rule every view of
+// progress uses (the lab list, the browser, stats, drills).
+type Status string
+
+const (
+	StatusNew     Status = "new"     // never started or graded
+	StatusStarted Status = "started" // started (or graded), no point earned yet
+	StatusPartial Status = "partial" // some points, never all
+	StatusPassed  Status = "passed"  // full marks at least once
+)
+
+// Status is the lab's status from its summary; a nil summary (nothing
+// recorded) is StatusNew.
+func (s *LabSummary) Status() Status {
+	switch {
+	case s == nil:
+		return StatusNew
+	case s.Max > 0 && s.Best >= s.Max:
+		return StatusPassed
+	case s.Best > 0:
+		return StatusPartial
+	}
+	return StatusStarted
 }
 
 // Summaries returns a summary for every lab that was started, graded or

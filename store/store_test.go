@@ -106,6 +106,28 @@ func TestAttemptsAndSummaries(t *testing.T) {
 	}
 }
 
+// Every view of progress takes a lab's status from its summary: a lab
+// with nothing recorded is new, a started or zero-scored one started, some
+// points partial, full marks once passed (a worse attempt later keeps it).
+func TestLabSummaryStatus(t *testing.T) {
+	for _, tt := range []struct {
+		s    *LabSummary
+		want Status
+	}{
+		{nil, StatusNew},
+		{&LabSummary{}, StatusStarted},
+		{&LabSummary{Attempts: 1, Max: 10}, StatusStarted},
+		{&LabSummary{Best: 1, Max: 2}, StatusPartial},
+		{&LabSummary{Best: 2, Max: 2}, StatusPassed},
+		{&LabSummary{Best: 10, Max: 10, LastScore: 2, LastMax: 10}, StatusPassed},
+		{&LabSummary{Best: 3}, StatusPartial},
+	} {
+		if got := tt.s.Status(); got != tt.want {
+			t.Errorf("%+v: Status = %s, want %s", tt.s, got, tt.want)
+		}
+	}
+}
+
 func TestExams(t *testing.T) {
 	db, _ := openTemp(t)
 	if _, ok, err := db.ActiveExam(); ok || err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/state"
+	"github.com/ckadlab/ckadlab/store"
 )
 
 // browserModel lists the labs grouped by domain, with type-to-filter.
@@ -344,7 +345,7 @@ func (b *browserModel) heading(d labs.Domain) string {
 	for _, l := range b.all {
 		if l.Domain == d {
 			n++
-			if b.c.labProgress(l.ID).Status == state.Passed {
+			if b.c.labProgress(l.ID).Status == store.StatusPassed {
 				passed++
 			}
 		}
@@ -442,15 +443,15 @@ func (b *browserModel) status(l *labs.Lab) string {
 // statusText renders a lab's progress: ✓ passed, ◐ best N/M, … started, ○ new.
 func statusText(s *Styles, lp state.LabProgress, points int) string {
 	switch lp.Status {
-	case state.Passed:
+	case store.StatusPassed:
 		return s.Pass.Render(glyphPass + " passed")
-	case state.Partial:
+	case store.StatusPartial:
 		m := lp.Max
 		if m == 0 {
 			m = points
 		}
 		return s.Warn.Render(fmt.Sprintf("%s best %d/%d", glyphPartial, lp.Best, m))
-	case state.Started:
+	case store.StatusStarted:
 		return s.Info.Render(glyphStarted + " started")
 	}
 	return s.Muted.Render(glyphNew + " new")

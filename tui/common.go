@@ -54,13 +54,8 @@ func (c *common) now() time.Time {
 	return time.Now()
 }
 
-// labProgress is a lab's progress (New when unknown or not yet loaded).
-func (c *common) labProgress(id string) state.LabProgress {
-	if c.progress == nil {
-		return state.LabProgress{Status: state.New}
-	}
-	return c.progress.Get(id)
-}
+// labProgress is a lab's progress (new when unknown or not yet loaded).
+func (c *common) labProgress(id string) state.LabProgress { return c.progress.Get(id) }
 
 // spinnerView is the cluster spinner's frame, or a static marker without
 // animation.

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/state"
+	"github.com/ckadlab/ckadlab/store"
 )
 
 // testNow is the fixed clock of the tests.
@@ -55,12 +55,13 @@ func fixtureLabs(t testing.TB) *labs.Catalog {
 
 // fakeSession is a deterministic Session: canned check results (even
 // checks pass, odd ones fail with an explanation, or all pass for the labs
-// in passAll), progress kept in memory, workspaces created on disk.
+// in passAll), the history kept in memory as the database summarises it
+// (the product turns it into progress), workspaces created on disk.
 type fakeSession struct {
-	mu       sync.Mutex
-	dirs     state.Dirs
-	progress *state.Progress
-	passAll  map[string]bool
+	mu      sync.Mutex
+	dirs    state.Dirs
+	history map[string]*store.LabSummary
+	passAll map[string]bool
 	// hold, when set, stops a check after streaming `release` results
 	// until hold is closed (or the context is cancelled).
 	hold    chan struct{}
@@ -73,7 +74,7 @@ type fakeSession struct {
 }
 
 func newFakeSession(dirs state.Dirs) *fakeSession {
-	return &fakeSession{dirs: dirs, progress: &state.Progress{Version: 1, Labs: map[string]*state.LabProgress{}}, passAll: map[string]bool{}, lost: map[string]bool{}}
+	return &fakeSession{dirs: dirs, history: map[string]*store.LabSummary{}, passAll: map[string]bool{}, lost: map[string]bool{}}
 }
 
 // Started: the workspace exists and the lab's setup was not lost (see
@@ -105,7 +106,7 @@ func (f *fakeSession) Start(_ context.Context, l *labs.Lab) (session.StartInfo, 
 	defer f.mu.Unlock()
 	f.starts++
 	delete(f.lost, l.ID)
-	f.progress.MarkStarted(l.ID, testNow)
+	f.started(l.ID, testNow)
 	return session.StartInfo{Lab: l.ID, Cluster: "offline", Workspace: ws, Namespace: l.Namespace}, nil
 }
 
@@ -173,7 +174,7 @@ func (f *fakeSession) Check(ctx context.Context, l *labs.Lab, opts session.Check
 		}
 	}
 	f.mu.Lock()
-	f.progress.RecordCheck(l.ID, rep.Score, rep.Max, testNow)
+	f.checked(l.ID, rep.Score, rep.Max, testNow)
 	f.mu.Unlock()
 	return rep, nil
 }
@@ -185,16 +186,35 @@ func (f *fakeSession) Reset(_ context.Context, l *labs.Lab) (session.ResetInfo, 
 	return session.ResetInfo{Lab: l.ID, Moved: 1, Trash: filepath.Join(f.dirs.Workspace(l.ID), ".trash", "20260314T092653.000Z")}, nil
 }
 
-// Progress returns a copy, as reading the progress file would.
+// summary is a lab's history (callers hold f.mu).
+func (f *fakeSession) summary(lab string) *store.LabSummary {
+	s, ok := f.history[lab]
+	if !ok {
+		s = &store.LabSummary{Lab: lab}
+		f.history[lab] = s
+	}
+	return s
+}
+
+// started records a start, as the database does (callers hold f.mu).
+func (f *fakeSession) started(lab string, at time.Time) {
+	f.summary(lab).LastStarted = at
+}
+
+// checked records a graded attempt, as the database summarises it
+// (callers hold f.mu).
+func (f *fakeSession) checked(lab string, score, maxScore int, at time.Time) {
+	s := f.summary(lab)
+	s.Attempts++
+	s.Best, s.Max = max(s.Best, score), maxScore
+	s.LastScore, s.LastMax, s.LastChecked = score, maxScore, at
+}
+
+// Progress is the product's progress of the recorded history.
 func (f *fakeSession) Progress() (*state.Progress, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	data, err := json.Marshal(f.progress)
-	if err != nil {
-		return nil, err
-	}
-	p := &state.Progress{}
-	return p, json.Unmarshal(data, p)
+	return state.ProgressOf(f.history), nil
 }
 
 func (f *fakeSession) counts() (starts, checks, resets int) {
@@ -219,9 +239,9 @@ func newTestEnv(t testing.TB) *testEnv {
 	dirs := state.Dirs{Data: filepath.Join(home, "data", "ckadlab"), State: filepath.Join(home, "state", "ckadlab")}
 	sess := newFakeSession(dirs)
 	// Some history, so statuses show: one lab passed, one partial.
-	sess.progress.RecordCheck("ing-two-paths", 6, 6, testNow)
-	sess.progress.MarkStarted("svc-expose-web", testNow)
-	sess.progress.RecordCheck("svc-expose-web", 4, 10, testNow)
+	sess.checked("ing-two-paths", 6, 6, testNow)
+	sess.started("svc-expose-web", testNow)
+	sess.checked("svc-expose-web", 4, 10, testNow)
 	cat := fixtureLabs(t)
 	return &testEnv{
 		sess: sess,

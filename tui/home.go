@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ckadlab/ckadlab/labs"
-	"github.com/ckadlab/ckadlab/state"
+	"github.com/ckadlab/ckadlab/store"
 )
 
 // homeModel is the home screen: the cluster panel and the learner's
@@ -172,7 +172,7 @@ func (h *homeModel) progressPanel() string {
 			n++
 			pts += l.Points
 			best += min(lp.Best, l.Points)
-			if lp.Status == state.Passed {
+			if lp.Status == store.StatusPassed {
 				passed++
 			}
 		}

@@ -178,14 +178,14 @@ func (m *statsModel) content() string {
 }
 
 // statusWord is a lab's status with its glyph, padded for the table.
-func statusWord(s *Styles, status string) string {
+func statusWord(s *Styles, status store.Status) string {
 	var out string
 	switch status {
-	case drill.Passed:
+	case store.StatusPassed:
 		out = s.Pass.Render(glyphPass + " passed")
-	case drill.Partial:
+	case store.StatusPartial:
 		out = s.Warn.Render(glyphPartial + " partial")
-	case drill.Started:
+	case store.StatusStarted:
 		out = s.Info.Render(glyphStarted + " started")
 	default:
 		out = s.Muted.Render(glyphNew + " new")

@@ -18,6 +18,7 @@ import (
 	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/state"
+	"github.com/ckadlab/ckadlab/store"
 )
 
 // The main flow: home → labs → open → hint → check → results → back.
@@ -541,11 +542,11 @@ func TestStatusText(t *testing.T) {
 		lp   state.LabProgress
 		want string
 	}{
-		{state.LabProgress{Status: state.New}, "○ new"},
-		{state.LabProgress{Status: state.Started}, "… started"},
-		{state.LabProgress{Status: state.Partial, Best: 6, Max: 10}, "◐ best 6/10"},
-		{state.LabProgress{Status: state.Partial, Best: 6}, "◐ best 6/12"},
-		{state.LabProgress{Status: state.Passed, Best: 12, Max: 12}, "✓ passed"},
+		{state.LabProgress{Status: store.StatusNew}, "○ new"},
+		{state.LabProgress{Status: store.StatusStarted}, "… started"},
+		{state.LabProgress{Status: store.StatusPartial, Best: 6, Max: 10}, "◐ best 6/10"},
+		{state.LabProgress{Status: store.StatusPartial, Best: 6}, "◐ best 6/12"},
+		{state.LabProgress{Status: store.StatusPassed, Best: 12, Max: 12}, "✓ passed"},
 	}
 	for _, tt := range tests {
 		if got := statusText(&s, tt.lp, 12); got != tt.want {

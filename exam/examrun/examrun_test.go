@@ -116,7 +116,7 @@ func TestBlankExam(t *testing.T) {
 	}
 	st := drill.Compute(r.Cat.All(), sums, nil)
 	for _, l := range st.Labs {
-		if l.Attempts != 0 || l.Status != drill.New {
+		if l.Attempts != 0 || l.Status != store.StatusNew {
 			t.Errorf("stats: %s is %s with %d attempts", l.Lab, l.Status, l.Attempts)
 		}
 	}
