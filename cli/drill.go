@@ -41,11 +41,11 @@ checked, then new labs from your weakest domain (easiest first).
 				}
 				opts.Domain = d
 			}
-			sums, _, err := a.history()
+			h, err := a.history()
 			if err != nil {
 				return err
 			}
-			plan := drill.Next(cat.All(), sums, opts)
+			plan := drill.Next(cat.All(), h.Labs, opts)
 			var started string
 			if start && len(plan.Picks) > 0 {
 				l, err := cat.Get(plan.Picks[0].Lab)

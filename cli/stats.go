@@ -4,37 +4,24 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ckadlab/ckadlab/drill"
 	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/state"
 	"github.com/ckadlab/ckadlab/store"
 )
 
-// history reads the learner's history: every lab's summary and the exams.
-// Without a database (a new learner) it is empty, and nothing is created.
-func (a *app) history() (map[string]*store.LabSummary, []store.ExamRecord, error) {
+// history reads the learner's history (state.Dirs.LoadHistory: without a
+// database, a new learner, it is empty and nothing is created).
+func (a *app) history() (state.History, error) {
 	d, err := a.stateDirs()
 	if err != nil {
-		return nil, nil, err
+		return state.History{}, err
 	}
-	sums := map[string]*store.LabSummary{}
-	var exams []store.ExamRecord
-	if !d.HasProgress() {
-		return sums, exams, nil
-	}
-	err = d.WithStore(func(db *store.DB) error {
-		var err error
-		if sums, err = db.Summaries(); err != nil {
-			return err
-		}
-		exams, err = db.Exams()
-		return err
-	})
-	return sums, exams, err
+	return d.LoadHistory()
 }
 
 func (a *app) statsCommand() *cobra.Command {
@@ -56,11 +43,11 @@ func (a *app) statsCommand() *cobra.Command {
 				}
 				list = cat.Filter(d, "", "", "")
 			}
-			sums, exams, err := a.history()
+			h, err := a.history()
 			if err != nil {
 				return err
 			}
-			st := drill.Compute(list, sums, exams)
+			st := drill.Compute(list, h.Labs, h.Exams)
 			return a.emit(st, func(w io.Writer) { a.printStats(w, st) })
 		},
 	}
@@ -75,7 +62,7 @@ func (a *app) printStats(w io.Writer, st *drill.Stats) {
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "  DOMAIN\tPASSED\tPARTIAL\tNEW\tATTEMPTS\tMASTERY\tLAST SEEN")
 	for _, d := range st.Domains {
-		fmt.Fprintf(tw, "  %s\t%d/%d\t%d\t%d\t%d\t%s%%\t%s\n", d.Domain.Title(), d.Passed, d.Labs, d.Partial, d.New, d.Attempts, exam.Num(d.Mastery), seen(now, d.LastSeen))
+		fmt.Fprintf(tw, "  %s\t%d/%d\t%d\t%d\t%d\t%s%%\t%s\n", d.Domain.Title(), d.Passed, d.Labs, d.Partial, d.New, d.Attempts, exam.Num(d.Mastery), drill.Seen(now, d.LastSeen))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -98,7 +85,7 @@ func (a *app) printStats(w io.Writer, st *drill.Stats) {
 		if !l.Known {
 			id += " (not loaded)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", id, l.Domain.Title(), statusGlyph(l.Status), best, attempts, seen(now, l.LastSeen))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", id, l.Domain.Title(), statusGlyph(l.Status), best, attempts, drill.Seen(now, l.LastSeen))
 	}
 	tw.Flush()
 	if len(st.Exams) > 0 {
@@ -127,20 +114,4 @@ func statusGlyph(s store.Status) string {
 		return "… started"
 	}
 	return "○ new"
-}
-
-// seen is a date relative to now: "today", "3 days ago", "never".
-func seen(now, t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	switch d := int(now.Sub(t).Hours() / 24); {
-	case d <= 0:
-		return "today"
-	case d == 1:
-		return "yesterday"
-	case d < 60:
-		return fmt.Sprintf("%d days ago", d)
-	}
-	return t.Local().Format("2006-01-02")
 }

@@ -175,15 +175,16 @@ func difficultyRank(d string) int {
 	return len(labs.Difficulties)
 }
 
-// ago is a short relative time: "today", "yesterday", "5 days ago".
+// ago is a short relative time in calendar days of now's time zone (see
+// Seen): "today", "yesterday", "5 days ago", "3 weeks ago".
 func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "some time ago"
 	}
-	d := now.Sub(t)
-	switch days := int(d.Hours() / 24); {
-	case d < 0:
+	if t.After(now) {
 		return "just now"
+	}
+	switch days := calendarDays(now, t); {
 	case days == 0:
 		return "today"
 	case days == 1:

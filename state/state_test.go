@@ -69,6 +69,30 @@ func TestProgressFromTheStore(t *testing.T) {
 	}
 }
 
+// The history (stats, drills) is every lab's summary and the exams, read
+// without creating a database for a new learner.
+func TestLoadHistory(t *testing.T) {
+	d := testDirs(t)
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	h, err := d.LoadHistory()
+	if err != nil || len(h.Labs) != 0 || len(h.Exams) != 0 || d.HasProgress() {
+		t.Fatalf("a new learner's history = %+v, %v (database created: %v)", h, err, d.HasProgress())
+	}
+	if err := d.RecordAttempt(store.Attempt{Lab: "a", Domain: "services", At: now, Score: 4, Max: 10, Cluster: "offline"}); err != nil {
+		t.Fatal(err)
+	}
+	err = d.WithStore(func(db *store.DB) error {
+		return db.SaveExam(store.ExamRecord{ID: "e1", Seed: 7, Tasks: 3, StartedAt: now, Deadline: now.Add(2 * time.Hour), State: []byte(`{}`)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err = d.LoadHistory()
+	if err != nil || h.Labs["a"].Status() != store.StatusPartial || len(h.Exams) != 1 || h.Exams[0].ID != "e1" {
+		t.Fatalf("history = %+v, %v", h, err)
+	}
+}
+
 func TestProgressJSONIsImported(t *testing.T) {
 	d := testDirs(t)
 	os.MkdirAll(d.Data, 0o755)

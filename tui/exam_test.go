@@ -314,6 +314,22 @@ func TestStatsScreen(t *testing.T) {
 	}
 }
 
+// The stats screen shows times on the learner's clock: days and dates in
+// its time zone, not in UTC.
+func TestStatsScreenUsesTheClocksZone(t *testing.T) {
+	env := statsEnv(t)
+	east := time.FixedZone("UTC+10", 10*60*60)
+	env.cfg.Now = func() time.Time { return testNow.In(east) } // 19:26 on 14 March there
+	// Checked at 23:30 on 13 March in UTC, 09:30 on the 14th on the clock.
+	if err := env.cfg.Dirs.RecordAttempt(store.Attempt{Lab: "ing-two-paths", Domain: "ingress", At: time.Date(2026, 3, 13, 23, 30, 0, 0, time.UTC),
+		Score: 2, Max: 6, Cluster: "offline"}); err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, env.cfg, 100, 40)
+	d.keys("t")
+	d.requireView("2026-03-10 18:00  seed 42", "ing-two-paths   ◐ partial     2/6        1  today")
+}
+
 // Letters typed quickly arrive as one message; each is a key.
 func TestExamKeysTypedTogether(t *testing.T) {
 	env, _, _ := examEnv(t)

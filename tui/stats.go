@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
@@ -36,22 +35,11 @@ func loadStats(dirs state.Dirs, cat *labs.Catalog) tea.Cmd {
 		if cat == nil {
 			return statsLoadedMsg{err: fmt.Errorf("the labs are still loading")}
 		}
-		sums := map[string]*store.LabSummary{}
-		var exams []store.ExamRecord
-		if dirs.HasProgress() {
-			err := dirs.WithStore(func(db *store.DB) error {
-				var err error
-				if sums, err = db.Summaries(); err != nil {
-					return err
-				}
-				exams, err = db.Exams()
-				return err
-			})
-			if err != nil {
-				return statsLoadedMsg{err: err}
-			}
+		h, err := dirs.LoadHistory()
+		if err != nil {
+			return statsLoadedMsg{err: err}
 		}
-		return statsLoadedMsg{st: drill.Compute(cat.All(), sums, exams)}
+		return statsLoadedMsg{st: drill.Compute(cat.All(), h.Labs, h.Exams)}
 	}
 }
 
@@ -114,22 +102,6 @@ func (m *statsModel) fill() {
 	m.vp.SetContent(m.content())
 }
 
-// ago is a date relative to the clock: today, yesterday, N days ago.
-func (m *statsModel) ago(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	switch d := int(m.c.now().Sub(t).Hours() / 24); {
-	case d <= 0:
-		return "today"
-	case d == 1:
-		return "yesterday"
-	case d < 60:
-		return fmt.Sprintf("%d days ago", d)
-	}
-	return t.UTC().Format("2006-01-02")
-}
-
 func (m *statsModel) content() string {
 	s := m.c.styles
 	switch {
@@ -138,11 +110,12 @@ func (m *statsModel) content() string {
 	case m.st == nil:
 		return " Reading your progress…"
 	}
+	now := m.c.now() // its time zone is the learner's (see drill.Seen)
 	var b strings.Builder
 	b.WriteString(" " + s.Heading.Render("By domain") + "\n")
 	b.WriteString(s.Muted.Render(fmt.Sprintf("   %-14s %7s %7s %8s %8s  %s", "", "passed", "partial", "attempts", "mastery", "last seen")) + "\n")
 	for _, d := range m.st.Domains {
-		b.WriteString(fmt.Sprintf("   %-14s %7s %7d %8d %7s%%  %s\n", d.Domain.Title(), fmt.Sprintf("%d/%d", d.Passed, d.Labs), d.Partial, d.Attempts, exam.Num(d.Mastery), m.ago(d.LastSeen)))
+		b.WriteString(fmt.Sprintf("   %-14s %7s %7d %8d %7s%%  %s\n", d.Domain.Title(), fmt.Sprintf("%d/%d", d.Passed, d.Labs), d.Partial, d.Attempts, exam.Num(d.Mastery), drill.Seen(now, d.LastSeen)))
 	}
 	idw := 10
 	for _, l := range m.st.Labs {
@@ -156,7 +129,7 @@ func (m *statsModel) content() string {
 		if l.Max > 0 {
 			best = fmt.Sprintf("%d/%d", l.Best, l.Max)
 		}
-		b.WriteString(truncate(fmt.Sprintf("   %-*s  %s%6s %8d  %s", idw, truncate(l.Lab, idw), statusWord(s, l.Status), best, l.Attempts, m.ago(l.LastSeen)), m.width) + "\n")
+		b.WriteString(truncate(fmt.Sprintf("   %-*s  %s%6s %8d  %s", idw, truncate(l.Lab, idw), statusWord(s, l.Status), best, l.Attempts, drill.Seen(now, l.LastSeen)), m.width) + "\n")
 	}
 	b.WriteString("\n " + s.Heading.Render("Exams") + "\n")
 	if len(m.st.Exams) == 0 {
@@ -172,7 +145,7 @@ func (m *statsModel) content() string {
 				res += s.Fail.Render(glyphFail + " fail")
 			}
 		}
-		b.WriteString(truncate(fmt.Sprintf("   %s  seed %d  %d tasks  %s", e.Started.UTC().Format("2006-01-02 15:04"), e.Seed, e.Tasks, res), m.width) + "\n")
+		b.WriteString(truncate(fmt.Sprintf("   %s  seed %d  %d tasks  %s", e.Started.In(now.Location()).Format("2006-01-02 15:04"), e.Seed, e.Tasks, res), m.width) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
