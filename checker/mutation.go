@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ckadlab/ckadlab/labs"
-	"github.com/ckadlab/ckadlab/manifest"
 	"github.com/ckadlab/ckadlab/mutate"
 )
 
@@ -77,11 +76,11 @@ type MutationOptions struct {
 
 // Mutants derives the mutants of a lab's reference solution.
 func Mutants(lab *labs.Lab, opt MutationOptions) ([]mutate.Mutant, error) {
-	objs, err := manifest.Decode(lab.Source+" (solution)", []byte(lab.Solution.Manifests))
+	objs, err := SolutionObjects(lab)
 	if err != nil {
 		return nil, err
 	}
-	setup, err := manifest.Decode(lab.Source+" (setup)", []byte(lab.Setup.Manifests))
+	setup, err := SetupObjects(lab)
 	if err != nil {
 		return nil, err
 	}

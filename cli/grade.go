@@ -11,7 +11,6 @@ import (
 
 	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/labs"
-	"github.com/ckadlab/ckadlab/manifest"
 	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/state"
 )
@@ -157,8 +156,8 @@ func (a *app) solutionCommand() *cobra.Command {
 			}
 			written := ""
 			if writeDir != "" {
-				if _, err := manifest.Decode(l.Source+" (solution)", []byte(l.Solution.Manifests)); err != nil {
-					return fmt.Errorf("lab %s has a broken solution (a bug in the lab): %w", l.ID, err)
+				if _, err := checker.SolutionObjects(l); err != nil {
+					return err
 				}
 				written = filepath.Join(writeDir, "solution.yaml")
 				if _, err := os.Stat(written); err == nil {

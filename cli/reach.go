@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/manifest"
 	"github.com/ckadlab/ckadlab/probe"
 	"github.com/ckadlab/ckadlab/session"
@@ -85,7 +86,7 @@ example a Traefik annotation it does not simulate); grade it on a live cluster.
 					return err
 				}
 				if withSolution {
-					sol, err := manifest.Decode(l.Source+" (solution)", []byte(l.Solution.Manifests))
+					sol, err := checker.SolutionObjects(l)
 					if err != nil {
 						return err
 					}

@@ -13,7 +13,6 @@ import (
 	"github.com/ckadlab/ckadlab/cluster/kind"
 	"github.com/ckadlab/ckadlab/cluster/live"
 	"github.com/ckadlab/ckadlab/labs"
-	"github.com/ckadlab/ckadlab/manifest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -89,19 +88,10 @@ func (m *Manager) UpKind(ctx context.Context) (*kind.UpResult, error) {
 	return res, err
 }
 
-// labSetup decodes a lab's setup for a live cluster.
-func labSetup(l *labs.Lab) ([]manifest.Object, error) {
-	setup, err := manifest.Decode(l.Source+" (setup)", []byte(l.Setup.Manifests))
-	if err != nil {
-		return nil, fmt.Errorf("lab %s has broken setup manifests (a bug in the lab): %w", l.ID, err)
-	}
-	return setup, nil
-}
-
 // liveSetup is a lab's setup as objects to apply, and the pods it pins to
 // fixed addresses (played by host stand-ins, see live.LabSetup).
 func liveSetup(l *labs.Lab) ([]*unstructured.Unstructured, []live.PinnedPod, error) {
-	setup, err := labSetup(l)
+	setup, err := checker.SetupObjects(l)
 	if err != nil {
 		return nil, nil, err
 	}

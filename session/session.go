@@ -219,9 +219,9 @@ func Attempt(l *labs.Lab, rep *checker.Report, cluster, exam string, at time.Tim
 // OfflineBackend builds the offline cluster for a lab: its setup, then the
 // answer objects on top (same kind/namespace/name replaces, like apply).
 func OfflineBackend(l *labs.Lab, answers []manifest.Object) (cluster.Backend, error) {
-	setup, err := manifest.Decode(l.Source+" (setup)", []byte(l.Setup.Manifests))
+	setup, err := checker.SetupObjects(l)
 	if err != nil {
-		return nil, fmt.Errorf("lab %s has broken setup manifests (a bug in the lab): %w", l.ID, err)
+		return nil, err
 	}
 	return NewOffline(setup, answers, l.Namespace)
 }
