@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // emit prints v as JSON with --json, otherwise calls text. Every command
@@ -49,15 +48,4 @@ func (p palette) mark(passed bool) string {
 		return p.ok("✓")
 	}
 	return p.bad("✗")
-}
-
-// indent prefixes every line of s.
-func indent(s, prefix string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = prefix + l
-		}
-	}
-	return strings.Join(lines, "\n")
 }

@@ -27,7 +27,7 @@ func TestEmbeddedLabsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := labs.LoadFS(content.FS, ".")
+	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
 		t.Fatalf("loading the embedded labs: %v", err)
 	}
@@ -40,8 +40,8 @@ func TestEmbeddedLabsLoad(t *testing.T) {
 	perDomain := map[labs.Domain]int{}
 	for _, l := range all {
 		perDomain[l.Domain]++
-		if want := l.ID + ".toml"; l.Source != want {
-			t.Errorf("lab %s is in %s, want the file name %s", l.ID, l.Source, want)
+		if want := "content/" + l.ID + ".toml"; l.Source != want {
+			t.Errorf("lab %s is in %s, want %s", l.ID, l.Source, want)
 		}
 		if prefix := domainPrefix[l.Domain]; !strings.HasPrefix(l.ID, prefix) {
 			t.Errorf("lab %s (domain %s): id should start with %q", l.ID, l.Domain, prefix)
@@ -103,7 +103,7 @@ func images(o manifest.Object) []string {
 // errors and no warnings (cross-references, namespaces, pinned images),
 // and only the course's images.
 func TestEmbeddedLabsLint(t *testing.T) {
-	all, err := labs.LoadFS(content.FS, ".")
+	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
 		t.Fatal(err)
 	}

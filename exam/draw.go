@@ -92,17 +92,6 @@ func ParseWeights(s string) (Weights, error) {
 	return w, nil
 }
 
-// String is the canonical form, in domain order.
-func (w Weights) String() string {
-	var parts []string
-	for _, d := range labs.Domains {
-		if v, ok := w[d]; ok {
-			parts = append(parts, fmt.Sprintf("%s=%s", d, strconv.FormatFloat(v, 'g', -1, 64)))
-		}
-	}
-	return strings.Join(parts, ",")
-}
-
 // Plan is a drawn exam: what `exam --plan` prints and what an exam is
 // built from.
 type Plan struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,14 +203,18 @@ func TestDrawBuiltInContent(t *testing.T) {
 }
 
 func TestParseWeights(t *testing.T) {
-	tests := []struct{ in, want, err string }{
-		{"services=2,ingress=1,networkpolicy=2", "services=2,ingress=1,networkpolicy=2", ""},
-		{" np=0.5 , svc=1 ", "services=1,networkpolicy=0.5", ""},
-		{"services", "", "want DOMAIN=NUMBER"},
-		{"storage=1", "", "unknown domain"},
-		{"services=-1", "", "≥ 0"},
-		{"services=1,svc=2", "", "given twice"},
-		{"", "", "none given"},
+	tests := []struct {
+		in   string
+		want Weights
+		err  string
+	}{
+		{"services=2,ingress=1,networkpolicy=2", Weights{labs.Services: 2, labs.Ingress: 1, labs.NetworkPolicy: 2}, ""},
+		{" np=0.5 , svc=1 ", Weights{labs.Services: 1, labs.NetworkPolicy: 0.5}, ""},
+		{"services", nil, "want DOMAIN=NUMBER"},
+		{"storage=1", nil, "unknown domain"},
+		{"services=-1", nil, "≥ 0"},
+		{"services=1,svc=2", nil, "given twice"},
+		{"", nil, "none given"},
 	}
 	for _, tt := range tests {
 		w, err := ParseWeights(tt.in)
@@ -219,8 +224,8 @@ func TestParseWeights(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || w.String() != tt.want {
-			t.Errorf("%q = %s, %v", tt.in, w, err)
+		if err != nil || !maps.Equal(w, tt.want) {
+			t.Errorf("%q = %v, %v; want %v", tt.in, w, err, tt.want)
 		}
 	}
 }

@@ -88,17 +88,17 @@ func TestCatalog(t *testing.T) {
 }
 
 func TestCatalogDuplicateIDs(t *testing.T) {
-	builtin, err := LoadFS(fstest.MapFS{"np.toml": {Data: []byte(validLab)}}, ".")
+	builtin, err := LoadFSAs(fstest.MapFS{"np.toml": {Data: []byte(validLab)}}, ".", "content")
 	if err != nil {
 		t.Fatal(err)
 	}
 	packFile := writeFile(t, t.TempDir(), "mine.toml", "# my copy\n"+validLab)
-	own, err := LoadFile(packFile)
+	own, err := loadFile(t, packFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = NewCatalog(builtin, []*Lab{own})
-	want := packFile + `:2: duplicate lab id "np-basic": also in np.toml:1`
+	want := packFile + `:2: duplicate lab id "np-basic": also in content/np.toml:1`
 	if err == nil || err.Error() != want {
 		t.Errorf("NewCatalog = %v, want %s", err, want)
 	}

@@ -21,7 +21,6 @@ import (
 //	spec.rules[0].http.paths[*].path       every element (the result is a list)
 //	spec.policyTypes                       a whole list
 type FieldPath struct {
-	raw   string
 	steps []pathStep
 }
 
@@ -43,7 +42,7 @@ type pathStep struct {
 
 // ParseFieldPath parses a field path (see FieldPath).
 func ParseFieldPath(s string) (FieldPath, error) {
-	p := FieldPath{raw: s}
+	var p FieldPath
 	fail := func(i int, format string, args ...any) (FieldPath, error) {
 		return FieldPath{}, fmt.Errorf("field path %q: %s (at character %d)", s, fmt.Sprintf(format, args...), i+1)
 	}
@@ -190,12 +189,6 @@ func quoted(s string, i int) (string, int, error) {
 	}
 	return "", 0, fmt.Errorf("unclosed quote")
 }
-
-// String is the path as written.
-func (p FieldPath) String() string { return p.raw }
-
-// IsZero reports whether p is the zero FieldPath (not parsed).
-func (p FieldPath) IsZero() bool { return len(p.steps) == 0 }
 
 // Multi reports whether the path has a [*] wildcard, so that its value is
 // the list of the values found.

@@ -82,6 +82,20 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// loadFile loads a lab file alone in its folder as ckadlab loads a lab
+// pack (LoadDir): the lab, or nil and the ErrorList of its problems.
+func loadFile(t *testing.T, file string) (*Lab, error) {
+	t.Helper()
+	all, err := LoadDir(filepath.Dir(file))
+	switch {
+	case len(all) > 1:
+		t.Fatalf("%s is not alone in its folder", file)
+	case len(all) == 0:
+		return nil, err
+	}
+	return all[0], err
+}
+
 // edit replaces old (which must occur exactly once) in s.
 func edit(t *testing.T, s, old, new string) string {
 	t.Helper()

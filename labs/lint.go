@@ -39,16 +39,6 @@ func (d Diagnostic) String() string {
 	return loc + ": " + d.Message
 }
 
-// HasErrors reports whether any diagnostic is an error.
-func HasErrors(ds []Diagnostic) bool {
-	for _, d := range ds {
-		if d.Severity == SeverityError {
-			return true
-		}
-	}
-	return false
-}
-
 // Diagnostics converts the list to lint diagnostics (all errors).
 func (l ErrorList) Diagnostics() []Diagnostic {
 	out := make([]Diagnostic, len(l))

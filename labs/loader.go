@@ -16,19 +16,11 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// LoadFile reads, decodes and validates one lab file. On failure the error
-// is an ErrorList holding every problem of the file, each "file:line: msg".
-func LoadFile(name string) (*Lab, error) {
-	src, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	lab, errs := Parse(name, src)
-	return lab, errs.Err()
-}
-
 // LoadDir loads every *.toml file in dir (not its subdirectories), sorted
-// by lab id. Lab Sources are dir/FILE.
+// by lab id: a lab pack. Lab Sources are dir/FILE. Files that fail do not
+// stop the others: the labs that loaded are returned together with an
+// ErrorList of every problem in every file ("file:line: msg"), and
+// duplicate lab ids are problems too.
 func LoadDir(dir string) ([]*Lab, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -40,17 +32,9 @@ func LoadDir(dir string) ([]*Lab, error) {
 	return loadFS(os.DirFS(dir), ".", func(name string) string { return filepath.Join(dir, name) })
 }
 
-// LoadFS loads every *.toml file in dir of fsys (for example the embedded
-// built-in labs), sorted by lab id. Lab Sources are dir/FILE ("FILE" when
-// dir is "."). Files that fail do not stop the others: the labs that
-// loaded are returned together with an ErrorList of every problem in every
-// file, and duplicate lab ids are problems too.
-func LoadFS(fsys fs.FS, dir string) ([]*Lab, error) {
-	return loadFS(fsys, dir, func(name string) string { return path.Join(dir, name) })
-}
-
-// LoadFSAs is LoadFS with the files shown as shownDir/FILE in Sources and
-// messages, for an embedded FS whose root is a directory of the repository:
+// LoadFSAs loads every *.toml file in dir of fsys as LoadDir does, with
+// the files shown as shownDir/FILE in Sources and messages: for the
+// embedded built-in labs, whose root is a directory of the repository,
 // LoadFSAs(content.FS, ".", "content") names "content/np-basic.toml".
 func LoadFSAs(fsys fs.FS, dir, shownDir string) ([]*Lab, error) {
 	return loadFS(fsys, dir, func(name string) string { return path.Join(shownDir, name) })

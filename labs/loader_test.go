@@ -16,7 +16,7 @@ import (
 func TestLoadFileValid(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "np.toml", validLab)
-	lab, err := LoadFile(file)
+	lab, err := loadFile(t, file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +327,7 @@ func TestLoadErrors(t *testing.T) {
 			}
 			dir := t.TempDir()
 			file := writeFile(t, dir, "np.toml", src)
-			lab, err := LoadFile(file)
+			lab, err := loadFile(t, file)
 			if err == nil {
 				t.Fatalf("no error")
 			}
@@ -414,11 +414,11 @@ func TestLoadDirAndFS(t *testing.T) {
 		"content/bad.toml": {Data: []byte(edit(t, second, `points = 10`, `points = 11`))},
 		"content/ok.toml":  {Data: []byte(second)},
 	}
-	labs, err = LoadFS(fsys, "content")
+	labs, err = LoadFSAs(fsys, "content", "content")
 	want := "content/bad.toml:5: points is 11 but the checks add up to 10\n" +
 		"content/z.toml:1: duplicate lab id \"np-basic\": also in content/dup.toml:1"
 	if err == nil || err.Error() != want {
-		t.Errorf("LoadFS error:\n%v\nwant:\n%s", err, want)
+		t.Errorf("LoadFSAs error:\n%v\nwant:\n%s", err, want)
 	}
 	if len(labs) != 2 || labs[0].Source != "content/ok.toml" || labs[1].Source != "content/dup.toml" {
 		t.Errorf("the good labs are still returned, sorted by id: %v", labs)
@@ -438,30 +438,6 @@ func TestLoadDirAndFS(t *testing.T) {
 	}
 	if _, err := LoadDir(filepath.Join(dir, "a.toml")); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("a file is not a directory: %v", err)
-	}
-	if _, err := LoadFile(filepath.Join(dir, "missing.toml")); err == nil {
-		t.Error("a missing file is an error")
-	}
-}
-
-func TestValidateCodeBuiltLab(t *testing.T) {
-	lab, errs := Parse("np.toml", []byte(validLab))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	lab.index = nil
-	lab.Source = "code"
-	lab.Checks[1].Probe.Port = "6379"
-	if err := Validate(lab); err != nil {
-		t.Fatalf("a lab built in code validates: %v", err)
-	}
-	if lab.Checks[1].Probe.Spec.Port.Number != 6379 {
-		t.Error("a string port number is read")
-	}
-	lab.Checks[0].Points = 0
-	err := Validate(lab)
-	if err == nil || err.Error() != "code:1: missing key \"checks.points\"\ncode:1: points is 10 but the checks add up to 6" {
-		t.Errorf("Validate = %v", err)
 	}
 }
 

@@ -9,16 +9,6 @@ import (
 	"github.com/ckadlab/ckadlab/probe"
 )
 
-// Validate checks a decoded lab against the rules of the lab format and
-// fills in what the loader derives (resource check namespaces, probe
-// Specs). Every problem is reported, each at the line of its key when the
-// lab came from a file. LoadFile calls it; call it yourself only for labs
-// built in code.
-func Validate(l *Lab) error {
-	errs := validate(l)
-	return locate(l.Source, l.index, errs).Err()
-}
-
 type validator struct {
 	lab  *Lab
 	errs []pathError
@@ -28,8 +18,8 @@ func (v *validator) add(path, format string, args ...any) {
 	v.errs = append(v.errs, pathError{path, fmt.Sprintf(format, args...)})
 }
 
-// present reports whether the key is written in the file (for labs built
-// in code, whether the value is non-empty).
+// present reports whether the key is written in the file, or its value is
+// non-empty.
 func (v *validator) present(path string, nonEmpty bool) bool {
 	return v.lab.index.has(path) || nonEmpty
 }
@@ -47,6 +37,10 @@ func (v *validator) required(path, value string) bool {
 	return false
 }
 
+// validate checks a decoded lab against the rules of the lab format and
+// fills in what the loader derives (resource check namespaces, probe
+// Specs). Every problem is reported, by key path (Parse places it at the
+// key's line).
 func validate(l *Lab) []pathError {
 	v := &validator{lab: l}
 	v.header()

@@ -55,22 +55,6 @@ func Encode(obj runtime.Object) ([]byte, error) {
 	return yaml.JSONToYAML(j)
 }
 
-// EncodeAll writes several objects as one multi-document YAML file.
-func EncodeAll(objs []runtime.Object) ([]byte, error) {
-	var b bytes.Buffer
-	for i, o := range objs {
-		y, err := Encode(o)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		b.Write(y)
-	}
-	return b.Bytes(), nil
-}
-
 func dropNulls(v any) {
 	switch t := v.(type) {
 	case map[string]any:

@@ -103,18 +103,7 @@ func TestEncode(t *testing.T) {
 	}
 }
 
-func TestEncodeAll(t *testing.T) {
-	y, err := EncodeAll([]runtime.Object{
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a"}},
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "b"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := Decode("all.yaml", y)
-	if err != nil || len(objs) != 2 || objs[1].Name != "b" || objs[1].Origin.Line != 7 {
-		t.Fatalf("got %v %v from\n%s", objs, err, y)
-	}
+func TestEncodeNil(t *testing.T) {
 	if _, err := Encode(nil); err == nil {
 		t.Error("Encode(nil): no error")
 	}

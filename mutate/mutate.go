@@ -73,6 +73,9 @@ type Options struct {
 // Op is an operator: a kind of edit.
 type Op struct{ Name, Description string }
 
+// ops lists every operator a Mutant.Op names, with what it edits (the
+// tests hold Generate to it: each mutant's operator is listed, and each
+// listed operator makes mutants).
 var ops = []Op{
 	{"move-namespace", "any namespaced object: metadata.namespace set to another namespace of the lab"},
 	{"drop-rule", "NetworkPolicy: remove one ingress/egress rule; Ingress: remove one rule (when ≥2, or with a defaultBackend)"},
@@ -129,10 +132,6 @@ var ops = []Op{
 	{"flip-annotation", "Ingress of class nginx: use-regex, ssl-redirect or force-ssl-redirect \"true\" ↔ \"false\""},
 	{"rewrite-target-group", "Ingress of class nginx: the last capture group reference of rewrite-target moves one down ($2 → $1; $1 → $2)"},
 }
-
-// Ops lists every operator name with a one-line description (for docs and
-// `lint --help`).
-func Ops() []Op { return slices.Clone(ops) }
 
 // Generate returns the mutants of objs in a deterministic order: objects in
 // input order, operators in a fixed order (per kind), fields in document

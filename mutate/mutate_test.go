@@ -283,8 +283,8 @@ func TestGenerateInvariants(t *testing.T) {
 					t.Errorf("duplicate ID %s", m.ID)
 				}
 				seenID[m.ID] = true
-				if !slices.ContainsFunc(Ops(), func(o Op) bool { return o.Name == m.Op }) || !strings.HasPrefix(m.ID, m.Op+"@") {
-					t.Errorf("%s: op %q not listed by Ops", m.ID, m.Op)
+				if !slices.ContainsFunc(ops, func(o Op) bool { return o.Name == m.Op }) || !strings.HasPrefix(m.ID, m.Op+"@") {
+					t.Errorf("%s: op %q not listed in ops", m.ID, m.Op)
 				}
 				if len(m.Objects) != len(objs) {
 					t.Fatalf("%s: %d objects, want %d", m.ID, len(m.Objects), len(objs))
@@ -369,7 +369,7 @@ func TestOpsCovered(t *testing.T) {
 		}
 	}
 	names := map[string]bool{}
-	for _, o := range Ops() {
+	for _, o := range ops {
 		if names[o.Name] {
 			t.Errorf("%s listed twice", o.Name)
 		}

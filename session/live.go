@@ -167,18 +167,15 @@ func ResetLive(ctx context.Context, c *live.Clients, l *labs.Lab) ([]string, err
 	return ns, c.DeleteNamespaces(ctx, ns)
 }
 
-// LiveBackend is the live grading backend for a lab: it knows the lab's
-// pinned pods (host stand-ins) and probes from outside through lc.
+// LiveBackend is the live grading backend for a lab (the one check uses,
+// and the e2e suite): it knows the lab's pinned pods (host stand-ins) and
+// probes from outside through lc.
 func LiveBackend(lc *LiveCluster, name string, l *labs.Lab) (*live.Backend, error) {
 	_, pinned, err := liveSetup(l)
 	if err != nil {
 		return nil, err
 	}
-	return liveBackend(lc, name, pinned), nil
-}
-
-func liveBackend(lc *LiveCluster, name string, pinned []live.PinnedPod) *live.Backend {
-	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned})
+	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned}), nil
 }
 
 // LiveConcurrency is how many checks run at once on a live cluster: probes
@@ -195,7 +192,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 		}
 		return nil, err
 	}
-	setup, pinned, err := liveSetup(l)
+	setup, _, err := liveSetup(l)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +215,11 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 			return nil, fmt.Errorf("apply the answers in %s: %w", opts.AnswersDir, err)
 		}
 	}
-	return checker.Run(ctx, l, liveBackend(lc, m.Cluster.String(), pinned), checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
+	b, err := LiveBackend(lc, m.Cluster.String(), l)
+	if err != nil {
+		return nil, err
+	}
+	return checker.Run(ctx, l, b, checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
 }
 
 // requireSetUp reports ErrNotStarted when the lab's namespaces are missing on

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -377,14 +376,4 @@ func (d *DB) Summaries() (map[string]*LabSummary, error) {
 		}
 	}
 	return out, d.wrap(rows.Err())
-}
-
-// SortedSummaries is Summaries as a list sorted by lab id.
-func SortedSummaries(m map[string]*LabSummary) []*LabSummary {
-	out := make([]*LabSummary, 0, len(m))
-	for _, s := range m {
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Lab < out[j].Lab })
-	return out
 }

@@ -203,9 +203,6 @@ func (d *DB) quickCheck(ctx context.Context) error {
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
-// Path is the database file.
-func (d *DB) Path() string { return d.path }
-
 // Version is the database's schema version.
 func (d *DB) Version() (int, error) {
 	var v int

@@ -24,7 +24,7 @@ func shippedConfig(t testing.TB) Config {
 	dirs := state.Dirs{Data: filepath.Join(home, "data", "ckadlab"), State: filepath.Join(home, "state", "ckadlab")}
 	return Config{
 		LoadCatalog: func() (*labs.Catalog, error) {
-			l, err := labs.LoadFS(content.FS, ".")
+			l, err := labs.LoadFSAs(content.FS, ".", "content")
 			if err != nil {
 				return nil, err
 			}
@@ -44,7 +44,7 @@ func shippedConfig(t testing.TB) Config {
 func TestFirstFrameWithAllLabs(t *testing.T) {
 	cfg := shippedConfig(t)
 	n := 0
-	if l, err := labs.LoadFS(content.FS, "."); err == nil {
+	if l, err := labs.LoadFSAs(content.FS, ".", "content"); err == nil {
 		n = len(l)
 	} else {
 		t.Fatal(err)

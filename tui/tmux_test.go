@@ -135,7 +135,7 @@ func TestTmuxRealBinary(t *testing.T) {
 	requireTmux(t)
 	bin := buildBinary(t)
 
-	all, err := labs.LoadFS(content.FS, ".")
+	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
 		t.Fatal(err)
 	}

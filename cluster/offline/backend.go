@@ -21,9 +21,6 @@ var _ cluster.Backend = (*Backend)(nil)
 // NewBackend wraps a cluster.
 func NewBackend(c *Cluster) *Backend { return &Backend{c: c} }
 
-// Cluster returns the cluster behind the backend.
-func (b *Backend) Cluster() *Cluster { return b.c }
-
 // Name is "offline".
 func (b *Backend) Name() string { return "offline" }
 

@@ -296,39 +296,6 @@ func (c *Cluster) Get(_ context.Context, ref cluster.ObjectRef) (*unstructured.U
 	return toUnstructured(obj)
 }
 
-// List returns the objects of a kind (matched as in Get), in one namespace
-// or, with namespace "", in all, sorted by namespace and name.
-func (c *Cluster) List(_ context.Context, kind, namespace string) ([]*unstructured.Unstructured, error) {
-	info, ok := manifest.LookupKind(kind)
-	if !ok {
-		return nil, fmt.Errorf("unknown kind %q: the offline cluster has %s", kind, knownKinds())
-	}
-	c.mu.RLock()
-	v := c.view
-	c.mu.RUnlock()
-	var keys []key
-	for k := range v.all {
-		if k.kind == info.Kind && (namespace == "" || !info.Namespaced || k.ns == namespace) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].ns != keys[j].ns {
-			return keys[i].ns < keys[j].ns
-		}
-		return keys[i].name < keys[j].name
-	})
-	out := make([]*unstructured.Unstructured, 0, len(keys))
-	for _, k := range keys {
-		u, err := toUnstructured(v.all[k])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, nil
-}
-
 // NotFoundError is Get's error for a missing object; it wraps
 // cluster.ErrNotFound.
 type NotFoundError struct {

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ckadlab/ckadlab/exam"
@@ -146,7 +145,7 @@ func (r *Runner) Save(e *exam.Exam) error {
 func (r *Runner) Active() (*exam.Exam, error) {
 	var rec store.ExamRecord
 	var ok bool
-	err := r.withExistingStore(func(db *store.DB) error {
+	err := r.Mgr.Dirs.WithStore(func(db *store.DB) error {
 		var err error
 		rec, ok, err = db.ActiveExam()
 		return err
@@ -160,7 +159,7 @@ func (r *Runner) Active() (*exam.Exam, error) {
 // Load returns a stored exam by id, or the latest one for id "".
 func (r *Runner) Load(id string) (*exam.Exam, error) {
 	var rec store.ExamRecord
-	err := r.withExistingStore(func(db *store.DB) error {
+	err := r.Mgr.Dirs.WithStore(func(db *store.DB) error {
 		if id != "" {
 			var err error
 			rec, err = db.Exam(id)
@@ -186,23 +185,6 @@ func (r *Runner) Load(id string) (*exam.Exam, error) {
 }
 
 var errNoExams = errors.New("no exam yet: start one with `ckadlab exam`")
-
-// List returns every stored exam, newest first.
-func (r *Runner) List() ([]store.ExamRecord, error) {
-	var out []store.ExamRecord
-	err := r.withExistingStore(func(db *store.DB) error {
-		var err error
-		out, err = db.Exams()
-		return err
-	})
-	return out, err
-}
-
-// withExistingStore runs f on the database (opened, and created when
-// missing: a learner without one simply has no exams).
-func (r *Runner) withExistingStore(f func(*store.DB) error) error {
-	return r.Mgr.Dirs.WithStore(f)
-}
 
 // RefreshAttempted marks a task attempted once its workspace holds an
 // answer file (offline; on a live cluster the learner marks tasks). It
@@ -310,16 +292,4 @@ func labMax(l *labs.Lab) int {
 		n += c.Points
 	}
 	return n
-}
-
-// Summary is one line about an exam for lists.
-func Summary(rec store.ExamRecord) string {
-	if !rec.Finished() {
-		return fmt.Sprintf("%s  seed %d  %d tasks  in progress (deadline %s)", rec.ID, rec.Seed, rec.Tasks, rec.Deadline.Local().Format("2006-01-02 15:04"))
-	}
-	verdict := "FAIL"
-	if rec.Passed {
-		verdict = "PASS"
-	}
-	return strings.TrimSpace(fmt.Sprintf("%s  seed %d  %d tasks  %s%%  %s", rec.ID, rec.Seed, rec.Tasks, exam.Num(rec.Percent), verdict))
 }
