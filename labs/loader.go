@@ -130,15 +130,11 @@ var tomlLineRE = regexp.MustCompile(`^toml: line (\d+)`)
 func syntaxError(name string, err error) *Error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
-		line := pe.Position.Line
-		if line == 0 {
-			line = pe.Line
-		}
 		msg := pe.Message
 		if msg == "" {
 			msg = err.Error()
 		}
-		return &Error{File: name, Line: line, Msg: "TOML syntax: " + msg}
+		return &Error{File: name, Line: pe.Position.Line, Msg: "TOML syntax: " + msg}
 	}
 	msg := err.Error()
 	line := 0

@@ -44,6 +44,7 @@ var kinds = []KindInfo{
 	{Version: "v1", Kind: "ConfigMap", Plural: "configmaps", Short: []string{"cm"}, Namespaced: true, Manifest: true, new: func() runtime.Object { return &corev1.ConfigMap{} }},
 	{Version: "v1", Kind: "Secret", Plural: "secrets", Namespaced: true, Manifest: true, new: func() runtime.Object { return &corev1.Secret{} }},
 	{Version: "v1", Kind: "ServiceAccount", Plural: "serviceaccounts", Short: []string{"sa"}, Namespaced: true, Manifest: true, new: func() runtime.Object { return &corev1.ServiceAccount{} }},
+	//lint:ignore SA1019 the offline cluster serves v1 Endpoints as kube-apiserver still does (learners write them for Services without a selector)
 	{Version: "v1", Kind: "Endpoints", Plural: "endpoints", Short: []string{"ep"}, Namespaced: true, Manifest: true, new: func() runtime.Object { return &corev1.Endpoints{} }},
 	{Version: "v1", Kind: "Node", Plural: "nodes", Short: []string{"no"}, new: func() runtime.Object { return &corev1.Node{} }},
 	{Group: "apps", Version: "v1", Kind: "Deployment", Plural: "deployments", Short: []string{"deploy"}, Namespaced: true, Manifest: true, new: func() runtime.Object { return &appsv1.Deployment{} }},

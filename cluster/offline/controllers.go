@@ -693,6 +693,7 @@ func selectorEndpoints(v *view, svc *corev1.Service, pods []*corev1.Pod, seq int
 	groups := endpointGroups(svc, pods)
 	owner := ownerRef("Service", "v1", svc.ObjectMeta)
 	nodeName := NodeName
+	//lint:ignore SA1019 the offline cluster serves v1 Endpoints as kube-apiserver still does (learners write them for Services without a selector)
 	ep := &corev1.Endpoints{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Endpoints"},
 		ObjectMeta: derivedMeta("Endpoints", svc.Namespace, svc.Name, seq),
@@ -706,6 +707,7 @@ func selectorEndpoints(v *view, svc *corev1.Service, pods []*corev1.Pod, seq int
 	}
 	made := 0
 	for _, g := range groups {
+		//lint:ignore SA1019 the offline cluster serves v1 Endpoints as kube-apiserver still does (learners write them for Services without a selector)
 		var subset corev1.EndpointSubset
 		for _, p := range g.pods {
 			e := podEndpoint(svc, p, nodeName)
@@ -799,16 +801,20 @@ func apiServerEndpoints(v *view, svc *corev1.Service, seq int) {
 	}
 	es.Labels = map[string]string{discoveryv1.LabelServiceName: "kubernetes"}
 	v.all[key{"EndpointSlice", svc.Namespace, "kubernetes"}] = es
-	v.all[key{"Endpoints", svc.Namespace, "kubernetes"}] = &corev1.Endpoints{
+	//lint:ignore SA1019 the offline cluster serves v1 Endpoints as kube-apiserver still does (learners write them for Services without a selector)
+	ep := &corev1.Endpoints{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Endpoints"},
 		ObjectMeta: derivedMeta("Endpoints", svc.Namespace, "kubernetes", seq),
-		Subsets:    []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: NodeIP}}, Ports: []corev1.EndpointPort{{Name: name, Port: port, Protocol: proto}}}},
 	}
+	//lint:ignore SA1019 the offline cluster serves v1 Endpoints as kube-apiserver still does (learners write them for Services without a selector)
+	ep.Subsets = []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: NodeIP}}, Ports: []corev1.EndpointPort{{Name: name, Port: port, Protocol: proto}}}}
+	v.all[key{"Endpoints", svc.Namespace, "kubernetes"}] = ep
 }
 
 // mirrorEndpoints is the EndpointSlice mirroring controller: the Endpoints
 // object a user wrote for a Service without selector becomes EndpointSlices.
 func mirrorEndpoints(v *view, svc *corev1.Service, seq int) {
+	//lint:ignore SA1019 the offline cluster serves v1 Endpoints as kube-apiserver still does (learners write them for Services without a selector)
 	ep, ok := v.all[key{"Endpoints", svc.Namespace, svc.Name}].(*corev1.Endpoints)
 	if !ok {
 		return
