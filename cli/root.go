@@ -1,6 +1,6 @@
 // Package cli is ckadlab's command line (cobra). Each command turns flags into
-// calls to the library packages (labs, checker, cluster backends, state) and
-// prints the result as text or, with --json, as JSON.
+// calls to the library packages (labs, session, checker, exam, drill, state)
+// and prints the result as text or, with --json, as JSON.
 package cli
 
 import (

@@ -1,7 +1,8 @@
 // Package drill turns a learner's history (package store) into statistics
 // per domain and per lab, and into drills: the next labs to practise,
 // picked from the weakest areas with spaced repetition, each with the
-// reason it was picked. It does no I/O.
+// reason it was picked. Seen is how every "last seen" reads (calendar days
+// of the learner's time zone). It does no I/O.
 package drill
 
 import (

@@ -1,6 +1,7 @@
-// Package labs is the lab and exam model: lab files (TOML) are loaded,
-// validated and cross-checked here, and scores are computed here. It does no
-// I/O to clusters and knows nothing about the TUI.
+// Package labs is the lab model: lab files (TOML) are loaded, validated
+// and cross-checked (ckadlab lint) here, and resource checks' field paths
+// are parsed and evaluated here. It does no I/O to clusters and knows
+// nothing about the TUI; grading and scores are package checker's.
 package labs
 
 import (

@@ -13,7 +13,7 @@ import (
 	"github.com/ckadlab/ckadlab/probe"
 )
 
-func TestLoadFileValid(t *testing.T) {
+func TestLoadValidFile(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "np.toml", validLab)
 	lab, err := loadFile(t, file)

@@ -1,7 +1,10 @@
-// Package state owns what ckadlab keeps on disk for a learner: the XDG
-// directories, one workspace folder per lab (where offline answers live) and
-// the progress database (package store). Every file write is atomic (temp
-// file, fsync, rename), so a crash never leaves half a file behind.
+// Package state owns where ckadlab keeps a learner's files: the XDG
+// directories and one workspace folder per lab (where offline answers
+// live), whose files it writes atomically (temp file, fsync, rename), so a
+// crash never leaves half a file behind. It fronts the progress database
+// (package store): it opens it, records starts and attempts, and reads the
+// history (LoadHistory) and the progress the lab list shows (LoadProgress)
+// without creating a database for a learner who has none.
 package state
 
 import (

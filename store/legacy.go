@@ -12,7 +12,7 @@ import (
 )
 
 // legacyProgress is the progress.json format of ckadlab before the store
-// (state.Progress, version 1).
+// (version 1).
 type legacyProgress struct {
 	Version int `json:"version"`
 	Labs    map[string]struct {

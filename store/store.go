@@ -1,6 +1,8 @@
 // Package store is ckadlab's memory of a learner: every lab start, every
 // graded attempt with its check results, and every mock exam, in one SQLite
 // database (modernc.org/sqlite, pure Go) in the XDG data directory.
+// Summaries sums each lab's history up, and LabSummary.Status is the one
+// rule for where a learner stands on a lab (new, started, partial, passed).
 //
 // The database runs in WAL mode with synchronous=FULL, so a committed write
 // survives a crash of the process (and of the machine). Its schema is
