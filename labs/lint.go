@@ -82,6 +82,7 @@ var (
 		{"service", "default", "kubernetes"},
 		{"service", "kube-system", "kube-dns"},
 		{"service", "traefik", "traefik"},
+		{"ingressclass", "", "nginx"},
 		{"ingressclass", "", "traefik"},
 	}
 )
