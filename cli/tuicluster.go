@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ckadlab/ckadlab/cluster/kind"
+	"github.com/ckadlab/ckadlab/cluster/offline"
 	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/tui"
 )
@@ -78,7 +79,12 @@ func clusterFeed(ctx context.Context, mgr *session.Manager, logger *slog.Logger,
 		}()
 		return st, ch
 	}
-	return tui.OfflineCluster(), nil
+	st := tui.OfflineCluster()
+	st.Ingress = kind.DescribeIngressClasses([]kind.IngressClass{
+		{Name: offline.NginxClass, Controller: kind.NginxController, Default: offline.DefaultIngressClass == offline.NginxClass},
+		{Name: offline.TraefikClass, Controller: kind.TraefikController, Default: offline.DefaultIngressClass == offline.TraefikClass},
+	})
+	return st, nil
 }
 
 // kindStatus turns kind's progress events into TUI cluster statuses.
@@ -143,6 +149,9 @@ func (k *kindStatus) finish(res *kind.UpResult, err error) tui.ClusterStatus {
 	}
 	if res.Context != "" {
 		k.st.Context = res.Context
+	}
+	if len(res.IngressClasses) > 0 {
+		k.st.Ingress = kind.DescribeIngressClasses(res.IngressClasses)
 	}
 	if res.NetworkPolicy.Enforced {
 		k.st.NetworkPolicy = "enforced (self-test passed)"

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ckadlab/ckadlab/cluster/kind"
 	"github.com/ckadlab/ckadlab/cluster/live"
+	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/tui"
 )
 
@@ -43,7 +46,11 @@ func TestKindStatus(t *testing.T) {
 
 	clock = t0.Add(40 * time.Second)
 	st = b.finish(&kind.UpResult{Action: "created", Duration: 36500 * time.Millisecond, KubernetesVersion: "v1.37.2",
-		Kubeconfig: "/k/other", Context: "kind-lab", NetworkPolicy: live.SelfTest{Enforced: true}}, nil)
+		Kubeconfig: "/k/other", Context: "kind-lab", NetworkPolicy: live.SelfTest{Enforced: true},
+		IngressClasses: []kind.IngressClass{{Name: "nginx", Controller: kind.NginxController, Default: true}, {Name: "traefik", Controller: kind.TraefikController}}}, nil)
+	if st.Ingress != "nginx (default: Traefik, ingress-nginx semantics), traefik (Traefik)" {
+		t.Errorf("ingress classes %q", st.Ingress)
+	}
 	if st.Phase != tui.ClusterReady || st.KubernetesVersion != "v1.37.2" || st.Kubeconfig != "/k/other" || st.Step != "" ||
 		st.NetworkPolicy != "enforced (self-test passed)" || st.Message != "cluster created in 36.5s" || !st.Since.Equal(clock) {
 		t.Fatalf("ready status %+v", st)
@@ -52,6 +59,11 @@ func TestKindStatus(t *testing.T) {
 	st = newB().finish(&kind.UpResult{Action: "reused", NetworkPolicy: live.SelfTest{Detail: "a deny-all policy did not block traffic"}, Warnings: []string{"cgroup v1 host"}}, nil)
 	if !strings.HasPrefix(st.NetworkPolicy, "NOT enforced: a deny-all policy") || !strings.Contains(st.Message, "cgroup v1 host") {
 		t.Fatalf("unenforced status %+v", st)
+	}
+
+	off, ch := clusterFeed(context.Background(), &session.Manager{}, slog.New(slog.DiscardHandler), now)
+	if ch != nil || off.Backend != "offline (built in)" || off.Ingress != "nginx (default: Traefik, ingress-nginx semantics), traefik (Traefik)" {
+		t.Errorf("offline status %+v", off)
 	}
 
 	boom := errors.New("docker: the daemon does not answer")

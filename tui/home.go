@@ -97,6 +97,9 @@ func (h *homeModel) clusterPanel() string {
 	b.WriteString(h.row("Backend", c.Backend))
 	b.WriteString(h.row("Kubernetes", orText(c.KubernetesVersion, "unknown yet")))
 	b.WriteString(h.row("NetworkPolicy", orText(c.NetworkPolicy, "unknown yet")))
+	if c.Ingress != "" {
+		b.WriteString(h.row("Ingress", c.Ingress))
+	}
 	switch c.Phase {
 	case ClusterReady:
 		b.WriteString(h.row("Status", s.Pass.Render(glyphPass+" ready")))

@@ -48,6 +48,10 @@ type ClusterStatus struct {
 	// NetworkPolicy says whether policies are enforced, e.g. "enforced
 	// (modelled)", "enforced (kube-network-policies)", "not enforced".
 	NetworkPolicy string
+	// Ingress names the IngressClasses and what serves them, e.g. "nginx
+	// (default: Traefik, ingress-nginx semantics), traefik (Traefik)"; empty
+	// when unknown.
+	Ingress string
 	// Kubeconfig is the kubeconfig file (or a $KUBECONFIG-style list) of a
 	// live cluster. The shell hand-off then gets KUBECONFIG pointing at a
 	// copy with only Context, its namespace set to the lab's. Empty (the
