@@ -55,11 +55,6 @@ type Observation struct {
 	Detail   string // the client's own words, for reasons
 }
 
-// same reports whether two observations are the same verdict.
-func (o Observation) same(p Observation) bool {
-	return o.Outcome == p.Outcome && o.TimedOut == p.TimedOut && o.Status == p.Status
-}
-
 func seconds(d time.Duration) string {
 	s := int(d.Round(time.Second) / time.Second)
 	if s < 1 {

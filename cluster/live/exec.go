@@ -7,11 +7,20 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
+	"k8s.io/streaming/pkg/httpstream"
 )
+
+// fallBackToSPDY reports whether the WebSocket executor failed in a way
+// that the SPDY executor may not: the server cannot upgrade to WebSockets,
+// or an HTTPS proxy is in the way. client-go's transports report these
+// with the k8s.io/streaming error types (the deprecated apimachinery
+// copies are other types, which errors.As does not match).
+func fallBackToSPDY(err error) bool {
+	return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+}
 
 // ExecResult is what a command printed and how it exited.
 type ExecResult struct {
@@ -68,9 +77,7 @@ func (r *podRunner) Run(ctx context.Context, argv []string) (ExecResult, error) 
 	if err != nil {
 		return ExecResult{}, err
 	}
-	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
-		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
-	})
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, fallBackToSPDY)
 	if err != nil {
 		return ExecResult{}, err
 	}
