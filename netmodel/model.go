@@ -189,6 +189,21 @@ func (m *Model) IsHost(p *corev1.Pod) bool {
 	return err == nil && outsidePodNetwork(m.podNet, ip)
 }
 
+// PodReady reports whether a pod is Running with its Ready condition true:
+// what the EndpointSlice controller marks a ready endpoint, and what
+// waiting for a lab's pods waits for.
+func PodReady(p *corev1.Pod) bool {
+	if p.Status.Phase != corev1.PodRunning {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
 // PodNetwork is the pod network the model judges pod IPs against (nil
 // when it does not know it).
 func (m *Model) PodNetwork() []netip.Prefix { return m.podNet }

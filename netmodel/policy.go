@@ -70,6 +70,19 @@ type Decision struct {
 	Reasons []string
 }
 
+// PolicyTypes are the directions a NetworkPolicy isolates, as the API
+// server defaults spec.policyTypes: the list itself when it is set, else
+// Ingress, plus Egress when the policy has egress rules.
+func PolicyTypes(np *networkingv1.NetworkPolicy) []networkingv1.PolicyType {
+	if len(np.Spec.PolicyTypes) > 0 {
+		return np.Spec.PolicyTypes
+	}
+	if len(np.Spec.Egress) > 0 {
+		return []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}
+	}
+	return []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
+}
+
 // Policy decides whether NetworkPolicies let a packet from src to dst on
 // dstPort/proto pass: the source pod's egress policies and the destination
 // pod's ingress policies. dstPort is the port on the destination (after
@@ -381,11 +394,7 @@ func (ix *policyIndex) compile(np *networkingv1.NetworkPolicy) *polPolicy {
 		podSel:   polCompileSelector(&np.Spec.PodSelector),
 		selected: newPolBits(ix.n),
 	}
-	if len(np.Spec.PolicyTypes) == 0 {
-		p.types[polIngress] = true
-		p.types[polEgress] = len(np.Spec.Egress) > 0
-	}
-	for _, t := range np.Spec.PolicyTypes {
+	for _, t := range PolicyTypes(np) {
 		switch t {
 		case networkingv1.PolicyTypeIngress:
 			p.types[polIngress] = true

@@ -2,6 +2,7 @@ package netmodel
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -337,5 +338,25 @@ func TestPolicyUnindexedPod(t *testing.T) {
 			}
 			polCheckHeadline(t, d)
 		})
+	}
+}
+
+// TestPolicyTypes: policyTypes as the API server defaults them.
+func TestPolicyTypes(t *testing.T) {
+	in, eg := networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress
+	for _, tt := range []struct {
+		spec networkingv1.NetworkPolicySpec
+		want []networkingv1.PolicyType
+	}{
+		{networkingv1.NetworkPolicySpec{}, []networkingv1.PolicyType{in}},
+		{networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{}}}, []networkingv1.PolicyType{in}},
+		{networkingv1.NetworkPolicySpec{Egress: []networkingv1.NetworkPolicyEgressRule{{}}}, []networkingv1.PolicyType{in, eg}},
+		{networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{eg}}, []networkingv1.PolicyType{eg}},
+		{networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{eg}, Ingress: []networkingv1.NetworkPolicyIngressRule{{}}}, []networkingv1.PolicyType{eg}},
+	} {
+		np := &networkingv1.NetworkPolicy{Spec: tt.spec}
+		if got := PolicyTypes(np); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("PolicyTypes(%+v) = %v, want %v", tt.spec, got, tt.want)
+		}
 	}
 }

@@ -203,7 +203,7 @@ func (c *Clients) WaitReady(ctx context.Context, namespaces []string, timeout ti
 				if p.DeletionTimestamp != nil || p.Annotations[probeForAnnot] != "" {
 					continue
 				}
-				if !podReady(&p) {
+				if !netmodel.PodReady(&p) {
 					waiting = append(waiting, fmt.Sprintf("pod %s/%s (%s)", n, p.Name, podState(&p)))
 				}
 			}
@@ -227,18 +227,6 @@ func waitErr(ctx context.Context, err error, waiting []string, timeout time.Dura
 		waiting = append(waiting[:4], fmt.Sprintf("and %d more", len(waiting)-4))
 	}
 	return fmt.Errorf("not ready after %s: %s", timeout, strings.Join(waiting, ", "))
-}
-
-func podReady(p *corev1.Pod) bool {
-	if p.Status.Phase != corev1.PodRunning {
-		return false
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // podState is a short kubectl-like state of a pod.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -301,20 +302,10 @@ func (s *snapshot) selected(p *corev1.Pod, dir networkingv1.PolicyType) bool {
 	return false
 }
 
-// hasType applies the API server's defaulting of policyTypes.
+// hasType reports whether a NetworkPolicy isolates direction t (with the
+// API server's defaulting of policyTypes).
 func hasType(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
-	if len(np.Spec.PolicyTypes) > 0 {
-		for _, pt := range np.Spec.PolicyTypes {
-			if pt == t {
-				return true
-			}
-		}
-		return false
-	}
-	if t == networkingv1.PolicyTypeIngress {
-		return true
-	}
-	return len(np.Spec.Egress) > 0
+	return slices.Contains(netmodel.PolicyTypes(np), t)
 }
 
 // endpointPods are the pods behind a Service's endpoints (all ports).

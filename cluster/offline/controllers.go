@@ -132,7 +132,7 @@ func (c *Cluster) rebuild() {
 				delete(v.all, k)
 				continue
 			}
-			if !podReady(p) {
+			if !netmodel.PodReady(p) {
 				blocked = true
 			}
 		}
@@ -476,18 +476,6 @@ func setPodStatus(p *corev1.Pod, ip string, seq int) {
 	p.Status = st
 }
 
-func podReady(p *corev1.Pod) bool {
-	if p.Status.Phase != corev1.PodRunning {
-		return false
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // podsOwnedBy returns the pods whose controller has the given UID.
 func podsOwnedBy(v *view, ns string, owner types.UID) (total, ready int) {
 	for k, o := range v.all {
@@ -497,7 +485,7 @@ func podsOwnedBy(v *view, ns string, owner types.UID) (total, ready int) {
 		p := o.(*corev1.Pod)
 		if isOwnedBy(p, owner) {
 			total++
-			if podReady(p) {
+			if netmodel.PodReady(p) {
 				ready++
 			}
 		}
@@ -758,7 +746,7 @@ func derefString(s *string) string {
 }
 
 func podEndpoint(svc *corev1.Service, p *corev1.Pod, nodeName string) discoveryv1.Endpoint {
-	serving := podReady(p)
+	serving := netmodel.PodReady(p)
 	ready := svc.Spec.PublishNotReadyAddresses || serving
 	f := false
 	e := discoveryv1.Endpoint{

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/ckadlab/ckadlab/netmodel"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -295,12 +296,7 @@ func defaultService(s, old *corev1.Service) {
 }
 
 func defaultNetworkPolicy(np *networkingv1.NetworkPolicy) {
-	if len(np.Spec.PolicyTypes) == 0 {
-		np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
-		if len(np.Spec.Egress) > 0 {
-			np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
-		}
-	}
+	np.Spec.PolicyTypes = netmodel.PolicyTypes(np)
 	tcp := func(ports []networkingv1.NetworkPolicyPort) {
 		for i := range ports {
 			if ports[i].Protocol == nil {
