@@ -24,9 +24,16 @@ import (
 // target does not define. A blocked or refused probe is a Result with
 // Allowed=false.
 func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
+	_, res, err := m.run(spec)
+	return res, err
+}
+
+// run carries one probe through the model: the prober, which keeps the
+// route it took (see Route), and the verdict.
+func (m *Model) run(spec probe.Spec) (*prober, probe.Result, error) {
 	pr, err := m.newProber(spec)
 	if err != nil {
-		return probe.Result{}, err
+		return nil, probe.Result{}, err
 	}
 	var v verdict
 	if spec.To.Kind == probe.ToIngress {
@@ -38,13 +45,13 @@ func (m *Model) Probe(spec probe.Spec) (probe.Result, error) {
 	if errors.As(err, &r) {
 		v = verdict{outcome: r.outcome, summary: r.summary, reasons: r.reasons, service: pr.service}
 	} else if err != nil {
-		return probe.Result{}, err
+		return nil, probe.Result{}, err
 	}
 	pr.expectHTTP(&v)
 	reasons := append([]string{v.summary, pr.policyLine}, v.key...)
 	reasons = append(reasons, pr.notes...)
 	reasons = append(reasons, v.reasons...)
-	return probe.Result{
+	return pr, probe.Result{
 		Allowed:    v.outcome == probe.Connected,
 		Outcome:    v.outcome,
 		Backend:    v.backend,
@@ -108,6 +115,10 @@ type prober struct {
 	// judged apart from the connection), what decided it, and the reason
 	// line that says both.
 	policy, policyRule, policyLine string
+	// entry and hops record the route for Route: where the client sends
+	// the traffic, and every connection evaluated on the way.
+	entry Entry
+	hops  []hop
 }
 
 func (m *Model) newProber(spec probe.Spec) (*prober, error) {
@@ -252,6 +263,7 @@ func (pr *prober) route() (*conn, error) {
 		}
 		return pr.toService(s, 0)
 	case probe.ToDNS:
+		pr.enter(t.Name, pr.spec.Port.Number)
 		return pr.toDNS(t.Name)
 	case probe.ToIP:
 		return pr.toIP(t.IP)
@@ -274,10 +286,11 @@ func (pr *prober) toPod(p *corev1.Pod) (*conn, error) {
 		}
 		return nil, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: pod %s has no IP: it is %s.", podKey(p), phase))
 	}
+	port, err := pr.podPort(p)
+	pr.enter(p.Status.PodIP, port)
 	if pr.client.kind == probe.FromExternal {
 		return nil, refuse(probe.Unreachable, "Unreachable: "+podIPsFromOutside+".")
 	}
-	port, err := pr.podPort(p)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +346,19 @@ func (pr *prober) podPort(p *corev1.Pod) (int, error) {
 // ExternalName hops.
 func (pr *prober) toService(s *corev1.Service, depth int) (*conn, error) {
 	if s.Spec.Type == corev1.ServiceTypeExternalName {
+		// The client connects to the name the CNAME points to.
+		pr.enter(s.Spec.ExternalName, pr.spec.Port.Number)
 		return pr.followExternalName(s, depth)
+	}
+	var sp *corev1.ServicePort
+	var err error
+	if headless(s) {
+		pr.enter(s.Name+"."+s.Namespace+".svc."+pr.m.opts.ClusterDomain, pr.spec.Port.Number)
+	} else {
+		pr.enter(s.Spec.ClusterIP, pr.spec.Port.Number)
+		if sp, err = pr.m.servicePort(s, pr.spec.Port, pr.proto); err == nil {
+			pr.enter("", int(sp.Port))
+		}
 	}
 	if pr.client.kind == probe.FromExternal {
 		return nil, refuse(probe.Unreachable, "Unreachable: ClusterIPs are not routable from outside the cluster; use the Service's node port or load balancer address, or an Ingress.")
@@ -342,7 +367,6 @@ func (pr *prober) toService(s *corev1.Service, depth int) (*conn, error) {
 	if headless(s) {
 		return pr.toHeadless(s)
 	}
-	sp, err := pr.m.servicePort(s, pr.spec.Port, pr.proto)
 	if err != nil {
 		return nil, err
 	}
@@ -426,6 +450,16 @@ func (pr *prober) toHeadless(s *corev1.Service) (*conn, error) {
 			return nil, err
 		}
 		eps = pr.m.endpoints(s, sp)
+		// The client connects to the target port the name's addresses
+		// serve (the first endpoint's; without one, the targetPort).
+		port := sp.TargetPort.IntValue()
+		switch {
+		case len(eps) > 0:
+			port = eps[0].port
+		case port == 0:
+			port = int(sp.Port)
+		}
+		pr.enter("", port)
 	}
 	if len(eps) == 0 {
 		return nil, refuse(probe.Unresolved, fmt.Sprintf("Unresolved: headless Service %s has no ready endpoints, so its name has no addresses.", svcKey(s)), pr.m.whyNoEndpoints(s, firstPort(s)))
@@ -444,6 +478,7 @@ func firstPort(s *corev1.Service) *corev1.ServicePort {
 // toIP classifies an address: pod, ClusterIP, node, load balancer or
 // external IP, or nothing known.
 func (pr *prober) toIP(ip netip.Addr) (*conn, error) {
+	pr.enter(ip.String(), pr.spec.Port.Number)
 	if p := pr.m.podByIP[ip.String()]; p != nil {
 		if pr.client.kind == probe.FromExternal {
 			return nil, refuse(probe.Unreachable, "Unreachable: "+podIPsFromOutside+".", fmt.Sprintf("%s is the IP of pod %s", ip, podKey(p)))
@@ -463,8 +498,10 @@ func (pr *prober) toIP(ip netip.Addr) (*conn, error) {
 		return nil, fmt.Errorf("ip:%s is not a pod or a ClusterIP: the probe needs a port number", ip)
 	}
 	if n, ok := pr.m.nodeByIP(ip); ok {
+		pr.enterNode(n, port.Number)
 		return pr.toNode(n, port.Number)
 	}
+	pr.enterVia(ip)
 	if s, sp, kind := pr.m.serviceByExternalAddr(ip, port.Number, pr.proto); s != nil {
 		article := "a"
 		if strings.HasPrefix(kind, "e") {
@@ -588,6 +625,7 @@ func (pr *prober) toNodePort(n int) (*conn, error) {
 	if !ok {
 		return nil, refuse(probe.Unreachable, "Unreachable: the cluster has no node with an InternalIP.")
 	}
+	pr.enterNode(nd, n)
 	s, sp := pr.m.serviceByNodePort(n, pr.proto)
 	if s == nil {
 		return nil, refuse(probe.Refused, fmt.Sprintf("Refused: no Service has nodePort %d/%s, so nothing listens on node %s (%s) port %d.", n, pr.proto, nd.name, nd.ip, n), pr.m.nodePortHint(n, pr.proto)...)
@@ -612,10 +650,12 @@ func (pr *prober) toLB(ns, name string) (*conn, error) {
 	if hostname != "" {
 		return nil, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: Service %s's load balancer is the external host %s, outside the offline cluster.", svcKey(s), hostname))
 	}
+	pr.enter(ip.String(), pr.spec.Port.Number)
 	sp, err := pr.m.servicePort(s, pr.spec.Port, pr.proto)
 	if err != nil {
 		return nil, err
 	}
+	pr.enter("", int(sp.Port))
 	n, ok := pr.m.nodeByIP(ip)
 	if !ok {
 		n, _ = pr.firstNode()
@@ -631,6 +671,7 @@ func (pr *prober) toLB(ns, name string) (*conn, error) {
 // endpoints on the receiving node count, except for pod clients, which
 // kube-proxy sends to all endpoints as cluster traffic.
 func (pr *prober) viaExternal(s *corev1.Service, sp *corev1.ServicePort, n node, entry string) (*conn, error) {
+	pr.enterExternal(s, sp, n, entryKind(entry))
 	pr.service = svcKey(s)
 	eps := pr.m.endpoints(s, sp)
 	if len(eps) == 0 {
@@ -747,6 +788,7 @@ func (m *Model) admit(c *conn, e endpoint) Decision {
 // verdicts into one.
 func (pr *prober) connect(c *conn, clientName string) (verdict, []legResult) {
 	rs := pr.m.evaluate(c)
+	pr.hops = append(pr.hops, hop{c, rs})
 	v := verdict{service: pr.service}
 	if len(rs) == 0 {
 		v.outcome, v.summary = probe.Unreachable, fmt.Sprintf("Unreachable: %s has no backend.", c.what)
