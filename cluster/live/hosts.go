@@ -46,7 +46,7 @@ func (b *Backend) host(ctx context.Context, snap *snapshot, addr netip.Addr, lis
 			}
 		}
 	}
-	if snap.serviceByClusterIP(addr) != nil {
+	if snap.model.ServiceAt(addr) != nil {
 		return nil, fmt.Errorf("host %s: the address is a Service's ClusterIP", addr)
 	}
 	return b.probePod(ctx, "host:"+addr.String(), func(ctx context.Context) (Runner, error) {

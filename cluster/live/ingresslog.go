@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -24,10 +25,10 @@ type accessEntry struct {
 const probeHeaderKey = "request_X-Ckadlab-Probe"
 
 // traefikLog finds the access log entry of the request carrying marker,
-// sent at about since. Traefik writes the entry when the response is
-// done, so it is normally there at once; it is looked for up to 3 s.
-func (b *Backend) traefikLog(ctx context.Context, snap *snapshot, marker string, since time.Time) (accessEntry, bool, error) {
-	pods := snap.ingressControllerPods()
+// sent at about since to one of the controller pods. Traefik writes the
+// entry when the response is done, so it is normally there at once; it is
+// looked for up to 3 s.
+func (b *Backend) traefikLog(ctx context.Context, snap *snapshot, pods []*corev1.Pod, marker string, since time.Time) (accessEntry, bool, error) {
 	if len(pods) == 0 {
 		return accessEntry{}, false, nil
 	}
@@ -94,8 +95,10 @@ func findAccess(raw []byte, marker string, snap *snapshot) (accessEntry, bool) {
 			if err != nil {
 				host = addr
 			}
-			if p := snap.podByIP[host]; p != nil {
-				e.backend = p.Namespace + "/" + p.Name
+			if ip, err := netip.ParseAddr(host); err == nil {
+				if p := snap.model.PodAt(ip); p != nil {
+					e.backend = p.Namespace + "/" + p.Name
+				}
 			}
 		}
 		return e, true

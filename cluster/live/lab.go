@@ -73,11 +73,6 @@ func (p PinnedPod) modelPod() corev1.Pod {
 	return mp
 }
 
-func (p PinnedPod) modelPodPtr() *corev1.Pod {
-	mp := p.modelPod()
-	return &mp
-}
-
 // LabSetup splits a lab's setup into the objects to apply and the pinned
 // pods that routed hosts stand in for.
 func LabSetup(setup []manifest.Object, defaultNamespace string) ([]*unstructured.Unstructured, []PinnedPod, error) {

@@ -229,88 +229,160 @@ func TestViaRoutes(t *testing.T) {
 	}
 }
 
-func svc(ns, name string, ports ...corev1.ServicePort) corev1.Service {
-	return corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.9", Ports: ports}}
+// planWorld: client pods with an agnhost container (probes run there, no
+// API call needed), web pods behind a Service with a TCP and a UDP port,
+// an ExternalName alias in another namespace, CoreDNS, one of ckadlab's
+// probe pods among the web Service's endpoints, and an ingress policy
+// without policyTypes on web.
+func planWorld() netmodel.Objects {
+	ready := true
+	running := func(ns, name, ip string, lbl map[string]string, c corev1.Container) corev1.Pod {
+		return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: lbl},
+			Spec: corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{c}},
+			Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip,
+				ContainerStatuses: []corev1.ContainerStatus{{Name: c.Name, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}}}
+	}
+	agnhost := func(args ...string) corev1.Container {
+		return corev1.Container{Name: "agnhost", Image: ProbeImage, Args: args,
+			Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}, {Name: "metrics", ContainerPort: 9100}}}
+	}
+	web := map[string]string{"app": "web"}
+	probePod := running("shop", "ckadlab-probe-x", "10.244.0.8", web, agnhost("pause"))
+	probePod.Annotations = map[string]string{probeForAnnot: "client"}
+	coredns := corev1.Container{Name: "coredns", Image: "registry.k8s.io/coredns/coredns:v1.12.1", Args: []string{"-conf", "/etc/coredns/Corefile"},
+		Ports: []corev1.ContainerPort{{Name: "dns", ContainerPort: 53, Protocol: corev1.ProtocolUDP}}}
+	endpoint := func(ns, pod, ip string) discoveryv1.Endpoint {
+		return discoveryv1.Endpoint{Addresses: []string{ip}, Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+			TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: pod}}
+	}
+	slicePort := func(name string, port int32, proto corev1.Protocol) discoveryv1.EndpointPort {
+		return discoveryv1.EndpointPort{Name: &name, Port: &port, Protocol: &proto}
+	}
+	return netmodel.Objects{
+		Nodes: []corev1.Node{{ObjectMeta: metav1.ObjectMeta{Name: "node-1"},
+			Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "172.18.0.2"}}}}},
+		Namespaces: []corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, {ObjectMeta: metav1.ObjectMeta{Name: "apps"}}, {ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}}},
+		Pods: []corev1.Pod{
+			running("shop", "client", "10.244.0.5", map[string]string{"app": "client"}, agnhost("pause")),
+			running("apps", "client", "10.244.0.6", map[string]string{"app": "client"}, agnhost("pause")),
+			running("shop", "web-1", "10.244.0.7", web, agnhost("netexec", "--http-port=8080", "--udp-port=5353")),
+			probePod,
+			running("kube-system", "coredns-1", "10.244.0.2", map[string]string{"k8s-app": "kube-dns"}, coredns),
+		},
+		Services: []corev1.Service{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.96.0.9", Selector: web, Ports: []corev1.ServicePort{
+				{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("http")},
+				{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, TargetPort: intstr.FromInt(5353)}}}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "alias"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "web.shop.svc.cluster.local"}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "kube-dns"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.96.0.10", Ports: []corev1.ServicePort{
+				{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, TargetPort: intstr.FromString("dns")}}}},
+		},
+		EndpointSlices: []discoveryv1.EndpointSlice{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-x", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
+				AddressType: discoveryv1.AddressTypeIPv4,
+				Ports:       []discoveryv1.EndpointPort{slicePort("http", 8080, corev1.ProtocolTCP), slicePort("dns", 5353, corev1.ProtocolUDP)},
+				Endpoints:   []discoveryv1.Endpoint{endpoint("shop", "web-1", "10.244.0.7"), endpoint("shop", "ckadlab-probe-x", "10.244.0.8")}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "kube-dns-x", Labels: map[string]string{discoveryv1.LabelServiceName: "kube-dns"}},
+				AddressType: discoveryv1.AddressTypeIPv4,
+				Ports:       []discoveryv1.EndpointPort{slicePort("dns", 53, corev1.ProtocolUDP)},
+				Endpoints:   []discoveryv1.Endpoint{endpoint("kube-system", "coredns-1", "10.244.0.2")}},
+		},
+		NetworkPolicies: []networkingv1.NetworkPolicy{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "d"},
+			Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: web}}}},
+	}
 }
 
-func TestServicePortAndPodPort(t *testing.T) {
-	s := svc("a", "web", corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}, corev1.ServicePort{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP})
+// TestPlanFollowsTheRoute: the live plan sends to the model's entry (a
+// Service port by number or name, the only port of the protocol, a number
+// the Service does not have, a container port by name, a DNS name as the
+// probe names it, an ExternalName's target), reports the route's Service,
+// identifies answers among the route's pods (never ckadlab's probe pods),
+// and reads vanished packets as a policy's doing only when a policy
+// applies (a policy without policyTypes and egress rules isolates
+// ingress only).
+func TestPlanFollowsTheRoute(t *testing.T) {
+	snap := buildSnapshot(planWorld(), nil, netip.Addr{}, nil)
+	if snap.model.Pod("shop", "ckadlab-probe-x") != nil {
+		t.Fatal("probe pods must not be in the snapshot")
+	}
+	b := New(&Clients{Context: "test"}, Options{})
 	tests := []struct {
-		p     probe.Port
-		proto probe.Protocol
-		want  int32
-		err   string
+		from, to, port, proto string
+		host                  string
+		att                   int
+		service, reach, err   string
+		policed               bool
 	}{
-		{probe.Port{Number: 80}, probe.TCP, 80, ""},
-		{probe.Port{Name: "http"}, probe.TCP, 80, ""},
-		{probe.Port{}, probe.TCP, 80, ""},
-		{probe.Port{}, probe.UDP, 53, ""},
-		{probe.Port{Number: 8080}, probe.TCP, 8080, ""}, // sent anyway: the cluster refuses it
-		{probe.Port{Name: "grpc"}, probe.TCP, 0, `no TCP port named "grpc"`},
+		{from: "shop/client", to: "svc:shop/web", port: "80", host: "10.96.0.9", att: 80, service: "shop/web", reach: "shop/web-1", policed: true},
+		{from: "shop/client", to: "svc:shop/web", port: "http", host: "10.96.0.9", att: 80, service: "shop/web", reach: "shop/web-1", policed: true},
+		{from: "shop/client", to: "svc:shop/web", port: "", host: "10.96.0.9", att: 80, service: "shop/web", reach: "shop/web-1", policed: true},
+		{from: "shop/client", to: "svc:shop/web", port: "", proto: "UDP", host: "10.96.0.9", att: 53, service: "shop/web", reach: "shop/web-1", policed: true},
+		// sent anyway: the cluster refuses it
+		{from: "shop/client", to: "svc:shop/web", port: "8080", host: "10.96.0.9", att: 8080, service: "shop/web", reach: "shop/web-1", policed: true},
+		{from: "shop/client", to: "svc:shop/web", port: "grpc", err: `no TCP port named "grpc"`},
+		{from: "shop/client", to: "shop/web-1", port: "metrics", host: "10.244.0.7", att: 9100, reach: "shop/web-1", policed: true},
+		{from: "shop/client", to: "shop/web-1", port: "", err: "declares 2 TCP container ports"},
+		{from: "shop/client", to: "dns:web", port: "80", host: "web", att: 80, service: "shop/web", reach: "shop/web-1", policed: true},
+		{from: "apps/client", to: "dns:web.shop", port: "80", host: "web.shop", att: 80, service: "shop/web", reach: "shop/web-1", policed: true},
+		{from: "apps/client", to: "dns:web.shop.svc.cluster.local.", port: "80", host: "web.shop.svc.cluster.local", att: 80, service: "shop/web", reach: "shop/web-1", policed: true},
+		{from: "apps/client", to: "svc:apps/alias", port: "80", host: "web.shop.svc.cluster.local", att: 80, service: "shop/web", reach: "shop/web-1", policed: true},
+		// web-1 is isolated for ingress only: its own traffic is not policed.
+		{from: "shop/web-1", to: "apps/client", port: "8080", host: "10.244.0.6", att: 8080, reach: "apps/client"},
+		// nothing to send traffic to
+		{from: "shop/client", to: "svc:shop/nope", port: "80"},
 	}
 	for _, tt := range tests {
-		sp, err := servicePort(&s, tt.p, tt.proto)
+		proto := tt.proto
+		if proto == "" {
+			proto = "TCP"
+		}
+		spec := pinnedSpec(t, tt.from, tt.to, tt.port, proto)
+		if tt.port == "" {
+			spec.Port = probe.Port{}
+		}
+		name := spec.String()
+		rt, err := snap.model.Route(spec)
+		var pl *plan
+		if err == nil {
+			pl, err = b.plan(context.Background(), snap, spec, rt, nil, nil)
+		}
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("servicePort(%v) err = %v", tt.p, err)
+				t.Errorf("%s: error %v, want %q", name, err, tt.err)
 			}
 			continue
 		}
-		if err != nil || sp.Port != tt.want {
-			t.Errorf("servicePort(%v, %s) = %v, %v", tt.p, tt.proto, sp, err)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
 		}
-	}
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "p"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
-		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}, {Name: "metrics", ContainerPort: 9100}}}}}}
-	if n, err := podPort(pod, probe.Port{Name: "metrics"}, probe.TCP); err != nil || n != 9100 {
-		t.Errorf("podPort(metrics) = %d, %v", n, err)
-	}
-	if _, err := podPort(pod, probe.Port{}, probe.TCP); err == nil {
-		t.Error("podPort with two ports and none named: no error")
-	}
-}
-
-func TestSnapshotLookups(t *testing.T) {
-	webPod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-1", Labels: map[string]string{"app": "web"}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.244.0.7"}}
-	probePod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "ckadlab-probe-x", Labels: map[string]string{"app": "web"}, Annotations: map[string]string{probeForAnnot: "client"}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.244.0.8"}}
-	web := svc("shop", "web", corev1.ServicePort{Port: 80})
-	alias := corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "alias"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "web.shop.svc.cluster.local"}}
-	ready := true
-	slice := discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-x", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
-		Endpoints: []discoveryv1.Endpoint{
-			{Addresses: []string{"10.244.0.7"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: "web-1"}},
-			{Addresses: []string{"10.244.0.8"}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: "ckadlab-probe-x"}},
-		}}
-	deny := networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "d"}, Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}}
-	snap := buildSnapshot(netmodel.Objects{
-		Pods: []corev1.Pod{webPod, probePod}, Services: []corev1.Service{web, alias},
-		EndpointSlices: []discoveryv1.EndpointSlice{slice}, NetworkPolicies: []networkingv1.NetworkPolicy{deny},
-	}, nil, netip.Addr{}, nil)
-	if snap.pods["shop/ckadlab-probe-x"] != nil {
-		t.Error("probe pods must not be in the snapshot")
-	}
-	if eps := snap.endpointPods(&web); len(eps) != 1 || eps[0].Name != "web-1" {
-		t.Errorf("endpointPods = %v", eps)
-	}
-	for _, tt := range []struct{ name, ns, want string }{
-		{"web", "shop", "shop/web"}, {"web.shop", "apps", "shop/web"}, {"web.shop.svc", "", "shop/web"},
-		{"web.shop.svc.cluster.local.", "", "shop/web"}, {"web", "apps", ""}, {"example.com", "shop", ""},
-	} {
-		got := ""
-		if s := snap.serviceByName(tt.name, tt.ns); s != nil {
-			got = s.Namespace + "/" + s.Name
+		if tt.host == "" {
+			if pl.noTraffic == nil || pl.noTraffic.Outcome != probe.Unreachable || !strings.Contains(pl.noTraffic.Reasons[0], "no traffic sent: Unreachable: Service shop/nope does not exist") {
+				t.Errorf("%s: no traffic expected, got %+v %+v", name, pl.att, pl.noTraffic)
+			}
+			continue
 		}
-		if got != tt.want {
-			t.Errorf("serviceByName(%q, %q) = %q, want %q", tt.name, tt.ns, got, tt.want)
+		svc := ""
+		if pl.route.Service != nil {
+			svc = pl.route.Service.Namespace + "/" + pl.route.Service.Name
 		}
-	}
-	if s := snap.followExternalName(snap.services["apps/alias"]); s == nil || s.Name != "web" {
-		t.Errorf("followExternalName = %v", s)
-	}
-	if !snap.selected(snap.pods["shop/web-1"], networkingv1.PolicyTypeIngress) || snap.selected(snap.pods["shop/web-1"], networkingv1.PolicyTypeEgress) {
-		t.Error("selected: a policy without policyTypes and egress rules is Ingress only")
+		var reach []string
+		for _, p := range pl.route.Reach {
+			reach = append(reach, p.Namespace+"/"+p.Name)
+		}
+		if pl.noTraffic != nil || pl.att.Host != tt.host || pl.att.Port != tt.att || svc != tt.service || strings.Join(reach, " ") != tt.reach || pl.route.Policed != tt.policed {
+			t.Errorf("%s: sends to %s:%d (Service %q, reach %v, policed %v, no traffic %v), want %s:%d (%q, %q, %v)",
+				name, pl.att.Host, pl.att.Port, svc, reach, pl.route.Policed, pl.noTraffic, tt.host, tt.att, tt.service, tt.reach, tt.policed)
+		}
+		if !strings.HasPrefix(pl.key, "pod:pod "+tt.from+" ") {
+			t.Errorf("%s: sent from %q, want the source pod's agnhost container", name, pl.key)
+		}
+		if p := podNamed(pl.route.Reach, "web-1\n"); tt.reach == "shop/web-1" && (p == nil || p.Name != "web-1") {
+			t.Errorf("%s: /hostname web-1 names %v", name, p)
+		}
+		if podNamed(pl.route.Reach, "ckadlab-probe-x") != nil {
+			t.Errorf("%s: a probe pod answered", name)
+		}
 	}
 }
 

@@ -13,28 +13,7 @@ import (
 	"github.com/ckadlab/ckadlab/netmodel"
 	"github.com/ckadlab/ckadlab/probe"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 )
-
-// plan is how one probe is sent live.
-type plan struct {
-	sender   Sender
-	key      string // batches attempts of the same sender
-	from     string // where the traffic starts, for messages
-	srcPod   *corev1.Pod
-	att      Attempt
-	identify *Attempt // GET /hostname on the same address: which pod answers
-	svc      *corev1.Service
-	ingress  bool
-	// candidates are the pods the traffic may reach (and, for Ingress,
-	// the controller's pods): NetworkPolicy on them (or on srcPod's
-	// egress) means a silent drop is a policy's doing.
-	candidates []*corev1.Pod
-	// noTraffic is set when there is nothing to send traffic to (a
-	// Service without an external address, a pod without an IP).
-	noTraffic *probe.Result
-	notes     []string
-}
 
 // liveRead is one read of a probe's live verdict.
 type liveRead struct {
@@ -58,11 +37,11 @@ func (b *Backend) Probe(ctx context.Context, spec probe.Spec) (probe.Result, err
 	if err != nil {
 		return probe.Result{}, err
 	}
-	pred, err := snap.model.Probe(spec)
+	rt, err := snap.model.Route(spec)
 	if err != nil {
 		return probe.Result{}, err
 	}
-	pl, err := b.plan(ctx, snap, spec, pred, ext, extErr)
+	pl, err := b.plan(ctx, snap, spec, rt, ext, extErr)
 	if err != nil {
 		return probe.Result{}, err
 	}
@@ -70,7 +49,9 @@ func (b *Backend) Probe(ctx context.Context, spec probe.Spec) (probe.Result, err
 	if pl.noTraffic != nil {
 		res = *pl.noTraffic
 	} else {
-		involved := b.policyInvolved(snap, pl)
+		// Only when a NetworkPolicy applies can packets that vanish be a
+		// policy's doing.
+		involved := rt.Policed
 		r, reads, stable, err := b.poll(ctx, snap, pl, involved)
 		if err != nil {
 			return probe.Result{}, err
@@ -83,7 +64,7 @@ func (b *Backend) Probe(ctx context.Context, spec probe.Spec) (probe.Result, err
 			}
 		}
 	}
-	attachPrediction(&res, pred)
+	attachPrediction(&res, rt.Result)
 	return res, nil
 }
 
@@ -142,24 +123,6 @@ func describeVerdict(o probe.Outcome, status int, svc string) string {
 		s += " (" + strings.Join(extra, ", ") + ")"
 	}
 	return s
-}
-
-// policyInvolved: a NetworkPolicy selects the sending pod for egress or a
-// pod the traffic may reach for ingress. Only then can a silent drop be a
-// policy's doing.
-func (b *Backend) policyInvolved(snap *snapshot, pl *plan) bool {
-	if snap.selected(pl.srcPod, networkingv1.PolicyTypeEgress) {
-		return true
-	}
-	for _, p := range pl.candidates {
-		if snap.selected(p, networkingv1.PolicyTypeIngress) {
-			return true
-		}
-		if pl.ingress && p.Namespace == "traefik" && snap.selected(p, networkingv1.PolicyTypeEgress) {
-			return true
-		}
-	}
-	return false
 }
 
 // poll reads the live verdict until two consecutive reads agree, within
@@ -239,16 +202,16 @@ func (b *Backend) read(ctx context.Context, snap *snapshot, pl *plan, involved b
 				r.outcome = probe.Denied
 			}
 		}
-		if pl.svc != nil && r.outcome == probe.Connected {
-			r.service = pl.svc.Namespace + "/" + pl.svc.Name
+		if svc := pl.route.Service; svc != nil && !pl.ingress && r.outcome == probe.Connected {
+			r.service = svc.Namespace + "/" + svc.Name
 		}
 		if idErr == nil && k < len(idObs) && idObs[k].Outcome == probe.Connected && idObs[k].Status == 200 {
-			if p := b.podNamed(snap, pl, idObs[k].Body); p != nil {
+			if p := podNamed(pl.route.Reach, idObs[k].Body); p != nil {
 				r.backend = p.Namespace + "/" + p.Name
 			}
 		}
 		if pl.ingress && r.outcome == probe.Connected {
-			e, ok, err := b.traefikLog(ctx, snap, att.run(k).Marker, sent)
+			e, ok, err := b.traefikLog(ctx, snap, pl.controllers(), att.run(k).Marker, sent)
 			if err != nil {
 				return nil, err
 			}
@@ -272,13 +235,14 @@ func (b *Backend) read(ctx context.Context, snap *snapshot, pl *plan, involved b
 	return out, nil
 }
 
-// podNamed finds the pod a /hostname answer names among the candidates.
-func (b *Backend) podNamed(snap *snapshot, pl *plan, name string) *corev1.Pod {
+// podNamed finds the pod a /hostname answer names among the pods the
+// traffic may reach.
+func podNamed(pods []*corev1.Pod, name string) *corev1.Pod {
 	name = strings.TrimSpace(name)
 	if name == "" || strings.ContainsAny(name, " \n/") {
 		return nil
 	}
-	for _, p := range pl.candidates {
+	for _, p := range pods {
 		if p.Name == name {
 			return p
 		}

@@ -122,14 +122,14 @@ func (b *Backend) probeOwner(ctx context.Context, ns string) (*corev1.ConfigMap,
 // on that node, as a non-root user (this CNI, like kube-network-policies,
 // leaves root-owned node traffic unpoliced; a host's other processes are
 // policed like any host).
-func (b *Backend) nodeProbePod(ctx context.Context, n *corev1.Node) (Runner, error) {
-	return b.probePod(ctx, "node:"+n.Name, b.podFrom(func(ctx context.Context) (*corev1.Pod, error) {
+func (b *Backend) nodeProbePod(ctx context.Context, node string) (Runner, error) {
+	return b.probePod(ctx, "node:"+node, b.podFrom(func(ctx context.Context) (*corev1.Pod, error) {
 		if err := ensureNamespace(ctx, b.c, SystemNamespace); err != nil {
 			return nil, err
 		}
-		pod := probePodSpec("ckadlab-node-probe-"+shortHash(n.Name), SystemNamespace, n.Name)
+		pod := probePodSpec("ckadlab-node-probe-"+shortHash(node), SystemNamespace, node)
 		pod.Labels = map[string]string{probeRoleLabel: "node"}
-		pod.Annotations = map[string]string{probeForAnnot: "node/" + n.Name}
+		pod.Annotations = map[string]string{probeForAnnot: "node/" + node}
 		pod.Spec.HostNetwork = true
 		pod.Spec.DNSPolicy = corev1.DNSClusterFirstWithHostNet
 		return pod, nil
