@@ -224,7 +224,7 @@ func TestProbeServices(t *testing.T) {
 			allowed: false, outcome: probe.Refused, service: "shop/web",
 			summary: "Refused: Service shop/web has no port 8080/TCP (it has http 80/TCP).",
 			reasons: []string{"8080 is the targetPort of its port 80"}},
-		{name: "unknown Service port name is an error", from: "shop/client", to: "svc:shop/web", port: "https", wantErr: `Service shop/web has no TCP port named "https"`},
+		{name: "unknown Service port name is an error", from: "shop/client", to: "svc:shop/web", port: "https", wantErr: `no TCP port named "https" on Service shop/web`},
 		{name: "wrong protocol", from: "shop/client", to: "svc:shop/web", port: "80", proto: "udp",
 			allowed: false, outcome: probe.Refused, service: "shop/web", summary: "Service shop/web has no port 80/UDP (it has http 80/TCP)"},
 		{name: "Service does not exist", from: "shop/client", to: "svc:shop/ghost", port: "80",

@@ -87,12 +87,12 @@ func (m *Model) servicePort(s *corev1.Service, p probe.Port, proto corev1.Protoc
 				return sp, nil
 			}
 		}
-		return nil, fmt.Errorf("Service %s has no %s port named %q (it has %s)", svcKey(s), proto, p.Name, servicePorts(s))
+		return nil, fmt.Errorf("no %s port named %q on Service %s (it has %s)", proto, p.Name, svcKey(s), servicePorts(s))
 	case p.Number == 0:
 		if len(same) == 1 {
 			return same[0], nil
 		}
-		return nil, fmt.Errorf("Service %s has %d %s ports (%s): the probe must name one", svcKey(s), len(same), proto, servicePorts(s))
+		return nil, fmt.Errorf("the probe must name a port: Service %s has %d %s ports (%s)", svcKey(s), len(same), proto, servicePorts(s))
 	}
 	for _, sp := range same {
 		if int(sp.Port) == p.Number {
