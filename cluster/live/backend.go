@@ -169,44 +169,6 @@ func (b *Backend) resource(kind string) (schema.GroupVersionResource, bool, erro
 	return m.Resource, m.Scope.Name() == meta.RESTScopeNameNamespace, nil
 }
 
-// settledSnapshot is the snapshot, taken with the outside client's address.
-func (b *Backend) settledSnapshot(ctx context.Context) (*snapshot, error) {
-	_, ext, _ := b.opts.Outside.External(ctx)
-	return b.snapshotFor(ctx, ext)
-}
-
-// snapshotFor returns the cached snapshot, reading the cluster when there
-// is none. Reading waits until the newest object change is Settle old.
-func (b *Backend) snapshotFor(ctx context.Context, external netip.Addr) (*snapshot, error) {
-	b.snapMu.Lock()
-	defer b.snapMu.Unlock()
-	if b.snap != nil {
-		return b.snap, nil
-	}
-	if !b.podNetRead {
-		b.podNet, b.podNetRead = podNetwork(ctx, b.c), true
-	}
-	for i := 0; ; i++ {
-		o, err := listAll(ctx, b.c)
-		if err != nil {
-			return nil, err
-		}
-		// Server times are truncated to the second: a change stamped t
-		// happened before t+1s.
-		ready := newestChange(o).Add(time.Second + b.opts.Settle)
-		wait := time.Until(ready)
-		if wait <= 0 || i >= 3 {
-			b.snap = buildSnapshot(o, b.opts.Pinned, external, b.podNet)
-			return b.snap, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-	}
-}
-
 // enforced reports whether the cluster's CNI enforces NetworkPolicy.
 func (b *Backend) enforced(ctx context.Context) (bool, error) {
 	if b.opts.PolicyEnforced != nil {
