@@ -544,3 +544,61 @@ func TestAttemptString(t *testing.T) {
 		t.Fatal(a.String())
 	}
 }
+
+// fakeOutside is an outside client whose network routes addresses.
+type fakeOutside struct{ routes map[netip.Addr]netip.Addr }
+
+func (fakeOutside) External(ctx context.Context) (Sender, netip.Addr, error) {
+	return localSender{}, netip.Addr{}, nil
+}
+
+func (f fakeOutside) Route(ctx context.Context, dst, via netip.Addr) error {
+	f.routes[dst] = via
+	return nil
+}
+
+// TestPlanRoutesExternalIPs: from outside, a Service's external IP is
+// routed through the node the model enters it by; another address that is
+// no node's loses any such route; a node address is left alone.
+func TestPlanRoutesExternalIPs(t *testing.T) {
+	o := planWorld()
+	o.Services = append(o.Services, corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "exporter"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.96.0.11", ExternalIPs: []string{"203.0.113.10"},
+			Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 9100, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt(8080)}}}})
+	snap := buildSnapshot(o, nil, netip.Addr{}, nil)
+	out := fakeOutside{routes: map[netip.Addr]netip.Addr{}}
+	b := New(&Clients{Context: "test"}, Options{Outside: out})
+	for _, tt := range []struct {
+		to, port string
+		routed   bool
+		via      string
+	}{
+		{"ip:203.0.113.10", "9100", true, "172.18.0.2"},
+		{"ip:198.51.100.1", "80", true, ""},
+		{"ip:172.18.0.2", "30080", false, ""},
+		{"svc:shop/web", "80", false, ""},
+	} {
+		clear(out.routes)
+		spec := pinnedSpec(t, "external", tt.to, tt.port, "TCP")
+		rt, err := snap.model.Route(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ext, _, _ := out.External(context.Background())
+		pl, err := b.plan(context.Background(), snap, spec, rt, ext, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		via, routed := out.routes[netip.MustParseAddr(pl.att.Host)]
+		want := netip.Addr{}
+		if tt.via != "" {
+			want = netip.MustParseAddr(tt.via)
+		}
+		if routed != tt.routed || via != want || pl.key != "external" {
+			t.Errorf("%s: routed %v via %v from %q, want %v via %v", spec, routed, via, pl.key, tt.routed, want)
+		}
+		if note := strings.Join(pl.notes, "\n"); (tt.via != "") != strings.Contains(note, "routes 203.0.113.10 (a Service's spec.externalIPs) to node node-1 (172.18.0.2)") {
+			t.Errorf("%s: notes %q", spec, note)
+		}
+	}
+}
