@@ -114,7 +114,7 @@ func (b *Backend) Get(ctx context.Context, ref cluster.ObjectRef) (*unstructured
 		}
 	}
 	// Read objects once the cluster has settled, as probes do: a Service
-	// created a moment ago gets its load balancer address within a second.
+	// created a moment ago gets its load balancer address within seconds.
 	if _, err := b.settledSnapshot(ctx); err != nil {
 		return nil, err
 	}

@@ -398,6 +398,35 @@ func TestNewestChange(t *testing.T) {
 	}
 }
 
+// TestLBPendingUntil: reading waits for the address of a LoadBalancer
+// Service that changed a moment ago, never for one that has its address
+// or for another type.
+func TestLBPendingUntil(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	later := metav1.NewTime(t0.Add(4 * time.Second))
+	lb := func(name string, ip string, changed ...metav1.ManagedFieldsEntry) corev1.Service {
+		s := corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, CreationTimestamp: metav1.NewTime(t0), ManagedFields: changed},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer}}
+		if ip != "" {
+			s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip}}
+		}
+		return s
+	}
+	plain := corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "plain", CreationTimestamp: metav1.NewTime(t0.Add(time.Hour))}}
+	for _, tt := range []struct {
+		svcs []corev1.Service
+		want time.Time
+	}{
+		{[]corev1.Service{plain, lb("done", "172.18.0.200")}, time.Time{}},
+		{[]corev1.Service{plain, lb("pending", "")}, t0.Add(time.Second + lbWait)},
+		{[]corev1.Service{lb("pending", "", metav1.ManagedFieldsEntry{Time: &later}), lb("done", "172.18.0.200")}, t0.Add(5*time.Second + lbWait)},
+	} {
+		if got := lbPendingUntil(netmodel.Objects{Services: tt.svcs}); !got.Equal(tt.want) {
+			t.Errorf("lbPendingUntil(%d Services) = %s, want %s", len(tt.svcs), got, tt.want)
+		}
+	}
+}
+
 func TestAttachPrediction(t *testing.T) {
 	tests := []struct {
 		live, pred probe.Result

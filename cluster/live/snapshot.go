@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ckadlab/ckadlab/netmodel"
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
@@ -38,7 +39,9 @@ func (b *Backend) settledSnapshot(ctx context.Context) (*snapshot, error) {
 }
 
 // snapshotFor returns the cached snapshot, reading the cluster when there
-// is none. Reading waits until the newest object change is Settle old.
+// is none. Reading waits until the newest object change is Settle old,
+// and while a LoadBalancer Service that changed a moment ago has no
+// address yet (see lbPendingUntil).
 func (b *Backend) snapshotFor(ctx context.Context, external netip.Addr) (*snapshot, error) {
 	b.snapMu.Lock()
 	defer b.snapMu.Unlock()
@@ -48,16 +51,22 @@ func (b *Backend) snapshotFor(ctx context.Context, external netip.Addr) (*snapsh
 	if !b.podNetRead {
 		b.podNet, b.podNetRead = podNetwork(ctx, b.c), true
 	}
-	for i := 0; ; i++ {
+	for settles, polls := 0, 0; ; {
 		o, err := listAll(ctx, b.c)
 		if err != nil {
 			return nil, err
 		}
+		now := time.Now()
 		// Server times are truncated to the second: a change stamped t
 		// happened before t+1s.
-		ready := newestChange(o).Add(time.Second + b.opts.Settle)
-		wait := time.Until(ready)
-		if wait <= 0 || i >= 3 {
+		wait := newestChange(o).Add(time.Second + b.opts.Settle).Sub(now)
+		switch {
+		case wait > 0 && settles < 3:
+			settles++
+		case lbPendingUntil(o).After(now) && polls < int(lbWait/lbPoll):
+			polls++
+			wait = lbPoll
+		default:
 			b.snap = buildSnapshot(o, b.opts.Pinned, external, b.podNet)
 			return b.snap, nil
 		}
@@ -67,6 +76,32 @@ func (b *Backend) snapshotFor(ctx context.Context, external netip.Addr) (*snapsh
 		case <-time.After(wait):
 		}
 	}
+}
+
+// lbWait bounds how long reading waits for the address of a LoadBalancer
+// Service after the Service changed: kind's load balancer publisher needs
+// a few seconds on a busy machine, and a cluster without a load balancer
+// provider leaves the address pending (reading then goes on without it).
+// lbPoll is how often it looks meanwhile.
+const (
+	lbWait = 15 * time.Second
+	lbPoll = 250 * time.Millisecond
+)
+
+// lbPendingUntil is until when reading waits for load balancer addresses:
+// lbWait after the latest change of a LoadBalancer Service that has no
+// address yet (zero when every LoadBalancer Service has one).
+func lbPendingUntil(o netmodel.Objects) time.Time {
+	var t time.Time
+	for _, s := range o.Services {
+		if s.Spec.Type != corev1.ServiceTypeLoadBalancer || len(s.Status.LoadBalancer.Ingress) > 0 {
+			continue
+		}
+		if u := changedAt(s.ObjectMeta).Add(time.Second + lbWait); u.After(t) {
+			t = u
+		}
+	}
+	return t
 }
 
 // listAll reads everything the model needs, concurrently.
@@ -226,13 +261,8 @@ func withoutProbePods(o netmodel.Objects) netmodel.Objects {
 func newestChange(o netmodel.Objects) time.Time {
 	var t time.Time
 	see := func(m metav1.ObjectMeta) {
-		if m.CreationTimestamp.After(t) {
-			t = m.CreationTimestamp.Time
-		}
-		for _, f := range m.ManagedFields {
-			if f.Time != nil && f.Time.After(t) {
-				t = f.Time.Time
-			}
+		if c := changedAt(m); c.After(t) {
+			t = c
 		}
 	}
 	for _, p := range o.NetworkPolicies {
@@ -256,6 +286,18 @@ func newestChange(o netmodel.Objects) time.Time {
 			if c.LastTransitionTime.After(t) {
 				t = c.LastTransitionTime.Time
 			}
+		}
+	}
+	return t
+}
+
+// changedAt is when an object was created or last changed (by any field
+// manager).
+func changedAt(m metav1.ObjectMeta) time.Time {
+	t := m.CreationTimestamp.Time
+	for _, f := range m.ManagedFields {
+		if f.Time != nil && f.Time.After(t) {
+			t = f.Time.Time
 		}
 	}
 	return t
