@@ -908,7 +908,13 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressReque
 		np, st, note := match.rewrite.apply(reqPath)
 		pr.note("%s", note)
 		if st != 0 {
-			return verdict{outcome: probe.Connected, status: st, summary: fmt.Sprintf("Connected: Traefik answers %d %s itself: %s.", st, http.StatusText(st), note)}, nil
+			v := verdict{outcome: probe.Connected, status: st, summary: fmt.Sprintf("Connected: Traefik answers %d %s itself: %s.", st, http.StatusText(st), note)}
+			// The router had chosen its Service (Traefik's access log names
+			// it) before the middleware answered; no backend was contacted.
+			if s := pr.m.services[match.ing.Namespace+"/"+backendService(match.backend)]; s != nil {
+				v.service = svcKey(s)
+			}
+			return v, nil
 		}
 		reqPath = np
 	}

@@ -367,6 +367,12 @@ func TestNginxProviderRewrite(t *testing.T) {
 		{host: "is.test", path: "/FOO", want: "agn"},
 		{host: "bad.test", path: "/good", status: 404, note: "rejects the whole Ingress m/bad1 (all its paths): path /something(/|$)(.*) is Prefix"},
 	})
+	// Traefik's own 400 after the rewrite: the router had chosen Service
+	// a (live, the access log names it), no backend answered.
+	got400, err := c.model().Probe(rfSpec(t, "external", "ingress:rw1.test/something/new", "", ""))
+	if err != nil || got400.HTTPStatus != 400 || got400.Service != "m/a" || got400.Backend != "" {
+		t.Errorf("rw1.test/something/new: %+v (%v), want 400 via Service m/a and no backend", got400, err)
+	}
 	// The backend answers the rewritten path: nginx's default site has
 	// only /, so /shop/ would be 404 without the rewrite.
 	got, err := c.model().Probe(rfSpec(t, "external", "ingress:rn.test/shop", "", ""))
