@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -153,7 +154,7 @@ func parseNginxConfig(ing *networkingv1.Ingress) nginxConfig {
 			if c.canary {
 				c.unmodelled = append(c.unmodelled, k)
 			}
-		case name == "server-snippet" || name == "configuration-snippet" || name == "auth-snippet":
+		case slices.Contains(nginxSnippets, name):
 			if v != "" {
 				c.snippets = append(c.snippets, k)
 			}

@@ -249,14 +249,6 @@ func providerDesc(p ingressProvider) string {
 	return "Traefik's kubernetesIngress provider"
 }
 
-// providerShort names a provider in one word, for route descriptions.
-func providerShort(p ingressProvider) string {
-	if p == providerNGINX {
-		return "kubernetesIngressNGINX"
-	}
-	return "kubernetesIngress"
-}
-
 // servedBy lists the providers that pick up an Ingress, and says why none
 // does when the list is empty. The rules are Traefik 3.7.13's:
 // kubernetesIngress takes an Ingress whose ingressClassName names an
