@@ -7,4 +7,4 @@ import (
 
 // OfflineMutationOptions describe the offline cluster to the mutation lint
 // (its default IngressClass).
-var OfflineMutationOptions = checker.MutationOptions{DefaultIngressClass: offline.TraefikClass}
+var OfflineMutationOptions = checker.MutationOptions{DefaultIngressClass: offline.DefaultIngressClass}
