@@ -64,6 +64,7 @@ var TraefikArgs = []string{
 	"--providers.kubernetesingressnginx.httpsEntryPoint=websecure",
 	"--providers.kubernetesingressnginx.proxyConnectTimeout=1",
 	"--providers.kubernetesingressnginx.proxyNextUpstreamTries=1",
+	"--providers.kubernetesingressnginx.upstreamKeepaliveTimeout=1",
 	"--serversTransport.maxIdleConnsPerHost=-1",
 	"--serversTransport.forwardingTimeouts.dialTimeout=1s",
 	"--accesslog=true",
