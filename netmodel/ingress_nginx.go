@@ -375,18 +375,27 @@ func (m *Model) nginxRoutes(cfg *traefikConfig, ings []*networkingv1.Ingress, or
 			routes = append(routes, d)
 			continue
 		}
-		seen := map[string]bool{}
+		// The provider names a defaultBackend's router after the Ingress,
+		// not the host: each host's catch-all replaces the one before, and
+		// only the host the rules introduce last keeps it (measured live:
+		// hosts x, y, z, x → z only).
+		var hosts []string
 		for _, rule := range ing.Spec.Rules {
-			if seen[rule.Host] {
-				continue
+			if !slices.Contains(hosts, rule.Host) {
+				hosts = append(hosts, rule.Host)
 			}
-			seen[rule.Host] = true
+		}
+		last := hosts[len(hosts)-1]
+		for _, host := range hosts {
 			*order++
-			d := &ingressMatch{ing: ing, backend: *b, hostDefault: true, hostRank: hostRankOf(rule.Host), host: rule.Host, order: *order,
-				provider: providerNGINX, opts: opts, cfg: cfg, redirectHTTPS: redirect, rule: nginxRule(rule.Host, "", "", false)}
+			d := &ingressMatch{ing: ing, backend: *b, hostDefault: true, hostRank: hostRankOf(host), host: host, order: *order,
+				provider: providerNGINX, opts: opts, cfg: cfg, redirectHTTPS: redirect, rule: nginxRule(host, "", "", false)}
 			d.priority = len(d.rule)
 			d.rewrite, _ = newRewrite(c.rewriteTarget, "")
-			if d.rule == "" {
+			switch {
+			case host != last:
+				d.skipped = fmt.Sprintf("the kubernetesIngressNGINX provider names a defaultBackend's router after the Ingress, so the catch-all of the host its rules introduce last (%s) replaces this one: only that host falls back to the defaultBackend (put each host's default backend in an Ingress of its own)", orAnyHost(last))
+			case d.rule == "":
 				d.skipped = "a rule without host gets a catch-all router without any rule, which Traefik refuses"
 			}
 			routes = append(routes, d)

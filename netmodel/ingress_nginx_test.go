@@ -197,6 +197,21 @@ func TestNginxProviderDefaultBackend(t *testing.T) {
 			{host: "", path: "/app", status: 404},
 		})
 	})
+	t.Run("several hosts: only the host introduced last", func(t *testing.T) {
+		// Measured live: the router is named after the Ingress, so each
+		// host's catch-all replaces the one before (hosts x, y, z, x → z).
+		c := rfNginxCluster(t)
+		withDefault(c.nginxIngress("multi", nil,
+			rfRule("x.test", rfPath(rfPrefix, "/app", "a", 80)), rfRule("y.test", rfPath(rfPrefix, "/app", "a", 80)),
+			rfRule("z.test", rfPath(rfPrefix, "/app", "a", 80)), rfRule("x.test", rfPath(rfPrefix, "/more", "b", 80))), "d")
+		runNginxRoutes(t, c, []nginxRoute{
+			{host: "z.test", path: "/other", want: "d"},
+			{host: "x.test", path: "/app", want: "a"},
+			{host: "x.test", path: "/more", want: "b"},
+			{host: "x.test", path: "/other", status: 404, note: "only that host falls back to the defaultBackend"},
+			{host: "y.test", path: "/other", status: 404},
+		})
+	})
 	t.Run("no rules: the cluster-wide catch-all", func(t *testing.T) {
 		c := rfNginxCluster(t)
 		withDefault(c.nginxIngress("dbk-norules", nil), "d")
