@@ -277,6 +277,8 @@ func TestReachVerdict(t *testing.T) {
 		{"404 without a route", probe.Result{Allowed: true, Outcome: probe.Connected, HTTPStatus: 404}, ing, false, "404 no rule for host shop.example.com path /api"},
 		{"404 from a backend", probe.Result{Allowed: true, Outcome: probe.Connected, HTTPStatus: 404, Backend: "shop/nginx-1"}, ing, false, "404 from shop/nginx-1"},
 		{"503", probe.Result{Outcome: probe.Refused, HTTPStatus: 503, Service: "shop/web"}, ing, false, "503 no endpoints for Service shop/web"},
+		{"503 for a missing Service", probe.Result{Outcome: probe.Refused, HTTPStatus: 503, Reasons: []string{"Refused: Traefik answers 503 Service Unavailable: Service shop/webb does not exist (an Ingress can only name Services in its own namespace)."}}, ing, false, "503 Service shop/webb does not exist"},
+		{"503 without a reason", probe.Result{Outcome: probe.Refused, HTTPStatus: 503}, ing, false, "503 Service Unavailable"},
 		{"502", probe.Result{Outcome: probe.Refused, HTTPStatus: 502, Service: "shop/web"}, ing, false, "502 connection to Service shop/web refused"},
 		{"504", probe.Result{Outcome: probe.Denied, HTTPStatus: 504, Service: "shop/web"}, ing, false, "504 connection to Service shop/web timed out (dropped)"},
 		{"400 from a TLS server", probe.Result{Allowed: true, Outcome: probe.Connected, HTTPStatus: 400, Backend: "shop/tls-1"}, ing, false, "400 from shop/tls-1"},
