@@ -36,9 +36,9 @@ a probe source a bare Pod for a stable name). --lab LAB adds a lab's setup first
 answer, or what 'ckadlab solution LAB --write DIR' writes).
 
 The first line is the verdict: for an HTTP answer its status ("✓ 200 from POD",
-"✗ 404 no rule for host … path …", "✗ 503 no endpoints for Service …", "✗ 503 Service … does not exist"); for a
-destination outside the cluster it adds the source pod's egress NetworkPolicy
-verdict. "not graded" marks a probe the offline model cannot decide exactly (for
+"✗ 404 no rule for host … path …", "✗ 503 no endpoints for Service …",
+"✗ 503 Service … does not exist"); for a destination outside the cluster it
+adds the source pod's egress NetworkPolicy verdict. "not graded" marks a probe the offline model cannot decide exactly (for
 example a Traefik annotation it does not simulate); grade it on a live cluster.
 --json prints {"allowed", "outcome", "service", "backend", "http_status",
 "policy", "policy_rule", "ungradable", "reasons"} (empty fields are left out).`,
