@@ -36,6 +36,9 @@ var goldenCases = []struct {
 	steps []step
 }{
 	{name: "home", steps: []step{keys("1 of 3 passed")}},
+	{name: "home-ingress", setup: func(e *testEnv) {
+		e.cfg.Cluster.Ingress = "nginx (default: Traefik, ingress-nginx semantics), traefik (Traefik)"
+	}, steps: []step{keys("1 of 3 passed")}},
 	{name: "labs", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter")}},
 	{name: "labs-filter", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("3 of 3 labs", "/"), keys("1 of 3 labs", "d", "e", "n", "y")}},
 	{name: "labs-filter-kept", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("3 of 3 labs", "/"), keys("1 of 3 labs", "p", "a", "t", "h"), keys("Graded checks", "enter"), keys("esc clears", "esc")}},

@@ -98,7 +98,12 @@ func (h *homeModel) clusterPanel() string {
 	b.WriteString(h.row("Kubernetes", orText(c.KubernetesVersion, "unknown yet")))
 	b.WriteString(h.row("NetworkPolicy", orText(c.NetworkPolicy, "unknown yet")))
 	if c.Ingress != "" {
-		b.WriteString(h.row("Ingress", c.Ingress))
+		// Values start after 18 columns; wrap under them on narrow terminals.
+		first, rest, _ := strings.Cut(wrapText(c.Ingress, h.width-20), "\n")
+		b.WriteString(h.row("Ingress", first))
+		if rest != "" {
+			b.WriteString(indentLines(rest, strings.Repeat(" ", 18)) + "\n")
+		}
 	}
 	switch c.Phase {
 	case ClusterReady:
