@@ -698,22 +698,29 @@ func (m *Model) ingressBackend(ing *networkingv1.Ingress, b networkingv1.Ingress
 		}
 	}
 	if sp == nil {
-		want := fmt.Sprintf("%d", b.Service.Port.Number)
-		if b.Service.Port.Name != "" {
-			want = "named " + b.Service.Port.Name
-		}
-		why := fmt.Sprintf("Service %s has no port %s (it has %s)", key, want, servicePorts(s))
-		if n := int(b.Service.Port.Number); n != 0 {
-			if tp := m.targetPortOf(s, n, corev1.ProtocolTCP); tp != nil {
-				why += fmt.Sprintf("; %d is the targetPort of its port %d: the Ingress backend names the Service port, not the targetPort", n, tp.Port)
-			}
-		}
-		return nil, nil, why
+		return nil, nil, m.noBackendPort(s, b, key)
 	}
 	if len(m.endpoints(s, sp)) == 0 {
 		return s, sp, m.whyNoEndpoints(s, sp) + " " + noEndpoints
 	}
 	return s, sp, ""
+}
+
+// noBackendPort says that Service s (key) lacks the port an Ingress backend
+// b names, and when the number is one of its targetPorts, that the backend
+// names the Service port.
+func (m *Model) noBackendPort(s *corev1.Service, b networkingv1.IngressBackend, key string) string {
+	want := fmt.Sprintf("%d", b.Service.Port.Number)
+	if b.Service.Port.Name != "" {
+		want = "named " + b.Service.Port.Name
+	}
+	why := fmt.Sprintf("Service %s has no port %s (it has %s)", key, want, servicePorts(s))
+	if n := int(b.Service.Port.Number); n != 0 {
+		if tp := m.targetPortOf(s, n, corev1.ProtocolTCP); tp != nil {
+			why += fmt.Sprintf("; %d is the targetPort of its port %d: the Ingress backend names the Service port, not the targetPort", n, tp.Port)
+		}
+	}
+	return why
 }
 
 // ingress handles ingress:HOST/PATH targets.

@@ -482,17 +482,7 @@ func (pr *prober) nginxBackend(ing *networkingv1.Ingress, b networkingv1.Ingress
 		}
 	}
 	if sp == nil {
-		want := fmt.Sprintf("%d", b.Service.Port.Number)
-		if b.Service.Port.Name != "" {
-			want = "named " + b.Service.Port.Name
-		}
-		why := fmt.Sprintf("Service %s has no port %s (it has %s)", key, want, servicePorts(s))
-		if n := int(b.Service.Port.Number); n != 0 {
-			if tp := m.targetPortOf(s, n, corev1.ProtocolTCP); tp != nil {
-				why += fmt.Sprintf("; %d is the targetPort of its port %d: the Ingress backend names the Service port, not the targetPort", n, tp.Port)
-			}
-		}
-		return s, nil, why
+		return s, nil, m.noBackendPort(s, b, key)
 	}
 	if len(m.endpoints(s, sp)) == 0 {
 		return s, sp, m.whyNoEndpoints(s, sp) + " " + noEndpoints
