@@ -35,11 +35,5 @@ func TestEdgeLabsOffline(t *testing.T) {
 	}
 }
 
-// TestEdgeLabs grades the fixtures live, like the built-in labs.
-func TestEdgeLabs(t *testing.T) {
-	c := need(t)
-	lc := liveCluster(c)
-	for _, l := range edgeLabs(t) {
-		t.Run(l.ID, func(t *testing.T) { gradeLab(t, lc, l) })
-	}
-}
+// The fixtures are graded live by TestLabs, side by side with the
+// built-in labs.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,112 +28,25 @@ func liveCluster(c *kind.Cluster) *session.LiveCluster {
 // untouched setup scores 0, each wrong answer fails exactly the checks it
 // names (and those that require them), every live verdict
 // equals the offline model's prediction for the same objects, and a reset
-// clears the lab promptly. Labs run side by side.
+// clears the lab promptly. Labs (and the edge fixtures of testdata) run
+// side by side.
 func TestLabs(t *testing.T) {
 	c := need(t)
 	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The edge fixtures in testdata are graded the same way.
+	all = append(all, edgeLabs(t)...)
 	lc := liveCluster(c)
-	locks := newResourceLocks()
-	for _, l := range all {
+	for _, l := range byCost(all) {
 		t.Run(l.ID, func(t *testing.T) {
 			// Labs run side by side (go test -parallel), each in its own
 			// namespaces; labs that share a cluster-wide resource take
-			// turns.
+			// turns (see locks_test.go).
 			t.Parallel()
-			unlock := locks.lock(sharedResources(t, l))
-			defer unlock()
 			gradeLab(t, lc, l)
 		})
-	}
-}
-
-// sharedResources lists what a lab uses that is not confined to its
-// namespaces: the ingress controller (a host-less rule or default backend
-// of one lab would answer another's requests), pinned host addresses,
-// fixed node ports and external IPs.
-func sharedResources(t *testing.T, l *labs.Lab) []string {
-	texts := []string{l.Setup.Manifests, l.Solution.Manifests}
-	for _, w := range l.Wrong {
-		texts = append(texts, w.Manifests)
-	}
-	keys := map[string]bool{}
-	for i, text := range texts {
-		objs, err := manifest.Decode(l.Source, []byte(text))
-		if err != nil {
-			t.Fatalf("%s manifests %d: %v", l.ID, i, err)
-		}
-		for _, o := range objs {
-			u, err := live.ToUnstructured([]manifest.Object{o}, l.Namespace)
-			if err != nil {
-				t.Fatal(err)
-			}
-			obj := u[0].Object
-			switch o.Kind {
-			case "Ingress":
-				keys["ingress controller"] = true
-			case "Pod":
-				if ip, ok, _ := unstructured.NestedString(obj, "status", "podIP"); ok && ip != "" {
-					keys["host "+ip] = true
-				}
-			case "Service":
-				ports, _, _ := unstructured.NestedSlice(obj, "spec", "ports")
-				for _, p := range ports {
-					if m, ok := p.(map[string]any); ok {
-						if np, ok := m["nodePort"]; ok {
-							keys[fmt.Sprintf("node port %v", np)] = true
-						}
-					}
-				}
-				ips, _, _ := unstructured.NestedStringSlice(obj, "spec", "externalIPs")
-				for _, ip := range ips {
-					keys["external IP "+ip] = true
-				}
-			}
-		}
-	}
-	for _, c := range l.Checks {
-		if c.Probe != nil && strings.HasPrefix(c.Probe.To, "ingress:") {
-			keys["ingress controller"] = true
-		}
-	}
-	out := make([]string, 0, len(keys))
-	for k := range keys {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// resourceLocks serialise labs that share a resource.
-type resourceLocks struct {
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex
-}
-
-func newResourceLocks() *resourceLocks { return &resourceLocks{locks: map[string]*sync.Mutex{}} }
-
-// lock takes every key's lock in sorted order (so two labs never wait for
-// each other in a cycle) and returns the function that releases them.
-func (r *resourceLocks) lock(keys []string) func() {
-	var held []*sync.Mutex
-	for _, k := range keys {
-		r.mu.Lock()
-		m := r.locks[k]
-		if m == nil {
-			m = &sync.Mutex{}
-			r.locks[k] = m
-		}
-		r.mu.Unlock()
-		m.Lock()
-		held = append(held, m)
-	}
-	return func() {
-		for i := len(held) - 1; i >= 0; i-- {
-			held[i].Unlock()
-		}
 	}
 }
 
@@ -148,6 +60,16 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 	setupObjs, _, err := live.LabSetup(setup, l.Namespace)
 	if err != nil {
 		t.Fatal(err)
+	}
+	res := labNeeds(t, l)
+	unlockLab := suiteLocks.lock(res.lab)
+	defer unlockLab()
+	// A lab whose setup has Ingresses holds its ingress keys throughout;
+	// the others per answer, from applying it to reverting it.
+	var unlockIngressLab func()
+	if res.setupIngress {
+		unlockIngressLab = suiteLocks.lockIngress(res.union())
+		defer func() { unlockIngressLab() }()
 	}
 	start := time.Now()
 	if err := session.StartLive(ctx, cl, l); err != nil {
@@ -177,7 +99,12 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		unlockIngress := func() {}
+		if !res.setupIngress {
+			unlockIngress = suiteLocks.lockIngress(res.answers[a.name])
+		}
 		if err := cl.Apply(ctx, us); err != nil {
+			unlockIngress()
 			t.Fatalf("%s: %v", a.name, err)
 		}
 		// An answer may replace a setup Deployment: wait for its pods.
@@ -205,7 +132,15 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 		if d := describe(rep, func(r checker.Result) bool { return r.Probe != nil && r.Probe.Disagrees }); d != "" {
 			t.Errorf("%s: live verdicts differ from the model's:\n%s", a.name, d)
 		}
-		if err := revert(ctx, cl, us, setupObjs); err != nil {
+		err = revert(ctx, cl, us, setupObjs)
+		if res.answers[a.name].any && hasKind(objs, "Ingress") {
+			// The controller applies a removed Ingress within its
+			// providers' throttle (100 ms): only then may another lab
+			// rely on the route being gone.
+			time.Sleep(time.Second)
+		}
+		unlockIngress()
+		if err != nil {
 			t.Fatalf("%s: revert: %v", a.name, err)
 		}
 	}
