@@ -58,10 +58,10 @@ func (a *app) startCommand() *cobra.Command {
 				fmt.Fprintf(w, "Cluster:   offline (built in; no Docker needed)\n")
 				fmt.Fprintf(w, "Workspace: %s\n", ws)
 				fmt.Fprintf(w, "Namespace: %s\n\n", l.Namespace)
-				fmt.Fprintln(w, "Write your answer as YAML files in the workspace folder. kubectl works without")
-				fmt.Fprintln(w, "a cluster for that, for example:")
-				fmt.Fprintf(w, "  kubectl create service clusterip web --tcp=80:8080 -n %s --dry-run=client -o yaml > %s\n", l.Namespace, filepath.Join(ws, "answer.yaml"))
-				fmt.Fprintf(w, "What the lab created is in %s (copy an object to change it).\n\n", filepath.Join(ws, "setup", "setup.yaml"))
+				fmt.Fprintln(w, "Write your answer as YAML files in the workspace folder (kubectl create ...")
+				fmt.Fprintf(w, "--dry-run=client -o yaml > %s writes one without a cluster).\n", filepath.Join(ws, "NAME.yaml"))
+				fmt.Fprintf(w, "What the lab created is in %s (copy an object to change it).\n", filepath.Join(ws, "setup", "setup.yaml"))
+				fmt.Fprintf(w, "Look at the lab's world as a check sees it: ckadlab get all -n %s, ckadlab describe KIND NAME -n %s\n\n", l.Namespace, l.Namespace)
 				if len(info.Answers) > 0 {
 					fmt.Fprintf(w, "Your earlier answers are still there (%d file(s)); ckadlab reset %s clears them.\n", len(info.Answers), l.ID)
 				}
@@ -167,16 +167,18 @@ func (a *app) solutionCommand() *cobra.Command {
 					return err
 				}
 			}
-			v := map[string]any{"lab": l.ID, "commands": l.Solution.Commands, "manifests": l.Solution.Manifests,
-				"explanation": l.Solution.Explanation, "written": written}
+			mode := a.mode(l)
+			commands := renderLines(mode, l.Solution.Commands)
+			v := map[string]any{"lab": l.ID, "commands": commands, "manifests": l.Solution.Manifests,
+				"explanation": mode.Text(l.Solution.Explanation), "written": written}
 			return a.emit(v, func(w io.Writer) {
 				p := a.pal()
 				fmt.Fprintf(w, "%s\n\n", p.title("Solution: "+l.Title))
-				for _, c := range l.Solution.Commands {
+				for _, c := range commands {
 					fmt.Fprintf(w, "  $ %s\n", c)
 				}
 				if l.Solution.Explanation != "" {
-					fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(l.Solution.Explanation))
+					fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(mode.Text(l.Solution.Explanation)))
 				}
 				fmt.Fprintf(w, "\n%s\n%s\n", p.bold("Equivalent manifests:"), strings.TrimSpace(l.Solution.Manifests))
 				if written != "" {

@@ -170,18 +170,21 @@ func (a *app) showCommand() *cobra.Command {
 			if hints < len(shown) {
 				shown = shown[:hints]
 			}
+			mode := a.mode(l)
+			shown = renderTexts(mode, shown)
+			task := mode.Text(l.Task)
 			checks := make([]map[string]any, 0, len(l.Checks))
 			for _, c := range l.Checks {
 				checks = append(checks, map[string]any{"id": c.ID, "points": c.Points, "description": c.Description})
 			}
 			v := map[string]any{"id": l.ID, "title": l.Title, "domain": l.Domain, "difficulty": l.Difficulty,
 				"points": l.Points, "minutes": l.Minutes, "namespace": l.Namespace, "tags": l.Tags,
-				"task": l.Task, "hints": shown, "hints_total": len(l.Hints), "checks": checks}
+				"task": task, "hints": shown, "hints_total": len(l.Hints), "checks": checks}
 			return a.emit(v, func(w io.Writer) {
 				p := a.pal()
 				fmt.Fprintf(w, "%s  %s\n", p.title(l.Title), p.dim(fmt.Sprintf("[%s · %s · %d pts · ~%d min · namespace %s]", l.Domain, l.Difficulty, l.Points, l.Minutes, l.Namespace)))
 				fmt.Fprintln(w)
-				fmt.Fprintln(w, strings.TrimSpace(l.Task))
+				fmt.Fprintln(w, strings.TrimSpace(task))
 				fmt.Fprintln(w)
 				fmt.Fprintln(w, p.bold("Graded checks"))
 				for _, c := range l.Checks {
@@ -190,8 +193,8 @@ func (a *app) showCommand() *cobra.Command {
 				for i, h := range shown {
 					fmt.Fprintf(w, "\n%s %s\n", p.warn(fmt.Sprintf("Hint %d/%d:", i+1, len(l.Hints))), h)
 				}
-				if len(shown) < len(l.Hints) {
-					fmt.Fprintf(w, "\n%s\n", p.dim(fmt.Sprintf("%d hint(s) available: ckadlab show %s --hints %d", len(l.Hints), l.ID, len(shown)+1)))
+				if next := hintsLeft(l.ID, len(shown), len(l.Hints)); next != "" {
+					fmt.Fprintf(w, "\n%s\n", p.dim(next))
 				}
 			})
 		},
@@ -215,4 +218,21 @@ func (a *app) completeLabs(cmd *cobra.Command, args []string, toComplete string)
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// hintsLeft says how many hints are still hidden and the flag that shows
+// the next one; "" when every hint is shown.
+func hintsLeft(lab string, shown, total int) string {
+	left := total - shown
+	switch {
+	case left <= 0:
+		return ""
+	case shown == 0 && left == 1:
+		return fmt.Sprintf("1 hint: ckadlab show %s --hints 1", lab)
+	case shown == 0:
+		return fmt.Sprintf("%d hints: ckadlab show %s --hints 1 shows the first", total, lab)
+	case left == 1:
+		return fmt.Sprintf("1 more hint: ckadlab show %s --hints %d", lab, total)
+	}
+	return fmt.Sprintf("%d more hints: ckadlab show %s --hints %d shows the next", left, lab, shown+1)
 }

@@ -204,8 +204,7 @@ func (m Mode) Command(line string) (cmd, note string) {
 	}
 	switch k.verb {
 	case "get", "describe":
-		toks[0] = token{"ckadlab", "ckadlab"}
-		return joinRaw(toks), ""
+		return ckadlabInspect(toks, k), ""
 	case "create":
 		if _, ok := k.flag("--dry-run"); ok {
 			return m.redirectIntoWorkspace(toks), ""
@@ -227,6 +226,9 @@ func (m Mode) Command(line string) (cmd, note string) {
 		return joinRaw(toks) + " --dry-run=client -o yaml > " + m.inWorkspace(name+"-"+res+".yaml"), ""
 	case "apply":
 		file, _ := k.flag("-f", "--filename")
+		if file == "" {
+			return line, "offline, your answer is the YAML in " + m.Workspace + ", graded by ckadlab check " + m.Lab
+		}
 		return "ckadlab check " + m.Lab, "offline, applying is saving " + m.inWorkspace(file) + ": check grades every YAML file in the workspace"
 	case "edit", "patch":
 		if len(k.pos) < 2 && !(len(k.pos) == 1 && strings.Contains(k.pos[0], "/")) {
@@ -337,4 +339,36 @@ func (m Mode) Text(s string) string {
 		}
 		return "`" + out + "` (" + note + ")"
 	})
+}
+
+// ckadlabInspect is `ckadlab VERB ARGS -n NS FLAGS`: kubectl's words in
+// their order, the namespace flag (which kubectl takes before the verb
+// too) moved after the verb's arguments.
+func ckadlabInspect(toks []token, k kubectlCmd) string {
+	var rest []token
+	for i := 1; i < len(toks); i++ {
+		v := toks[i].val
+		name, _, hasValue := strings.Cut(v, "=")
+		if name == "-n" || name == "--namespace" {
+			if !hasValue {
+				i++
+			}
+			continue
+		}
+		if v == k.verb && len(rest) == 0 {
+			continue
+		}
+		rest = append(rest, toks[i])
+	}
+	out := []token{{"ckadlab", "ckadlab"}, {k.verb, k.verb}}
+	at := 0
+	for at < len(rest) && !strings.HasPrefix(rest[at].val, "-") {
+		at++
+	}
+	out = append(out, rest[:at]...)
+	if k.namespace != "" {
+		out = append(out, token{"-n", "-n"}, token{k.namespace, k.namespace})
+	}
+	out = append(out, rest[at:]...)
+	return joinRaw(out)
 }

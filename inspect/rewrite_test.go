@@ -8,12 +8,12 @@ import (
 func TestModeLineOffline(t *testing.T) {
 	m := Mode{Offline: true, Lab: "np-x", Workspace: "/ws/np-x"}
 	tests := []struct{ in, want string }{
-		{"kubectl -n prod get pods --show-labels", "ckadlab -n prod get pods --show-labels"},
+		{"kubectl -n prod get pods --show-labels", "ckadlab get pods -n prod --show-labels"},
 		{"kubectl get pods -A -o wide --show-labels", "ckadlab get pods -A -o wide --show-labels"},
 		{"kubectl -n ticketing describe ingress desk     # backends web:80 and api:8080",
-			"ckadlab -n ticketing describe ingress desk   # backends web:80 and api:8080"},
+			"ckadlab describe ingress desk -n ticketing   # backends web:80 and api:8080"},
 		{"kubectl -n billing get pod invoice -o jsonpath='{.spec.containers[0].ports}'",
-			"ckadlab -n billing get pod invoice -o jsonpath='{.spec.containers[0].ports}'"},
+			"ckadlab get pod invoice -n billing -o jsonpath='{.spec.containers[0].ports}'"},
 		{"kubectl -n store create ingress store --class=nginx --rule='store.example.com/cart*=cart:80'",
 			"kubectl -n store create ingress store --class=nginx --rule='store.example.com/cart*=cart:80' --dry-run=client -o yaml > /ws/np-x/store-ingress.yaml"},
 		{"kubectl -n apps create service externalname billing --external-name=x.legacy",
@@ -33,6 +33,8 @@ func TestModeLineOffline(t *testing.T) {
 			"ckadlab reach --lab np-x -f /ws/np-x --from outside/client --to ip:<api-pod-ip> --port 8080   # times out"},
 		{"kubectl -n shop expose deployment catalog --port=80 --target-port=9376",
 			"kubectl -n shop expose deployment catalog --port=80 --target-port=9376   # offline, kubectl expose needs a cluster: write the Service it would create as YAML in /ws/np-x"},
+		{"kubectl get --namespace=prod svc web -o wide", "ckadlab get svc web -n prod -o wide"},
+		{"kubectl get ns traefik --show-labels", "ckadlab get ns traefik --show-labels"},
 		{"ls -la", "ls -la"},
 		{"kubectl version", "kubectl version"},
 	}
@@ -59,10 +61,11 @@ func TestModeTextRewritesCodeSpans(t *testing.T) {
 	m := Mode{Offline: true, Lab: "svc-x", Workspace: "/ws"}
 	tests := []struct{ in, want string }{
 		{"Compare `kubectl -n support describe svc helpdesk` with `kubectl -n support get pods --show-labels`.",
-			"Compare `ckadlab -n support describe svc helpdesk` with `ckadlab -n support get pods --show-labels`."},
+			"Compare `ckadlab describe svc helpdesk -n support` with `ckadlab get pods -n support --show-labels`."},
 		{"`kubectl expose` has an `--external-ip` flag.",
 			"`kubectl expose` (offline, kubectl expose needs a cluster: write the Service it would create as YAML in /ws) has an `--external-ip` flag."},
 		{"A `pathType: Prefix` path.", "A `pathType: Prefix` path."},
+		{"`kubectl -n prod apply` puts it in `prod`", "`kubectl -n prod apply` (offline, your answer is the YAML in /ws, graded by ckadlab check svc-x) puts it in `prod`"},
 	}
 	for _, tt := range tests {
 		if got := m.Text(tt.in); got != tt.want {
