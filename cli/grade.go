@@ -21,7 +21,7 @@ func (a *app) labCommand(use, short string, run func(cmd *cobra.Command, l *labs
 	return &cobra.Command{
 		Use:               use,
 		Short:             short,
-		Args:              cobra.ExactArgs(1),
+		Args:              oneLab,
 		ValidArgsFunction: a.completeLabs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := a.lab(args[0])
@@ -144,7 +144,7 @@ func (a *app) solutionCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "solution LAB",
 		Short:             "Show a lab's reference solution (--write DIR saves it as YAML)",
-		Args:              cobra.ExactArgs(1),
+		Args:              oneLab,
 		ValidArgsFunction: a.completeLabs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := a.lab(args[0])

@@ -151,7 +151,7 @@ func (a *app) showCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "show LAB",
 		Short:             "Show a lab's task (and, with --hints N, its first N hints)",
-		Args:              cobra.ExactArgs(1),
+		Args:              oneLab,
 		ValidArgsFunction: a.completeLabs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := a.lab(args[0])

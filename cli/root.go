@@ -153,7 +153,11 @@ func (a *app) lab(id string) (*labs.Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cat.Get(id)
+	l, err := cat.Get(id)
+	if err != nil {
+		return nil, unknownLab(err, cat)
+	}
+	return l, nil
 }
 
 func (a *app) stateDirs() (state.Dirs, error) {
