@@ -4,6 +4,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/ckadlab/ckadlab/labs"
 )
 
 // Mode says where the learner works, for rendering hints and solutions.
@@ -12,7 +14,26 @@ type Mode struct {
 	// cluster and answers are YAML files in Workspace.
 	Offline   bool
 	Lab       string // lab id, for `ckadlab check LAB` and `reach --lab`
-	Workspace string // the lab's workspace folder
+	// Workspace is the lab's workspace folder; "" when commands run in
+	// it (the TUI's shell): files stay relative and notes say "the
+	// workspace".
+	Workspace string
+}
+
+// where names the workspace in notes.
+func (m Mode) where() string {
+	if m.Workspace == "" {
+		return "the workspace"
+	}
+	return m.Workspace
+}
+
+// wsDir is the workspace as a command argument.
+func (m Mode) wsDir() string {
+	if m.Workspace == "" {
+		return "."
+	}
+	return m.Workspace
 }
 
 // token is one shell word: as written (quotes kept) and its value.
@@ -162,7 +183,7 @@ func (k kubectlCmd) flag(names ...string) (string, bool) {
 
 // inWorkspace places a relative file name in the workspace.
 func (m Mode) inWorkspace(file string) string {
-	if file == "" || strings.HasPrefix(file, "/") || strings.HasPrefix(file, "~") || strings.HasPrefix(file, "$") {
+	if file == "" || m.Workspace == "" || strings.HasPrefix(file, "/") || strings.HasPrefix(file, "~") || strings.HasPrefix(file, "$") {
 		return file
 	}
 	return path.Join(m.Workspace, file)
@@ -221,13 +242,13 @@ func (m Mode) Command(line string) (cmd, note string) {
 			name = k.pos[1]
 		}
 		if name == "" {
-			return line, "write the object as YAML in " + m.Workspace
+			return line, "write the object as YAML in " + m.where()
 		}
 		return joinRaw(toks) + " --dry-run=client -o yaml > " + m.inWorkspace(name+"-"+res+".yaml"), ""
 	case "apply":
 		file, _ := k.flag("-f", "--filename")
 		if file == "" {
-			return line, "offline, your answer is the YAML in " + m.Workspace + ", graded by ckadlab check " + m.Lab
+			return line, "offline, your answer is the YAML in " + m.where() + ", graded by ckadlab check " + m.Lab
 		}
 		return "ckadlab check " + m.Lab, "offline, applying is saving " + m.inWorkspace(file) + ": check grades every YAML file in the workspace"
 	case "edit", "patch":
@@ -248,9 +269,9 @@ func (m Mode) Command(line string) (cmd, note string) {
 		}
 		return line, "offline, ckadlab reach --lab " + m.Lab + " asks the network model instead"
 	case "expose":
-		return line, "offline, kubectl expose needs a cluster: write the Service it would create as YAML in " + m.Workspace
+		return line, "offline, kubectl expose needs a cluster: write the Service it would create as YAML in " + m.where()
 	case "run", "delete", "label", "annotate", "scale", "set", "rollout", "replace":
-		return line, "offline, change the YAML in " + m.Workspace + " instead"
+		return line, "offline, change the YAML in " + m.where() + " instead"
 	}
 	return line, ""
 }
@@ -293,7 +314,7 @@ func (m Mode) reach(k kubectlCmd) (string, bool) {
 	if ipLike(host) {
 		to = "ip:" + host
 	}
-	return "ckadlab reach --lab " + m.Lab + " -f " + m.Workspace + " --from " + ns + "/" + k.pos[0] + " --to " + to + " --port " + port, true
+	return "ckadlab reach --lab " + m.Lab + " -f " + m.wsDir() + " --from " + ns + "/" + k.pos[0] + " --to " + to + " --port " + port, true
 }
 
 var ipPlaceholder = regexp.MustCompile(`^(<[^>]*ip[^>]*>|[0-9]+(\.[0-9]+){3})$`)
@@ -371,4 +392,24 @@ func ckadlabInspect(toks []token, k kubectlCmd) string {
 	}
 	out = append(out, rest[at:]...)
 	return joinRaw(out)
+}
+
+// Render returns a copy of a lab whose task, hints, solution commands and
+// explanation are rendered for the mode (the lab itself is unchanged).
+func (m Mode) Render(l *labs.Lab) *labs.Lab {
+	if !m.Offline || l == nil {
+		return l
+	}
+	c := *l
+	c.Task = m.Text(l.Task)
+	c.Hints = make([]string, len(l.Hints))
+	for i, h := range l.Hints {
+		c.Hints[i] = m.Text(h)
+	}
+	c.Solution.Commands = make([]string, len(l.Solution.Commands))
+	for i, s := range l.Solution.Commands {
+		c.Solution.Commands[i] = m.Line(s)
+	}
+	c.Solution.Explanation = m.Text(l.Solution.Explanation)
+	return &c
 }

@@ -90,3 +90,18 @@ func TestSplitArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestModeWithoutWorkspacePathKeepsFilesRelative(t *testing.T) {
+	m := Mode{Offline: true, Lab: "l"}
+	tests := []struct{ in, want string }{
+		{"kubectl create ingress a --rule='h/*=s:80'", "kubectl create ingress a --rule='h/*=s:80' --dry-run=client -o yaml > a-ingress.yaml"},
+		{"kubectl apply -f a.yaml", "ckadlab check l   # offline, applying is saving a.yaml: check grades every YAML file in the workspace"},
+		{"kubectl expose deployment a", "kubectl expose deployment a   # offline, kubectl expose needs a cluster: write the Service it would create as YAML in the workspace"},
+		{"kubectl -n x exec c -- /agnhost connect s:80", "ckadlab reach --lab l -f . --from x/c --to dns:s --port 80"},
+	}
+	for _, tt := range tests {
+		if got := m.Line(tt.in); got != tt.want {
+			t.Errorf("Line(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}

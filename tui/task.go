@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/ckadlab/ckadlab/inspect"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
 )
@@ -91,7 +92,7 @@ func (t *taskModel) ensureRendered() tea.Cmd {
 		return nil
 	}
 	t.inflight[k] = true
-	return renderMarkdown(t.c.mdStyle, t.c.profile, k, taskDocument(t.lab, t.hints, t.solution), t.c.cfg.Log)
+	return renderMarkdown(t.c.mdStyle, t.c.profile, k, taskDocument(t.forMode(), t.hints, t.solution), t.c.cfg.Log)
 }
 
 func (t *taskModel) apply(k renderKey, out string) {
@@ -194,7 +195,7 @@ func (t *taskModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		out := msg.out
 		if msg.err != nil && t.lab != nil && msg.key.lab == t.lab.ID {
 			// Still readable: the Markdown source, wrapped.
-			out = wrapText(taskDocument(t.lab, msg.key.hints, msg.key.solution), msg.key.width-2)
+			out = wrapText(taskDocument(t.forMode(), msg.key.hints, msg.key.solution), msg.key.width-2)
 		}
 		t.cache[msg.key] = out
 		if t.lab != nil && msg.key == t.key() {
@@ -393,4 +394,11 @@ func (t *taskModel) handoffDone(msg handoffDoneMsg) tea.Cmd {
 		text, isErr = fmt.Sprintf("The %s ended with an error: %v", what, msg.err), true
 	}
 	return tea.Batch(flash(text, isErr), t.c.loadProgress())
+}
+
+// forMode is the lab with its kubectl steps rendered for the cluster in
+// use (offline: ckadlab get/describe, files relative to the workspace,
+// where the shell opens; see inspect.Mode).
+func (t *taskModel) forMode() *labs.Lab {
+	return inspect.Mode{Offline: t.c.cluster.Context == "offline", Lab: t.lab.ID}.Render(t.lab)
 }
