@@ -12,8 +12,8 @@ import (
 type Mode struct {
 	// Offline: no API server; ckadlab get/describe inspect the offline
 	// cluster and answers are YAML files in Workspace.
-	Offline   bool
-	Lab       string // lab id, for `ckadlab check LAB` and `reach --lab`
+	Offline bool
+	Lab     string // lab id, for `ckadlab check LAB` and `reach --lab`
 	// Workspace is the lab's workspace folder; "" when commands run in
 	// it (the TUI's shell): files stay relative and notes say "the
 	// workspace".
