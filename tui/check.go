@@ -284,19 +284,19 @@ func (m *checkModel) explain(r checker.Result, indent int) string {
 		b.WriteString(field("expected", r.Expected))
 	}
 	if r.Observed != "" {
-		b.WriteString(field("observed", r.Observed))
+		b.WriteString(field("observed", uniqueParts(r.Observed)))
 	}
-	reasons := r.Explanation()
+	reasons := uniqueLines(r.Explanation())
 	for i, why := range reasons {
 		label := "why"
 		if i > 0 {
 			label = ""
 		}
-		text := why
 		if len(reasons) > 1 {
-			text = "• " + why
+			// A bullet's wrapped lines stay under its text.
+			why = hangingBullet(why, w)
 		}
-		b.WriteString(field(label, text))
+		b.WriteString(field(label, why))
 	}
 	return b.String()
 }

@@ -164,11 +164,15 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 			continue
 		}
 		b.WriteString(hanging(8, s.Label.Render("expected "), c.Expected, w-8) + "\n")
-		b.WriteString(hanging(8, s.Label.Render("observed "), c.Observed, w-8) + "\n")
-		for i, why := range c.Explanation() {
+		b.WriteString(hanging(8, s.Label.Render("observed "), uniqueParts(c.Observed), w-8) + "\n")
+		reasons := uniqueLines(c.Explanation())
+		for i, why := range reasons {
 			label := "     "
 			if i == 0 {
 				label = "why  "
+			}
+			if len(reasons) > 1 {
+				why = hangingBullet(why, w-8-lipgloss.Width(label))
 			}
 			b.WriteString(hanging(8, s.Label.Render(label), why, w-8) + "\n")
 		}

@@ -346,7 +346,7 @@ func TestReviewWrapsUnderTheTextAndScrolls(t *testing.T) {
 	}
 	d := newExamDriver(t, env.cfg, 80, 24)
 	d.keys("down", "enter")
-	d.requireView("Review: task 2 of 3", "why  Service store/web has no endpoints", "  0% ")
+	d.requireView("Review: task 2 of 3", "why  • Service store/web has no endpoints", "  0% ")
 	label := regexp.MustCompile(`^ {8}(expected|observed|why) `)
 	for _, line := range strings.Split(d.view(), "\n") {
 		if strings.HasPrefix(line, strings.Repeat(" ", 8)) && !strings.HasPrefix(line, strings.Repeat(" ", 9)) && !label.MatchString(line) {

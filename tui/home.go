@@ -6,7 +6,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/store"
@@ -214,14 +213,6 @@ func indentLines(s, prefix string) string {
 		lines[i] = prefix + l
 	}
 	return strings.Join(lines, "\n")
-}
-
-// wrapText wraps s at width cells (words first, long words hard).
-func wrapText(s string, width int) string {
-	if width < 10 {
-		width = 10
-	}
-	return ansi.Wrap(s, width, "")
 }
 
 func plural(n int, one, many string) string {

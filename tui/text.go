@@ -1,0 +1,109 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// wrapText wraps s at width cells (at least 10) at spaces only: a word,
+// a hyphenated id such as np-test-network-policy included, stays whole on
+// its line unless it alone is wider than the line (then it is cut hard).
+// Leading spaces of a line are kept; the spaces where a line breaks go.
+// Styling escapes are kept and take no width.
+func wrapText(s string, width int) string {
+	width = max(10, width)
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	for _, line := range lines {
+		out = append(out, wrapLine(line, width)...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// wrapLine wraps one line (see wrapText).
+func wrapLine(line string, width int) []string {
+	if ansi.StringWidth(line) <= width {
+		return []string{line}
+	}
+	var out []string
+	cur, curW := "", 0
+	started := false // cur holds a word (leading spaces alone do not count)
+	for i, word := range strings.Split(line, " ") {
+		ww := ansi.StringWidth(word)
+		switch {
+		case i == 0:
+			cur, curW = word, ww
+			started = ww > 0
+		case !started:
+			// Leading spaces (one per empty word) stay on the first line.
+			cur, curW = cur+" "+word, curW+1+ww
+			started = ww > 0
+		case ww == 0:
+			// A run of spaces inside the line: kept while it fits.
+			if curW+1 <= width {
+				cur, curW = cur+" ", curW+1
+			}
+			continue
+		case curW+1+ww <= width:
+			cur, curW = cur+" "+word, curW+1+ww
+			continue
+		default:
+			out = append(out, trimRightSpace(cur))
+			cur, curW = word, ww
+		}
+		// A word wider than the line is cut hard.
+		for curW > width {
+			head := ansi.Truncate(cur, width, "")
+			out = append(out, head)
+			cur = ansi.TruncateLeft(cur, width, "")
+			curW = ansi.StringWidth(cur)
+		}
+	}
+	return append(out, trimRightSpace(cur))
+}
+
+// trimRightSpace drops the spaces at the end of a line (not the styling
+// escapes after them).
+func trimRightSpace(s string) string {
+	if strings.Contains(s, "\x1b") {
+		return s
+	}
+	return strings.TrimRight(s, " ")
+}
+
+// hangingBullet is "• text" wrapped to width, its wrapped lines under
+// the text (not under the bullet).
+func hangingBullet(text string, width int) string {
+	lines := strings.Split(wrapText(text, width-2), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = "• " + lines[i]
+		} else {
+			lines[i] = "  " + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// uniqueLines drops repeated lines (a result can carry the same reason
+// twice), keeping the first of each in order.
+func uniqueLines(lines []string) []string {
+	seen := make(map[string]bool, len(lines))
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		k := strings.TrimSpace(l)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, l)
+	}
+	return out
+}
+
+// uniqueParts drops repeated parts of a "; "-joined list (an observed
+// value listing the same field once per assertion on it).
+func uniqueParts(s string) string {
+	return strings.Join(uniqueLines(strings.Split(s, "; ")), "; ")
+}

@@ -1,0 +1,62 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+)
+
+func TestWrapText(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		width int
+		want  string
+	}{
+		{"fits", "a short line", 20, "a short line"},
+		{"hyphenated ids stay whole", "Reset “The documentation's test-network-policy, clause by clause”?", 30,
+			"Reset “The documentation's\ntest-network-policy, clause by\nclause”?"},
+		{"never after a hyphen", "a policy named test-network-policy", 20, "a policy named\ntest-network-policy"},
+		{"a word wider than the line is cut hard", "see aaaaaaaaaaaaaaaaaaaaaaaaa end", 10,
+			"see\naaaaaaaaaa\naaaaaaaaaa\naaaaa end"},
+		{"newlines kept", "one two\nthree four five six", 12, "one two\nthree four\nfive six"},
+		{"leading spaces kept on the first line", "    indented words wrap here", 16, "    indented\nwords wrap here"},
+		{"width below ten is ten", "alpha beta gamma", 3, "alpha beta\ngamma"},
+		{"wide runes", "日本語 日本語 日本語", 14, "日本語 日本語\n日本語"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := wrapText(tt.in, tt.width)
+			if got != tt.want {
+				t.Errorf("wrapText(%q, %d) =\n%s\nwant\n%s", tt.in, tt.width, got, tt.want)
+			}
+			for _, l := range strings.Split(got, "\n") {
+				if lipgloss.Width(l) > max(10, tt.width) {
+					t.Errorf("line %q is wider than %d", l, tt.width)
+				}
+			}
+		})
+	}
+}
+
+func TestHangingBullet(t *testing.T) {
+	got := hangingBullet(`NetworkPolicy orders/default-deny: spec.policyTypes is ["Ingress","Egress"], expected [Ingress]`, 40)
+	want := "• NetworkPolicy orders/default-deny:\n  spec.policyTypes is\n  [\"Ingress\",\"Egress\"], expected\n  [Ingress]"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestUniqueParts(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"spec.policyTypes = [Ingress]; spec.policyTypes = [Ingress]", "spec.policyTypes = [Ingress]"},
+		{"a = 1; b = 2; a = 1", "a = 1; b = 2"},
+		{"connected", "connected"},
+	}
+	for _, tt := range tests {
+		if got := uniqueParts(tt.in); got != tt.want {
+			t.Errorf("uniqueParts(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
