@@ -155,8 +155,7 @@ func (b *browserModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case startsFilter(km):
 		// Type to filter: any letter, digit or '-' starts the filter.
 		b.filtering = true
-		b.filter += string(km.Runes)
-		b.applyFilter()
+		b.addFilter(km.Runes)
 	}
 	return b, nil
 }
@@ -200,6 +199,9 @@ func startsFilter(km tea.KeyMsg) bool {
 	if km.Type != tea.KeyRunes || len(km.Runes) == 0 || km.Alt {
 		return false
 	}
+	if km.Paste {
+		return true // pasted text filters, whatever it holds
+	}
 	for _, r := range km.Runes {
 		if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			return false
@@ -208,13 +210,34 @@ func startsFilter(km tea.KeyMsg) bool {
 	return true
 }
 
+// maxFilter caps the filter's length in runes: a paste of a whole file
+// must not fill the screen (no lab's id or title is near that long).
+const maxFilter = 256
+
+// addFilter types text into the filter: line breaks, tabs and other
+// control characters become spaces, and what goes past maxFilter is
+// dropped.
+func (b *browserModel) addFilter(text []rune) {
+	r := []rune(b.filter)
+	for _, c := range text {
+		if len(r) >= maxFilter {
+			break
+		}
+		if unicode.IsControl(c) {
+			c = ' '
+		}
+		r = append(r, c)
+	}
+	b.filter = string(r)
+	b.applyFilter()
+}
+
 // filterKey edits the filter; the list follows on every key.
 func (b *browserModel) filterKey(km tea.KeyMsg) tea.Cmd {
 	k := b.c.keys
 	switch {
 	case km.Type == tea.KeyRunes || km.Type == tea.KeySpace:
-		b.filter += string(km.Runes)
-		b.applyFilter()
+		b.addFilter(km.Runes)
 	case km.Type == tea.KeyBackspace:
 		if r := []rune(b.filter); len(r) > 0 {
 			b.filter = string(r[:len(r)-1])
@@ -462,9 +485,13 @@ func (b *browserModel) View() string {
 	var top string
 	switch {
 	case b.filtering:
-		top = " " + s.Filter.Render("/ "+b.filter) + "▏" + s.Muted.Render(fmt.Sprintf("   %d of %d labs", len(b.visible), len(b.all)))
+		count := fmt.Sprintf("   %d of %d labs", len(b.visible), len(b.all))
+		text := keepEnd(b.filter, b.width-lipgloss.Width(" / ▏"+count))
+		top = " " + s.Filter.Render("/ "+text) + "▏" + s.Muted.Render(count)
 	case b.filter != "":
-		top = " " + s.Filter.Render("filter: "+b.filter) + s.Muted.Render(fmt.Sprintf("   %d of %d labs · esc clears", len(b.visible), len(b.all)))
+		count := fmt.Sprintf("   %d of %d labs · esc clears", len(b.visible), len(b.all))
+		text := keepEnd(b.filter, b.width-lipgloss.Width(" filter: "+count))
+		top = " " + s.Filter.Render("filter: "+text) + s.Muted.Render(count)
 	case b.loadErr != nil:
 		top = " " + s.Fail.Render(glyphFail+" The labs could not be loaded")
 	case b.cat == nil:
@@ -476,7 +503,7 @@ func (b *browserModel) View() string {
 		return top + "\n\n" + indentLines(wrapText(b.loadErr.Error(), b.width-4), "   ")
 	}
 	if b.cat != nil && len(b.visible) == 0 {
-		return top + "\n\n   No lab matches “" + b.filter + "”. Backspace edits the filter, esc clears it."
+		return truncate(top, b.width) + "\n\n" + indentLines(wrapText("No lab matches “"+truncate(b.filter, 40)+"”. Backspace edits the filter, esc clears it.", b.width-4), "   ")
 	}
 	lines, _ := b.layoutLines()
 	end := min(len(lines), b.offset+b.listHeight())
@@ -488,7 +515,7 @@ func (b *browserModel) View() string {
 	for len(view) < b.listHeight() {
 		view = append(view, "")
 	}
-	out := top + "\n\n" + strings.Join(view, "\n")
+	out := truncate(top, b.width) + "\n\n" + strings.Join(view, "\n")
 	if p := b.preview(); p != "" {
 		out += "\n" + p
 	}

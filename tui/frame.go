@@ -29,15 +29,28 @@ func (m *Model) View() string {
 	return lipgloss.JoinVertical(lipgloss.Left, m.headerView(), body, m.statusView(), m.helpView())
 }
 
+// tooSmallView says the terminal is too small, in the longest of its
+// messages that fits whole (wrapped at spaces, no word cut).
 func (m *Model) tooSmallView() string {
 	s := m.styles
-	msg := strings.Join([]string{
-		s.Bold.Render("ckadlab needs a bigger terminal"),
-		fmt.Sprintf("at least %d×%d; this one is %d×%d.", MinWidth, MinHeight, m.width, m.height),
-		"Enlarge the window, or press q to quit.",
-	}, "\n")
-	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
-		lipgloss.NewStyle().MaxWidth(m.width).Render(msg))
+	w, h := m.width, m.height
+	variants := []string{
+		s.Bold.Render("ckadlab needs a bigger terminal") + "\n" +
+			fmt.Sprintf("at least %d×%d; this one is %d×%d.", MinWidth, MinHeight, w, h) + "\n" +
+			"Enlarge the window, or press q to quit.",
+		fmt.Sprintf("Too small: %d×%d, need %d×%d. q quits.", w, h, MinWidth, MinHeight),
+		fmt.Sprintf("Too small: %d×%d, need %d×%d.", w, h, MinWidth, MinHeight),
+		fmt.Sprintf("%d×%d < %d×%d", w, h, MinWidth, MinHeight),
+	}
+	msg := variants[len(variants)-1]
+	for _, v := range variants {
+		if fitsWhole(v, w, h) {
+			msg = wrapAt(v, w)
+			break
+		}
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center,
+		lipgloss.NewStyle().MaxWidth(w).MaxHeight(h).Render(msg))
 }
 
 // headerView is the top bar: where you are, and the cluster's state.

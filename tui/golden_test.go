@@ -43,6 +43,9 @@ var goldenCases = []struct {
 	{name: "labs-filter", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("3 of 3 labs", "/"), keys("1 of 3 labs", "d", "e", "n", "y")}},
 	{name: "labs-filter-kept", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("3 of 3 labs", "/"), keys("1 of 3 labs", "p", "a", "t", "h"), keys("Graded checks", "enter"), keys("esc clears", "esc")}},
 	{name: "labs-no-match", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("3 of 3 labs", "/"), keys("No lab matches", "z", "z", "z")}},
+	// A 10k-character paste into the filter keeps to one line.
+	{name: "labs-paste", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"),
+		{msg: tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("kubectl -n prod get pods\n", 400)), Paste: true}, wait: "No lab matches"}}},
 	{name: "task", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter")}},
 	{name: "task-hints", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("Hints (1 of 3)", "h"), keys("Hints (2 of 3)", "h")}},
 	{name: "task-help", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("page down", "?")}},
@@ -103,11 +106,35 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// Too small a terminal says so, in words never cut (the longest message
+// that fits whole).
 func TestGoldenTooSmall(t *testing.T) {
-	env := newTestEnv(t)
-	frame := runProgram(t, env.cfg, 50, 12, []step{keys("this one is 50×12")})
-	checkFrame(t, frame, 50, 12)
-	teatest.RequireEqualOutput(t, []byte(frame))
+	for _, tc := range []struct {
+		w, h int
+		wait string
+	}{
+		{50, 12, "this one is 50×12"},
+		{20, 5, "need 60×16"},
+		{12, 2, "< 60×16"},
+	} {
+		t.Run(fmt.Sprintf("%dx%d", tc.w, tc.h), func(t *testing.T) {
+			env := newTestEnv(t)
+			frame := runProgram(t, env.cfg, tc.w, tc.h, []step{keys(tc.wait)})
+			checkFrame(t, frame, tc.w, tc.h)
+			words := map[string]bool{}
+			for _, w := range strings.Fields("ckadlab needs a bigger terminal at least 60×16; this one is " +
+				fmt.Sprintf("%d×%d. %d×%d, %d×%d ", tc.w, tc.h, tc.w, tc.h, tc.w, tc.h) +
+				"Enlarge the window, or press q to quit. Too small: need 60×16. 60×16 q quits. <") {
+				words[w] = true
+			}
+			for _, w := range strings.Fields(frame) {
+				if !words[w] {
+					t.Errorf("%q is no whole word of the message:\n%s", w, frame)
+				}
+			}
+			teatest.RequireEqualOutput(t, []byte(frame))
+		})
+	}
 }
 
 // runProgram runs the TUI in teatest through steps and returns its last frame.

@@ -11,8 +11,11 @@ import (
 // its line unless it alone is wider than the line (then it is cut hard).
 // Leading spaces of a line are kept; the spaces where a line breaks go.
 // Styling escapes are kept and take no width.
-func wrapText(s string, width int) string {
-	width = max(10, width)
+func wrapText(s string, width int) string { return wrapAt(s, max(10, width)) }
+
+// wrapAt is wrapText at exactly width (at least 1) cells.
+func wrapAt(s string, width int) string {
+	width = max(1, width)
 	lines := strings.Split(s, "\n")
 	out := make([]string, 0, len(lines))
 	for _, line := range lines {
@@ -106,4 +109,27 @@ func uniqueLines(lines []string) []string {
 // value listing the same field once per assertion on it).
 func uniqueParts(s string) string {
 	return strings.Join(uniqueLines(strings.Split(s, "; ")), "; ")
+}
+
+// fitsWhole reports whether s, wrapped at width, fits in height lines
+// with no word cut.
+func fitsWhole(s string, width, height int) bool {
+	for _, word := range strings.Fields(s) {
+		if ansi.StringWidth(word) > width {
+			return false
+		}
+	}
+	return strings.Count(wrapAt(s, width), "\n")+1 <= height
+}
+
+// keepEnd fits s in w cells by dropping its start (an ellipsis says so):
+// the end of what is being typed stays in view.
+func keepEnd(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	if w <= 1 {
+		return truncate("…", w)
+	}
+	return "…" + ansi.TruncateLeft(s, ansi.StringWidth(s)-(w-1), "")
 }

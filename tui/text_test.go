@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -57,6 +58,45 @@ func TestUniqueParts(t *testing.T) {
 	for _, tt := range tests {
 		if got := uniqueParts(tt.in); got != tt.want {
 			t.Errorf("uniqueParts(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A paste while the filter is typed is capped and kept to one line;
+// control characters in it become spaces.
+func TestFilterPasteIsCapped(t *testing.T) {
+	env := newTestEnv(t)
+	d := newDriver(t, env.cfg, 80, 24)
+	d.keys("enter", "/")
+	d.send(tea.Msg(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("a\tb\n", 2500)), Paste: true}))
+	f := d.m.browser().filter
+	if n := len([]rune(f)); n != maxFilter {
+		t.Errorf("the filter has %d runes, want %d", n, maxFilter)
+	}
+	if strings.ContainsAny(f, "\t\n") {
+		t.Errorf("control characters in the filter: %q", f[:20])
+	}
+	checkFrame(t, d.view(), 80, 24)
+	// The filter line is one line, with its count at the end.
+	if line := strings.Split(d.view(), "\n")[1]; !strings.Contains(line, "▏") || !strings.HasSuffix(strings.TrimSpace(line), "of 3 labs") {
+		t.Errorf("the filter line is not one line with its count:\n%s", d.view())
+	}
+}
+
+func TestKeepEnd(t *testing.T) {
+	tests := []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdefghij", 5, "…ghij"},
+		{"abc", 1, "…"},
+		{"abc", 0, ""},
+	}
+	for _, tt := range tests {
+		if got := keepEnd(tt.in, tt.w); got != tt.want {
+			t.Errorf("keepEnd(%q, %d) = %q, want %q", tt.in, tt.w, got, tt.want)
 		}
 	}
 }
