@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ckadlab/ckadlab/exam"
+	"github.com/ckadlab/ckadlab/labs"
 )
 
 // ExamService runs the I/O of an exam for the TUI (*examrun.Runner
@@ -178,6 +179,12 @@ func (m *examModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case catalogMsg, tea.WindowSizeMsg:
 		// The task's text needs the labs and the width.
 		return m, m.ensureRendered()
+	case answerFilesMsg:
+		return m, chooseAnswerFile(msg, func(file string) tea.Cmd {
+			return editorOn(m.handoffIn(handoffEditor, msg.lab, msg.ws, 0), msg.ws, file)
+		})
+	case editFileMsg:
+		return m, editorOn(m.handoffIn(handoffEditor, msg.lab, msg.ws, 0), msg.ws, msg.file)
 	case handoffReadyMsg:
 		return m, handoffReady(msg)
 	case handoffDoneMsg:
@@ -344,7 +351,8 @@ func (m *examModel) grade(auto bool) tea.Cmd {
 	}
 }
 
-// handoff opens a shell or the editor in the current task's workspace.
+// handoff opens a shell in the current task's workspace, or the editor on
+// its answer files (see chooseAnswerFile).
 func (m *examModel) handoff(kind handoffKind) tea.Cmd {
 	t := m.e.Tasks[m.e.Current]
 	if m.c.cat == nil {
@@ -354,8 +362,16 @@ func (m *examModel) handoff(kind handoffKind) tea.Cmd {
 	if err != nil {
 		return flash(err.Error(), true)
 	}
+	if kind == handoffEditor {
+		return listAnswerFiles(screenExam, l, t.Workspace)
+	}
+	return m.handoffIn(kind, l, t.Workspace, m.e.Current+1)
+}
+
+// handoffIn prepares a shell or the editor in the workspace ws of task
+// num (1-based) on lab l.
+func (m *examModel) handoffIn(kind handoffKind, l *labs.Lab, ws string, num int) tea.Cmd {
 	cfg, cluster := m.c.cfg, m.c.cluster
-	ws, num := t.Workspace, m.e.Current+1
 	return func() tea.Msg {
 		if cluster.Kubeconfig != "" {
 			path, err := labKubeconfig(cluster.Kubeconfig, cluster.Context, l.Namespace, ws)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +56,13 @@ var goldenCases = []struct {
 	{name: "solution", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("reference solution", "S"), keys("expose deployment web", "y")}},
 	{name: "reset-confirm", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("nothing is deleted", "R")}},
 	{name: "reset-done", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("nothing is deleted", "R"), keys("answer file moved", "y")}},
+	{name: "editor-picker", setup: func(e *testEnv) {
+		ws := e.cfg.Dirs.Workspace("svc-expose-web")
+		os.MkdirAll(ws, 0o755)
+		for _, f := range []string{"service.yaml", "deployment.yaml"} {
+			os.WriteFile(filepath.Join(ws, f), []byte("kind: Service\n"), 0o644)
+		}
+	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("Edit which answer file?", "e")}},
 	{name: "check-running", setup: func(e *testEnv) { e.sess.hold, e.sess.release = make(chan struct{}), 1 },
 		steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("1 of 3 checks done", "c")}},
 	{name: "check-done", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("attempts 2", "c")}},

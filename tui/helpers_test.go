@@ -291,7 +291,8 @@ type driver struct {
 	t      testing.TB
 	m      *Model
 	quit   bool
-	execed []tea.Msg // messages asking to run a process (shell, editor)
+	execed []tea.Msg         // messages asking to run a process (shell, editor)
+	ready  []handoffReadyMsg // the prepared shells and editors, in order
 	// wait bounds each command; a command still running then (a tick, a
 	// check the test holds) is let go and its message dropped.
 	wait time.Duration
@@ -345,6 +346,9 @@ func (d *driver) send(first any) {
 			continue
 		case clusterTickMsg:
 			continue
+		}
+		if r, ok := msg.(handoffReadyMsg); ok {
+			d.ready = append(d.ready, r)
 		}
 		if fmt.Sprintf("%T", msg) == "tea.execMsg" {
 			d.execed = append(d.execed, msg)

@@ -45,9 +45,11 @@ type KeyMap struct {
 	Recheck key.Binding
 	Details key.Binding
 
-	// Confirmation.
-	Yes key.Binding
-	No  key.Binding
+	// Confirmation, and the answer file picker.
+	Yes    key.Binding
+	No     key.Binding
+	Pick   key.Binding
+	Cancel key.Binding
 
 	// Exam and stats.
 	NextTask  key.Binding
@@ -89,7 +91,7 @@ func DefaultKeyMap() KeyMap {
 		Solution: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "solution")),
 		Reset:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset answers")),
 		Shell:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "shell in workspace")),
-		Editor:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit answer.yaml")),
+		Editor:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit your answer")),
 		Check:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "check")),
 
 		Recheck: key.NewBinding(key.WithKeys("r", "c"), key.WithHelp("r", "re-check")),
@@ -97,6 +99,9 @@ func DefaultKeyMap() KeyMap {
 
 		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:  key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "no")),
+
+		Pick:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit this file")),
+		Cancel: key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "cancel")),
 
 		NextTask:  key.NewBinding(key.WithKeys("n", "right", "]"), key.WithHelp("n/→", "next task")),
 		PrevTask:  key.NewBinding(key.WithKeys("p", "left", "["), key.WithHelp("p/←", "previous task")),

@@ -186,6 +186,10 @@ func (t *taskModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return t, t.reset(msg.lab)
 	case resetDoneMsg:
 		return t, t.resetDone(msg)
+	case answerFilesMsg:
+		return t, chooseAnswerFile(msg, func(file string) tea.Cmd { return t.edit(msg.lab, msg.ws, file) })
+	case editFileMsg:
+		return t, t.edit(msg.lab, msg.ws, msg.file)
 	case handoffReadyMsg:
 		return t, handoffReady(msg)
 	case handoffDoneMsg:
@@ -245,7 +249,7 @@ func (t *taskModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Shell):
 		return prepareHandoff(t.c, handoffShell, l, screenTask)
 	case key.Matches(msg, k.Editor):
-		return prepareHandoff(t.c, handoffEditor, l, screenTask)
+		return listAnswerFiles(screenTask, l, t.c.cfg.Dirs.Workspace(l.ID))
 	case key.Matches(msg, k.Check):
 		return navigate(screenCheck, runCheckMsg{lab: l})
 	case key.Matches(msg, k.Top):
@@ -258,6 +262,12 @@ func (t *taskModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	t.vp, cmd = t.vp.Update(msg)
 	return cmd
+}
+
+// edit opens the editor on file in the lab's workspace ws ("" for a new
+// answer.yaml).
+func (t *taskModel) edit(l *labs.Lab, ws, file string) tea.Cmd {
+	return editorOn(prepareHandoff(t.c, handoffEditor, l, screenTask), ws, file)
 }
 
 func (t *taskModel) View() string {

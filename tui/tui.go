@@ -45,8 +45,8 @@ type Model struct {
 	width, height int
 	screens       [numScreens]screen
 	current       screenID
-	stack         []screenID    // the screens to go back to, last on top
-	dialog        *confirmModel // drawn over the current screen, gets the keys
+	stack         []screenID // the screens to go back to, last on top
+	dialog        component  // a question or a picker drawn over the current screen, gets the keys
 
 	clusterTick bool // the elapsed-time tick is running
 	flash       string
@@ -191,6 +191,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 		if msg.yes {
 			return m, m.route(msg.q.yes)
+		}
+		return m, nil
+	case pickMsg:
+		m.dialog = newPick(m.c, msg.q)
+		m.layout()
+		return m, nil
+	case pickedMsg:
+		m.dialog = nil
+		m.layout()
+		if msg.pick != nil {
+			return m, m.route(msg.pick)
 		}
 		return m, nil
 	}

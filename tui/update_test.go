@@ -359,7 +359,7 @@ func TestHelpMatchesTheScreen(t *testing.T) {
 		{"labs", []string{"enter"}, []string{"open lab", "filter"}, []string{"next hint", "re-check"}},
 		{"filtering", []string{"enter", "/"}, []string{"open lab", "clear filter", "ctrl+c quit"}, []string{"keep filter", "q quit"}},
 		{"labs say which keys move", []string{"enter"}, []string{"↑ up", "↓ down", "ctrl+c quit"}, []string{"↓/j", "q quit"}},
-		{"task", []string{"enter", "enter"}, []string{"next hint", "check", "shell in workspace", "edit answer.yaml"}, []string{"re-check", "open lab"}},
+		{"task", []string{"enter", "enter"}, []string{"next hint", "check", "shell in workspace", "edit your answer"}, []string{"re-check", "open lab"}},
 		{"task full", []string{"enter", "enter", "?"}, []string{"solution", "reset answers", "page down"}, []string{"re-check"}},
 		{"check", []string{"enter", "enter", "c"}, []string{"re-check", "explain passed"}, []string{"next hint", "open lab"}},
 		{"dialog", []string{"enter", "enter", "R"}, []string{"yes", "no"}, []string{"next hint"}},
