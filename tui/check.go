@@ -28,10 +28,14 @@ type checkModel struct {
 	run     int                // the current run; messages of earlier runs are dropped
 	cancel  context.CancelFunc // stops the run in flight
 	results map[string]checker.Result
-	rep     *checker.Report
-	err     error
-	running bool
-	details bool // also explain passed checks
+	// notice says what the run did besides checking (the lab set up
+	// again first); settingUp is set while it does.
+	notice    string
+	settingUp bool
+	rep       *checker.Report
+	err       error
+	running   bool
+	details   bool // also explain passed checks
 
 	spinner       spinner.Model
 	vp            viewport.Model
@@ -59,6 +63,15 @@ type (
 		checkResultMsg
 		next tea.Cmd
 	}
+	// checkNoticeMsg is what a run says besides results: the lab is
+	// being set up first (setup), or was (its text stays above the
+	// results); next waits for what follows.
+	checkNoticeMsg struct {
+		run   int
+		text  string
+		setup bool
+		next  tea.Cmd
+	}
 	checkDoneMsg struct {
 		run int
 		rep *checker.Report
@@ -71,6 +84,7 @@ type (
 
 func (runCheckMsg) owner() screenID     { return screenCheck }
 func (checkStreamMsg) owner() screenID  { return screenCheck }
+func (checkNoticeMsg) owner() screenID  { return screenCheck }
 func (checkDoneMsg) owner() screenID    { return screenCheck }
 func (answersResetMsg) owner() screenID { return screenCheck }
 
@@ -98,7 +112,7 @@ func (m *checkModel) start(l *labs.Lab) tea.Cmd {
 	}
 	ctx, cancel := context.WithCancel(m.c.ctx)
 	m.cancel = cancel
-	results := make(chan tea.Msg, len(l.Checks)+1)
+	results := make(chan tea.Msg, len(l.Checks)+3)
 	m.c.work.Add(1)
 	return tea.Batch(spin, runCheck(ctx, sess, l, m.run, results, m.c.log, m.c.work.Done), waitResult(results))
 }
@@ -111,6 +125,7 @@ func (m *checkModel) begin(l *labs.Lab) tea.Cmd {
 	m.lab = l
 	m.results = map[string]checker.Result{}
 	m.rep, m.err, m.running = nil, nil, true
+	m.notice, m.settingUp = "", false
 	m.refresh()
 	m.vp.GotoTop()
 	if m.c.cfg.Animate {
@@ -130,7 +145,7 @@ func (m *checkModel) add(r checker.Result) {
 
 // done ends the run with its report or the error that stopped it.
 func (m *checkModel) done(rep *checker.Report, err error) {
-	m.running = false
+	m.running, m.settingUp = false, false
 	m.rep, m.err = rep, err
 	if rep != nil {
 		for _, r := range rep.Checks {
@@ -170,6 +185,13 @@ func (m *checkModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.add(msg.res)
+		return m, msg.next
+	case checkNoticeMsg:
+		if msg.run != m.run {
+			return m, nil
+		}
+		m.notice, m.settingUp = msg.text, msg.setup
+		m.refresh()
 		return m, msg.next
 	case checkDoneMsg:
 		if msg.run != m.run {
@@ -232,6 +254,9 @@ func (m *checkModel) rows() string {
 	const indent = 10 // "  ✓  2/2  "
 	descW := max(10, m.width-indent-1)
 	var b strings.Builder
+	if m.notice != "" && !m.settingUp {
+		b.WriteString(indentLines(s.Info.Render(hangingAfter(glyphSetup+" ", m.notice, m.width-4)), "  ") + "\n\n")
+	}
 	if m.err != nil {
 		b.WriteString(indentLines(s.Fail.Render(wrapText(errText(m.err), m.width-4)), "  ") + "\n\n")
 	}
@@ -326,12 +351,10 @@ func (m *checkModel) summary() string {
 	}
 	var line2 string
 	switch {
+	case m.running && m.settingUp:
+		line2 = " " + m.spinnerView() + " " + m.notice
 	case m.running:
-		spin := glyphStarted
-		if m.c.cfg.Animate {
-			spin = m.spinner.View()
-		}
-		line2 = fmt.Sprintf(" %s Checking against the %s cluster… %d of %d checks done", spin, m.c.cluster.Context, done, len(l.Checks))
+		line2 = fmt.Sprintf(" %s Checking against the %s cluster… %d of %d checks done", m.spinnerView(), m.c.cluster.Context, done, len(l.Checks))
 	case m.err != nil:
 		line2 = " " + s.Fail.Render(glyphFail+" The check could not run (why is below)")
 	case m.rep != nil:
@@ -354,6 +377,15 @@ func (m *checkModel) summary() string {
 	}
 	line4 := s.Muted.Render(strings.Repeat("─", max(0, m.width)))
 	return strings.Join([]string{line1, truncate(line2, m.width), truncate(line3, m.width), line4}, "\n")
+}
+
+// spinnerView is the run's spinner frame, or a static marker without
+// animation.
+func (m *checkModel) spinnerView() string {
+	if m.c.cfg.Animate {
+		return m.spinner.View()
+	}
+	return glyphStarted
 }
 
 // errText explains the errors a learner can fix.
@@ -404,9 +436,21 @@ func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, results c
 		}
 		rep, err := check()
 		if errors.Is(err, session.ErrNotStarted) {
-			if err := startLab(ctx, sess, l, log); err != nil {
-				return checkDoneMsg{run: run, err: err}
+			// Said on the check screen, not only logged: the check takes
+			// longer (a live setup waits for its pods).
+			notice := func(text string, setup bool) {
+				select {
+				case results <- checkNoticeMsg{run: run, text: text, setup: setup}:
+				case <-ctx.Done():
+				}
 			}
+			notice(fmt.Sprintf("Setting lab %s up on this cluster before checking…", l.ID), true)
+			setupStart := time.Now()
+			info, serr := startLab(ctx, sess, l, log)
+			if serr != nil {
+				return checkDoneMsg{run: run, err: serr}
+			}
+			notice(setUpNotice(l, info, time.Since(setupStart)), false)
 			rep, err = check()
 		}
 		if err != nil {
@@ -422,16 +466,33 @@ func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, results c
 	}
 }
 
-// waitResult delivers the next streamed check result; the check screen
-// asks for the next one after each.
+// setUpNotice says a check set its lab up first, and how long that took:
+// live, the setup's own time (else took); offline, the workspace made.
+func setUpNotice(l *labs.Lab, info session.StartInfo, took time.Duration) string {
+	if info.Context == "" && info.Seconds == 0 {
+		return fmt.Sprintf("Lab %s had no workspace yet: created it before checking.", l.ID)
+	}
+	secs := info.Seconds
+	if secs == 0 {
+		secs = took.Seconds()
+	}
+	return fmt.Sprintf("Lab %s was not set up on this cluster: set it up again (%.0f s) before checking.", l.ID, max(1, secs))
+}
+
+// waitResult delivers the next streamed check result or notice; the
+// check screen asks for the next one after each.
 func waitResult(ch <-chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		msg, ok := <-ch
 		if !ok {
 			return nil
 		}
-		if r, ok := msg.(checkResultMsg); ok {
+		switch r := msg.(type) {
+		case checkResultMsg:
 			return checkStreamMsg{checkResultMsg: r, next: waitResult(ch)}
+		case checkNoticeMsg:
+			r.next = waitResult(ch)
+			return r
 		}
 		return msg
 	}

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/session"
 )
 
 // This file holds the root's commands (the catalog, the progress, the
@@ -78,15 +79,16 @@ func ensureStarted(ctx context.Context, sess Session, l *labs.Lab, log *slog.Log
 	if ok {
 		return nil
 	}
-	return startLab(ctx, sess, l, log)
+	_, err = startLab(ctx, sess, l, log)
+	return err
 }
 
-func startLab(ctx context.Context, sess Session, l *labs.Lab, log *slog.Logger) error {
+func startLab(ctx context.Context, sess Session, l *labs.Lab, log *slog.Logger) (session.StartInfo, error) {
 	info, err := sess.Start(ctx, l)
 	if err != nil {
 		log.Error("start lab", "lab", l.ID, "err", err)
-		return err
+		return info, err
 	}
 	log.Info("lab started", "lab", l.ID, "workspace", info.Workspace, "setup_seconds", info.Seconds)
-	return nil
+	return info, nil
 }

@@ -67,6 +67,12 @@ var goldenCases = []struct {
 		steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("1 of 3 checks done", "c")}},
 	{name: "check-done", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("attempts 2", "c")}},
 	{name: "check-details", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("attempts 2", "c"), keys("it passed", "d")}},
+	// The cluster lost the lab's setup: the check sets it up again first,
+	// and says so.
+	{name: "check-set-up-again", setup: func(e *testEnv) {
+		os.MkdirAll(e.cfg.Dirs.Workspace("svc-expose-web"), 0o755)
+		e.sess.loseSetup("svc-expose-web")
+	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("attempts 2", "c")}},
 	{name: "check-passed", setup: func(e *testEnv) { e.sess.passAll["ing-two-paths"] = true },
 		steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Route two paths", "down"), keys("Graded checks", "enter"), keys("attempts 2", "c")}},
 	{name: "check-error", setup: func(e *testEnv) {

@@ -68,6 +68,7 @@ type fakeSession struct {
 	release int
 
 	lost                   map[string]bool // labs whose setup loseSetup dropped
+	startHold              chan struct{}
 	starts, checks, resets int
 	cancelled              bool
 	checkErr               error
@@ -97,7 +98,17 @@ func (f *fakeSession) loseSetup(id string) {
 	f.lost[id] = true
 }
 
-func (f *fakeSession) Start(_ context.Context, l *labs.Lab) (session.StartInfo, error) {
+// Start makes the workspace; a lab whose setup was lost is set up again
+// as on a live cluster (its context and setup time in the answer).
+// startHold, when set, holds Start until it is closed.
+func (f *fakeSession) Start(ctx context.Context, l *labs.Lab) (session.StartInfo, error) {
+	if f.startHold != nil {
+		select {
+		case <-f.startHold:
+		case <-ctx.Done():
+			return session.StartInfo{}, ctx.Err()
+		}
+	}
 	ws := f.dirs.Workspace(l.ID)
 	if err := os.MkdirAll(ws, 0o755); err != nil {
 		return session.StartInfo{}, err
@@ -105,9 +116,13 @@ func (f *fakeSession) Start(_ context.Context, l *labs.Lab) (session.StartInfo, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.starts++
+	info := session.StartInfo{Lab: l.ID, Cluster: "offline", Workspace: ws, Namespace: l.Namespace}
+	if f.lost[l.ID] {
+		info.Cluster, info.Context, info.Seconds = "kind", "kind-ckadlab", 4.2
+	}
 	delete(f.lost, l.ID)
 	f.started(l.ID, testNow)
-	return session.StartInfo{Lab: l.ID, Cluster: "offline", Workspace: ws, Namespace: l.Namespace}, nil
+	return info, nil
 }
 
 // cannedResult is check i of l as the fake grades it.

@@ -12,6 +12,7 @@ const (
 	glyphStarted = "…"
 	glyphNew     = "○"
 	glyphFlag    = "⚑"
+	glyphSetup   = "↻"
 )
 
 // Styles is every style the TUI uses, built once from the colour choice.

@@ -77,13 +77,18 @@ func trimRightSpace(s string) string {
 
 // hangingBullet is "• text" wrapped to width, its wrapped lines under
 // the text (not under the bullet).
-func hangingBullet(text string, width int) string {
-	lines := strings.Split(wrapText(text, width-2), "\n")
+func hangingBullet(text string, width int) string { return hangingAfter("• ", text, width) }
+
+// hangingAfter is mark and text wrapped to width, the text's wrapped
+// lines under its first (not under the mark).
+func hangingAfter(mark, text string, width int) string {
+	mw := ansi.StringWidth(mark)
+	lines := strings.Split(wrapText(text, width-mw), "\n")
 	for i := range lines {
 		if i == 0 {
-			lines[i] = "• " + lines[i]
+			lines[i] = mark + lines[i]
 		} else {
-			lines[i] = "  " + lines[i]
+			lines[i] = strings.Repeat(" ", mw) + lines[i]
 		}
 	}
 	return strings.Join(lines, "\n")

@@ -66,12 +66,15 @@ func TestFlowOpenHintCheckBack(t *testing.T) {
 	if _, err := os.Stat(env.cfg.Dirs.Workspace("svc-expose-web")); err != nil {
 		t.Fatalf("the check should have created the workspace: %v", err)
 	}
+	// and says so.
+	d.requireView("↻ Lab svc-expose-web had no workspace yet: created it before checking.")
 
 	d.keys("r")
 	if _, checks, _ := env.sess.counts(); checks != 2 {
 		t.Fatalf("re-check: checks = %d, want 2", checks)
 	}
 	d.requireView("attempts 3")
+	d.rejectView("↻")
 
 	// The cluster was recreated: the workspace stays, the setup is gone;
 	// the next check sets the lab up again before it grades.
@@ -80,7 +83,8 @@ func TestFlowOpenHintCheckBack(t *testing.T) {
 	if starts, checks, _ := env.sess.counts(); starts != 2 || checks != 3 {
 		t.Fatalf("check after the setup was lost: starts = %d, checks = %d, want 2 and 3", starts, checks)
 	}
-	d.requireView("attempts 4")
+	// The learner is told why the check took longer.
+	d.requireView("attempts 4", "↻ Lab svc-expose-web was not set up on this cluster: set it up again (4 s)")
 
 	d.keys("esc")
 	if d.m.current != screenTask || d.m.task().hints != 3 {
@@ -815,4 +819,19 @@ func TestBrowserKeepsIDsAt80(t *testing.T) {
 	if got := truncateWords("Exact vs Prefix paths and the longest match", 30); got != "Exact vs Prefix paths and the…" {
 		t.Errorf("truncateWords = %q", got)
 	}
+}
+
+// While a check sets its lab up again, the check screen says so (not
+// "0 of 3 checks done").
+func TestCheckSaysItSetsTheLabUp(t *testing.T) {
+	env := newTestEnv(t)
+	os.MkdirAll(env.cfg.Dirs.Workspace("svc-expose-web"), 0o755)
+	env.sess.loseSetup("svc-expose-web")
+	env.sess.startHold = make(chan struct{})
+	d := newDriver(t, env.cfg, 80, 24)
+	d.wait = 200 * time.Millisecond // the held start blocks the run
+	d.keys("enter", "enter", "c")
+	d.requireView("… Setting lab svc-expose-web up on this cluster before checking…")
+	d.rejectView("checks done", "↻")
+	close(env.sess.startHold)
 }
