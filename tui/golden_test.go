@@ -49,6 +49,11 @@ var goldenCases = []struct {
 	{name: "labs-paste", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"),
 		{msg: tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("kubectl -n prod get pods\n", 400)), Paste: true}, wait: "No lab matches"}}},
 	{name: "task", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter")}},
+	// A workspace path too long for its line loses folders in its middle.
+	{name: "task-long-workspace", setup: func(e *testEnv) {
+		e.cfg.Dirs.Data = filepath.Join(e.home, ".local", "share", "a-rather-long-folder-name", "and-another-one-under-it", "ckadlab")
+		e.sess.dirs = e.cfg.Dirs
+	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter")}},
 	{name: "task-hints", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("Hints (1 of 3)", "h"), keys("Hints (2 of 3)", "h")}},
 	{name: "task-help", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("page down", "?")}},
 	{name: "task-networkpolicy", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Default deny", "end"), keys("Graded checks", "enter")}},

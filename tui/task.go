@@ -305,8 +305,8 @@ func (t *taskModel) header() string {
 
 // whereLines say where you work: the namespace, the kube context and the
 // workspace folder, on one line when they fit, else the workspace on a
-// line of its own (a path too long even there loses its start, not the
-// lab's folder at its end).
+// line of its own (a path too long even there loses folders in its
+// middle, never the lab's folder at its end: see shortenPath).
 func (t *taskModel) whereLines() []string {
 	if t.lab == nil {
 		return nil
@@ -318,11 +318,9 @@ func (t *taskModel) whereLines() []string {
 	if one := where + s.Label.Render("  ") + ws; lipgloss.Width(one) <= t.width {
 		return []string{one}
 	}
-	if over := lipgloss.Width(ws) + 1 - t.width; over > 0 {
-		path := []rune(t.c.displayPath(t.c.cfg.Dirs.Workspace(l.ID)))
-		ws = s.Label.Render("workspace ") + "…" + string(path[min(len(path), over+1):])
-	}
-	return []string{truncate(where, t.width), " " + ws}
+	label := s.Label.Render("workspace ")
+	path := shortenPath(t.c.displayPath(t.c.cfg.Dirs.Workspace(l.ID)), t.width-1-lipgloss.Width(label))
+	return []string{truncate(where, t.width), " " + label + path}
 }
 
 func (t *taskModel) ShortHelp() []key.Binding {

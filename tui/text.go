@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -137,4 +138,36 @@ func keepEnd(s string, w int) string {
 		return truncate("…", w)
 	}
 	return "…" + ansi.TruncateLeft(s, ansi.StringWidth(s)-(w-1), "")
+}
+
+// shortenPath fits a path in w cells by leaving out folders in its middle
+// ("~/…/workspace/np-test-network-policy"): its first folder and as many
+// of its last as fit stay; the last (a lab's folder) always stays whole,
+// even when it alone is wider.
+func shortenPath(p string, w int) string {
+	if ansi.StringWidth(p) <= w {
+		return p
+	}
+	sep := string(filepath.Separator)
+	parts := strings.Split(p, sep)
+	if len(parts) < 3 {
+		return p
+	}
+	head := parts[0] + sep // "~/", "/" (an absolute path's first part is "")
+	if parts[0] == "" && len(parts) > 3 {
+		head = sep + parts[1] + sep
+		parts = parts[1:]
+	}
+	tail := parts[len(parts)-1]
+	for i := len(parts) - 2; i > 0; i-- {
+		next := parts[i] + sep + tail
+		if ansi.StringWidth(head+"…"+sep+next) > w {
+			break
+		}
+		tail = next
+	}
+	if out := head + "…" + sep + tail; ansi.StringWidth(out) <= w {
+		return out
+	}
+	return "…" + sep + parts[len(parts)-1]
 }

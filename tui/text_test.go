@@ -100,3 +100,28 @@ func TestKeepEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestShortenPath(t *testing.T) {
+	tests := []struct {
+		p    string
+		w    int
+		want string
+	}{
+		{"~/data/ckadlab/workspace/np-x", 40, "~/data/ckadlab/workspace/np-x"},
+		{"~/.local/share/ckadlab/workspace/np-test-network-policy", 45, "~/…/ckadlab/workspace/np-test-network-policy"},
+		{"~/.local/share/ckadlab/workspace/np-test-network-policy", 36, "~/…/workspace/np-test-network-policy"},
+		{"~/.local/share/ckadlab/workspace/np-test-network-policy", 35, "~/…/np-test-network-policy"},
+		{"~/.local/share/ckadlab/workspace/np-test-network-policy", 25, "…/np-test-network-policy"},
+		{"~/.local/share/ckadlab/workspace/np-test-network-policy", 10, "…/np-test-network-policy"},
+		{"/home/learner/a-very-long-folder-name/ckadlab/workspace/svc-nodeport", 40, "/home/…/ckadlab/workspace/svc-nodeport"},
+	}
+	for _, tt := range tests {
+		got := shortenPath(tt.p, tt.w)
+		if got != tt.want {
+			t.Errorf("shortenPath(%q, %d) = %q, want %q", tt.p, tt.w, got, tt.want)
+		}
+		if !strings.HasSuffix(got, "/"+tt.p[strings.LastIndex(tt.p, "/")+1:]) {
+			t.Errorf("shortenPath(%q, %d) = %q cut the lab's folder", tt.p, tt.w, got)
+		}
+	}
+}
