@@ -69,7 +69,16 @@ func (b *browserModel) applyFilter() {
 			}
 		}
 	} else {
-		b.visible = rankMatches(b.cat.Filter("", "", "", b.filter), b.filter)
+		matches := b.cat.Filter("", "", "", b.filter)
+		// And the labs whose id has the filter's letters in order
+		// ("nptest" finds np-test-network-policy; titles are too long
+		// for that to mean anything).
+		for _, l := range b.all {
+			if !slices.Contains(matches, l) && fuzzy(l.ID, b.filter) {
+				matches = append(matches, l)
+			}
+		}
+		b.visible = rankMatches(matches, b.filter)
 	}
 	b.scroll()
 }
@@ -96,22 +105,54 @@ func rankMatches(matches []*labs.Lab, text string) []*labs.Lab {
 	return out
 }
 
-// matchRank is where text matched a lab: its id (0 at the start, 1
-// inside), its title (2), a tag (3), or only its task's text (4).
+// matchRank is how well text matched a lab, best first: its id or title
+// (the id first at each step) exactly, at their start, inside them, or
+// the id's letters in order (fuzzy); then a tag; then only the task's
+// text.
 func matchRank(l *labs.Lab, text string) int {
 	text = strings.ToLower(strings.TrimSpace(text))
-	id := strings.ToLower(l.ID)
-	switch {
-	case strings.HasPrefix(id, text):
-		return 0
-	case strings.Contains(id, text):
-		return 1
-	case strings.Contains(strings.ToLower(l.Title), text):
-		return 2
-	case slices.ContainsFunc(l.Tags, func(t string) bool { return strings.Contains(strings.ToLower(t), text) }):
-		return 3
+	rank := func(field string, fuzzyOK bool) int {
+		f := strings.ToLower(field)
+		switch {
+		case f == text:
+			return 0
+		case strings.HasPrefix(f, text):
+			return 1
+		case strings.Contains(f, text):
+			return 2
+		case fuzzyOK && fuzzy(f, text):
+			return 3
+		}
+		return 4
 	}
-	return 4
+	if r := min(2*rank(l.ID, true), 2*rank(l.Title, false)+1); r < 8 {
+		return r
+	}
+	if slices.ContainsFunc(l.Tags, func(t string) bool { return strings.Contains(strings.ToLower(t), text) }) {
+		return 8
+	}
+	return 9
+}
+
+// fuzzy reports whether the letters and digits of text (at least three)
+// appear in s in order, case aside.
+func fuzzy(s, text string) bool {
+	var want []rune
+	for _, r := range strings.ToLower(text) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			want = append(want, r)
+		}
+	}
+	if len(want) < 3 {
+		return false
+	}
+	i := 0
+	for _, r := range strings.ToLower(s) {
+		if i < len(want) && r == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
 }
 
 func (b *browserModel) SetSize(w, h int) {

@@ -6,6 +6,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/ckadlab/ckadlab/labs"
 )
 
 func TestWrapText(t *testing.T) {
@@ -123,5 +125,62 @@ func TestShortenPath(t *testing.T) {
 		if !strings.HasSuffix(got, "/"+tt.p[strings.LastIndex(tt.p, "/")+1:]) {
 			t.Errorf("shortenPath(%q, %d) = %q cut the lab's folder", tt.p, tt.w, got)
 		}
+	}
+}
+
+// The filter ranks id and title matches (exact, prefix, substring,
+// fuzzy) above tags and the task's text.
+func TestMatchRank(t *testing.T) {
+	all := []*labs.Lab{
+		{ID: "ing-exact-prefix", Title: "Exact vs Prefix paths", Task: "test it with curl", Domain: labs.Ingress},
+		{ID: "np-test-network-policy", Title: "The documentation's test-network-policy", Domain: labs.NetworkPolicy},
+		{ID: "test", Title: "A lab named test", Domain: labs.Services},
+		{ID: "svc-a", Title: "Testing a Service", Domain: labs.Services},
+		{ID: "svc-b", Title: "Another Service", Tags: []string{"testing"}, Domain: labs.Services},
+		{ID: "svc-c", Title: "A Service", Domain: labs.Services},
+	}
+	ranks := map[string]int{}
+	for _, l := range all {
+		ranks[l.ID] = matchRank(l, "test")
+	}
+	order := []string{"test", "svc-a", "np-test-network-policy", "svc-b", "ing-exact-prefix"}
+	for i := 1; i < len(order); i++ {
+		if ranks[order[i-1]] >= ranks[order[i]] {
+			t.Errorf("%s (rank %d) not above %s (rank %d)", order[i-1], ranks[order[i-1]], order[i], ranks[order[i]])
+		}
+	}
+	// A fuzzy id match beats the task's text.
+	if a, b := matchRank(all[1], "nptest"), matchRank(all[0], "nptest"); a >= b {
+		t.Errorf("fuzzy id rank %d not above %d", a, b)
+	}
+	for _, tt := range []struct {
+		s, text string
+		want    bool
+	}{
+		{"np-test-network-policy", "nptest", true},
+		{"np-test-network-policy", "np test", true},
+		{"np-test-network-policy", "tsetpn", false},
+		{"svc-nodeport", "sn", false}, // too short to mean anything
+	} {
+		if got := fuzzy(tt.s, tt.text); got != tt.want {
+			t.Errorf("fuzzy(%q, %q) = %v, want %v", tt.s, tt.text, got, tt.want)
+		}
+	}
+}
+
+// Typing a filter puts the best match first, and enter opens it at once.
+func TestFilterFindsFuzzyAndOpensWithOneEnter(t *testing.T) {
+	env := newTestEnv(t)
+	d := newDriver(t, env.cfg, 80, 24)
+	d.keys("enter")
+	for _, r := range "svcexp" {
+		d.keys(string(r))
+	}
+	if l := d.m.browser().selected(); l == nil || l.ID != "svc-expose-web" {
+		t.Fatalf("selected %v, want svc-expose-web", l)
+	}
+	d.keys("enter")
+	if d.m.current != screenTask || d.m.task().lab.ID != "svc-expose-web" {
+		t.Fatalf("one enter: screen %v", d.m.current)
 	}
 }
