@@ -398,7 +398,7 @@ func (m *examModel) handoffDone(msg handoffDoneMsg) tea.Cmd {
 	if msg.err != nil {
 		text, isErr = fmt.Sprintf("The hand-off ended with an error: %v", msg.err), true
 	}
-	return tea.Batch(flash(text, isErr), m.refresh())
+	return tea.Batch(screenFlash(screenExam, text, isErr), m.refresh())
 }
 
 // countdown is the time left, as h:mm:ss.

@@ -202,7 +202,10 @@ func TestExamFlowWithFakeClock(t *testing.T) {
 	clock.set(testNow.Add(time.Hour))
 	d.send(examTickMsg{})
 	d.requireView("Report", "time used 1:00:00 of 1:00:00 (time ran out)", "enter reviews")
-	// The flash was about the exam screen; the report starts without it.
+	// The flash was about the exam screen; the report starts without it,
+	// and one arriving late (the shell ended as time ran out) stays off.
+	d.rejectView("Back in the exam.")
+	d.send(handoffDoneMsg{from: screenExam, kind: handoffShell})
 	d.rejectView("Back in the exam.")
 	if fx.graded != 1 || !fx.last().Done() || !fx.last().Result.Expired {
 		t.Fatalf("graded %d times; saved %+v", fx.graded, fx.last())

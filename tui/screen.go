@@ -65,10 +65,15 @@ type (
 	}
 	// backMsg returns to the screen shown before the current one.
 	backMsg struct{}
-	// flashMsg shows a line in the status bar until the next key.
+	// flashMsg shows a line in the status bar until the next key or
+	// screen change. A flash about a screen (scoped) shows only while that
+	// screen (from) does: one arriving after the learner moved on is
+	// dropped.
 	flashMsg struct {
-		text string
-		err  bool
+		text   string
+		err    bool
+		from   screenID
+		scoped bool
 	}
 	// askMsg opens a yes/no dialog over the current screen.
 	askMsg struct{ q confirmation }
@@ -90,6 +95,11 @@ func back() tea.Msg { return backMsg{} }
 // flash asks the root to show a message in the status line.
 func flash(text string, isErr bool) tea.Cmd {
 	return func() tea.Msg { return flashMsg{text: text, err: isErr} }
+}
+
+// screenFlash is a flash about screen from (see flashMsg).
+func screenFlash(from screenID, text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return flashMsg{text: text, err: isErr, from: from, scoped: true} }
 }
 
 // ask asks the root to put a question to the learner.

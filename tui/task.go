@@ -388,7 +388,7 @@ func (t *taskModel) resetDone(msg resetDoneMsg) tea.Cmd {
 		}
 		text = fmt.Sprintf("Reset: %d answer %s moved to %s", msg.info.Moved, plural(msg.info.Moved, "file", "files"), where)
 	}
-	return tea.Batch(flash(text, false), send(answersResetMsg{lab: msg.lab}), t.c.loadProgress())
+	return tea.Batch(screenFlash(screenTask, text, false), send(answersResetMsg{lab: msg.lab}), t.c.loadProgress())
 }
 
 // handoffDone is back from the shell or the editor.
@@ -401,7 +401,7 @@ func (t *taskModel) handoffDone(msg handoffDoneMsg) tea.Cmd {
 	if msg.err != nil {
 		text, isErr = fmt.Sprintf("The %s ended with an error: %v", what, msg.err), true
 	}
-	return tea.Batch(flash(text, isErr), t.c.loadProgress())
+	return tea.Batch(screenFlash(screenTask, text, isErr), t.c.loadProgress())
 }
 
 // forMode is the lab with its kubectl steps rendered for the cluster in

@@ -180,6 +180,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case flashMsg:
+		if msg.scoped && msg.from != m.current {
+			return m, nil // about a screen no longer shown
+		}
 		m.flash, m.flashErr = msg.text, msg.err
 		return m, nil
 	case askMsg:
