@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -124,5 +125,57 @@ func TestMigrationMarksBlankExamTasks(t *testing.T) {
 		if _, ok := sums[lab]; ok {
 			t.Errorf("%s is still in the summaries", lab)
 		}
+	}
+}
+
+// FinishExam records the exam and its attempts together, once: a second
+// finish (after a crash, or run twice) records nothing more.
+func TestFinishExamOnce(t *testing.T) {
+	db, _ := openTemp(t)
+	e := ExamRecord{ID: "e1", Seed: 42, Tasks: 2, StartedAt: t0, Deadline: t0.Add(2 * time.Hour), State: []byte(`{"id":"e1"}`)}
+	if err := db.SaveExam(e); err != nil {
+		t.Fatal(err)
+	}
+	var tasks []Attempt
+	for _, lab := range []string{"svc-a", "svc-b"} {
+		a := attempt(lab, 5, 10, t0.Add(time.Hour), "c1")
+		a.Exam = "e1"
+		tasks = append(tasks, a)
+	}
+	// Refused before anything is written: an unfinished record, an
+	// attempt of another exam.
+	if _, err := db.FinishExam(e, tasks); err == nil {
+		t.Fatal("an exam without a finish time was finished")
+	}
+	done := e
+	done.FinishedAt, done.Percent, done.Passed, done.State = t0.Add(time.Hour), 50, false, []byte(`{"id":"e1","done":true}`)
+	stray := append([]Attempt{}, tasks...)
+	stray[1].Exam = "e2"
+	if _, err := db.FinishExam(done, stray); err == nil {
+		t.Fatal("an attempt of another exam was recorded with e1")
+	}
+	if ea, _ := db.ExamAttempts("e1"); len(ea) != 0 {
+		t.Fatalf("a refused finish recorded %d attempts", len(ea))
+	}
+
+	got, err := db.FinishExam(done, tasks)
+	if err != nil || string(got.State) != string(done.State) {
+		t.Fatalf("finish: %+v %v", got, err)
+	}
+	again := done
+	again.Percent, again.State = 100, []byte(`{"id":"e1","second":true}`)
+	got, err = db.FinishExam(again, tasks)
+	if !errors.Is(err, ErrExamFinished) || string(got.State) != string(done.State) || got.Percent != 50 {
+		t.Fatalf("second finish: %+v %v", got, err)
+	}
+	ea, err := db.ExamAttempts("e1")
+	if err != nil || len(ea) != 2 {
+		t.Fatalf("attempts after finishing twice: %d %v", len(ea), err)
+	}
+	if cs, err := db.Checks(ea[0].ID); err != nil || len(cs) != 2 {
+		t.Fatalf("checks of a finished exam's attempt: %v %v", cs, err)
+	}
+	if rec, _ := db.Exam("e1"); rec.Percent != 50 || !rec.Finished() {
+		t.Fatalf("stored exam: %+v", rec)
 	}
 }

@@ -31,28 +31,89 @@ var ErrNoExam = errors.New("no such exam")
 
 // SaveExam inserts or updates an exam.
 func (d *DB) SaveExam(e ExamRecord) error {
+	if err := e.valid(); err != nil {
+		return err
+	}
+	return d.tx(context.Background(), func(t *sql.Tx) error { return saveExam(t, e) })
+}
+
+func (e ExamRecord) valid() error {
 	if e.ID == "" {
 		return errors.New("save exam: no id")
 	}
 	if len(e.State) == 0 {
 		return fmt.Errorf("save exam %s: no state", e.ID)
 	}
+	return nil
+}
+
+func saveExam(t *sql.Tx, e ExamRecord) error {
 	var pct sql.NullFloat64
 	var passed sql.NullInt64
 	if e.Finished() {
 		pct = sql.NullFloat64{Float64: e.Percent, Valid: true}
 		passed = sql.NullInt64{Int64: int64(b2i(e.Passed)), Valid: true}
 	}
-	return d.tx(context.Background(), func(t *sql.Tx) error {
-		_, err := t.Exec(`INSERT INTO exams (id, seed, tasks, started_ms, deadline_ms, finished_ms, percent, passed, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET seed = excluded.seed, tasks = excluded.tasks,
-				started_ms = excluded.started_ms, deadline_ms = excluded.deadline_ms,
-				finished_ms = excluded.finished_ms, percent = excluded.percent,
-				passed = excluded.passed, state = excluded.state`,
-			e.ID, int64(e.Seed), e.Tasks, toMS(e.StartedAt), toMS(e.Deadline), nullMS(e.FinishedAt), pct, passed, string(e.State))
-		return err
+	_, err := t.Exec(`INSERT INTO exams (id, seed, tasks, started_ms, deadline_ms, finished_ms, percent, passed, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET seed = excluded.seed, tasks = excluded.tasks,
+			started_ms = excluded.started_ms, deadline_ms = excluded.deadline_ms,
+			finished_ms = excluded.finished_ms, percent = excluded.percent,
+			passed = excluded.passed, state = excluded.state`,
+		e.ID, int64(e.Seed), e.Tasks, toMS(e.StartedAt), toMS(e.Deadline), nullMS(e.FinishedAt), pct, passed, string(e.State))
+	return err
+}
+
+// ErrExamFinished is wrapped by FinishExam's error for an exam that was
+// already graded: its record is returned as it was stored.
+var ErrExamFinished = errors.New("exam already finished")
+
+// FinishExam records a graded exam and the attempts of its tasks in one
+// transaction, so that a crash leaves either the exam in progress with
+// none of them or the finished exam with all of them. An exam that is
+// already finished is left as it is: FinishExam returns its stored record
+// and an error wrapping ErrExamFinished, and records nothing, so grading
+// an exam twice never records its attempts twice.
+func (d *DB) FinishExam(e ExamRecord, attempts []Attempt) (ExamRecord, error) {
+	if err := e.valid(); err != nil {
+		return e, err
+	}
+	if !e.Finished() {
+		return e, fmt.Errorf("finish exam %s: no finish time", e.ID)
+	}
+	for _, a := range attempts {
+		if a.Exam != e.ID {
+			return e, fmt.Errorf("finish exam %s: attempt of %s belongs to exam %q", e.ID, a.Lab, a.Exam)
+		}
+		if err := a.valid(); err != nil {
+			return e, err
+		}
+	}
+	stored := e
+	var done bool
+	err := d.tx(context.Background(), func(t *sql.Tx) error {
+		prev, err := scanExam(t.QueryRow(`SELECT `+examColumns+` FROM exams WHERE id = ?`, e.ID))
+		switch {
+		case err == nil && prev.Finished():
+			stored, done = prev, true
+			return nil
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		for _, a := range attempts {
+			if _, err := insertAttempt(t, a); err != nil {
+				return err
+			}
+		}
+		return saveExam(t, e)
 	})
+	if err != nil {
+		return e, err
+	}
+	if done {
+		return stored, fmt.Errorf("%w: %s", ErrExamFinished, e.ID)
+	}
+	return stored, nil
 }
 
 const examColumns = `id, seed, tasks, started_ms, deadline_ms, finished_ms, percent, passed, state`

@@ -84,44 +84,59 @@ func (d *DB) RecordStart(lab string, at time.Time, exam string) error {
 // RecordAttempt stores an attempt and its check results in one
 // transaction and returns its id.
 func (d *DB) RecordAttempt(a Attempt) (int64, error) {
-	if a.Lab == "" {
-		return 0, errors.New("record attempt: no lab")
-	}
-	if a.Score < 0 || a.Max < 0 || a.Score > a.Max {
-		return 0, fmt.Errorf("record attempt of %s: score %d/%d is impossible", a.Lab, a.Score, a.Max)
-	}
-	if a.Unanswered && a.Exam == "" {
-		return 0, fmt.Errorf("record attempt of %s: only an exam task can be unanswered", a.Lab)
+	if err := a.valid(); err != nil {
+		return 0, err
 	}
 	var id int64
 	err := d.tx(context.Background(), func(t *sql.Tx) error {
-		res, err := t.Exec(`INSERT INTO attempts (lab, domain, at_ms, score, max, cluster, exam_id, unanswered, duration_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Lab, a.Domain, toMS(a.At), a.Score, a.Max, a.Cluster, nullString(a.Exam), b2i(a.Unanswered), a.Duration.Milliseconds())
-		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if len(a.Checks) == 0 {
-			return nil
-		}
-		st, err := t.Prepare(`INSERT INTO check_results (attempt_id, seq, check_id, passed, ungraded, points, max, expected, observed, why)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for i, c := range a.Checks {
-			if _, err := st.Exec(id, i, c.ID, b2i(c.Passed), b2i(c.Ungraded), c.Points, c.Max, c.Expected, c.Observed, c.Why); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		id, err = insertAttempt(t, a)
+		return err
 	})
 	if err != nil {
 		return 0, err
+	}
+	return id, nil
+}
+
+func (a Attempt) valid() error {
+	if a.Lab == "" {
+		return errors.New("record attempt: no lab")
+	}
+	if a.Score < 0 || a.Max < 0 || a.Score > a.Max {
+		return fmt.Errorf("record attempt of %s: score %d/%d is impossible", a.Lab, a.Score, a.Max)
+	}
+	if a.Unanswered && a.Exam == "" {
+		return fmt.Errorf("record attempt of %s: only an exam task can be unanswered", a.Lab)
+	}
+	return nil
+}
+
+// insertAttempt inserts an attempt and its check results in t.
+func insertAttempt(t *sql.Tx, a Attempt) (int64, error) {
+	res, err := t.Exec(`INSERT INTO attempts (lab, domain, at_ms, score, max, cluster, exam_id, unanswered, duration_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.Lab, a.Domain, toMS(a.At), a.Score, a.Max, a.Cluster, nullString(a.Exam), b2i(a.Unanswered), a.Duration.Milliseconds())
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if len(a.Checks) == 0 {
+		return id, nil
+	}
+	st, err := t.Prepare(`INSERT INTO check_results (attempt_id, seq, check_id, passed, ungraded, points, max, expected, observed, why)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	for i, c := range a.Checks {
+		if _, err := st.Exec(id, i, c.ID, b2i(c.Passed), b2i(c.Ungraded), c.Points, c.Max, c.Expected, c.Observed, c.Why); err != nil {
+			return 0, err
+		}
 	}
 	return id, nil
 }

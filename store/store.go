@@ -134,6 +134,9 @@ func openError(path string, err error) error {
 	if isCorrupt(err) {
 		return &OpenError{Path: path, Err: ErrCorrupt, Detail: err.Error()}
 	}
+	if c := classifyWrite(path, err); c != err {
+		return c
+	}
 	return &OpenError{Path: path, Err: err}
 }
 
@@ -237,6 +240,13 @@ func (d *DB) wrap(err error) error {
 		return oe
 	case isCorrupt(err):
 		return &OpenError{Path: d.path, Err: ErrCorrupt, Detail: err.Error()}
+	}
+	var we *WriteError
+	if errors.As(err, &we) {
+		return we
+	}
+	if c := classifyWrite(d.path, err); c != err {
+		return c
 	}
 	return fmt.Errorf("%s: %w", d.path, err)
 }
