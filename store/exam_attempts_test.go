@@ -179,3 +179,21 @@ func TestFinishExamOnce(t *testing.T) {
 		t.Fatalf("stored exam: %+v", rec)
 	}
 }
+
+// A finished exam is not reopened by a late save of its running state.
+func TestSaveDoesNotReopenAFinishedExam(t *testing.T) {
+	db, _ := openTemp(t)
+	e := ExamRecord{ID: "e1", Seed: 1, Tasks: 1, StartedAt: t0, Deadline: t0.Add(time.Hour), State: []byte(`{"running":true}`)}
+	done := e
+	done.FinishedAt, done.Percent, done.State = t0.Add(time.Minute), 80, []byte(`{"done":true}`)
+	if _, err := db.FinishExam(done, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveExam(e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Exam("e1")
+	if err != nil || !got.Finished() || string(got.State) != `{"done":true}` || got.Percent != 80 {
+		t.Fatalf("after a late save: %+v %v", got, err)
+	}
+}

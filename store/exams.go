@@ -29,7 +29,8 @@ func (e ExamRecord) Finished() bool { return !e.FinishedAt.IsZero() }
 // ErrNoExam is returned for an exam id the database does not have.
 var ErrNoExam = errors.New("no such exam")
 
-// SaveExam inserts or updates an exam.
+// SaveExam inserts or updates an exam. A finished exam is history: saving
+// it again (a screen that saved its navigation late) changes nothing.
 func (d *DB) SaveExam(e ExamRecord) error {
 	if err := e.valid(); err != nil {
 		return err
@@ -59,7 +60,8 @@ func saveExam(t *sql.Tx, e ExamRecord) error {
 		ON CONFLICT (id) DO UPDATE SET seed = excluded.seed, tasks = excluded.tasks,
 			started_ms = excluded.started_ms, deadline_ms = excluded.deadline_ms,
 			finished_ms = excluded.finished_ms, percent = excluded.percent,
-			passed = excluded.passed, state = excluded.state`,
+			passed = excluded.passed, state = excluded.state
+		WHERE exams.finished_ms IS NULL`,
 		e.ID, int64(e.Seed), e.Tasks, toMS(e.StartedAt), toMS(e.Deadline), nullMS(e.FinishedAt), pct, passed, string(e.State))
 	return err
 }

@@ -130,15 +130,24 @@ func (r *Runner) setUp(ctx context.Context, e *exam.Exam, progress func(i int, t
 
 // Save stores the exam (after every change: navigation, flags, marks).
 func (r *Runner) Save(e *exam.Exam) error {
-	data, err := e.Marshal()
+	rec, err := r.record(e)
 	if err != nil {
 		return err
+	}
+	return r.Mgr.Dirs.WithStore(func(db *store.DB) error { return db.SaveExam(rec) })
+}
+
+// record is the exam as the database stores it.
+func (r *Runner) record(e *exam.Exam) (store.ExamRecord, error) {
+	data, err := e.Marshal()
+	if err != nil {
+		return store.ExamRecord{}, err
 	}
 	rec := store.ExamRecord{ID: e.ID, Seed: e.Seed, Tasks: len(e.Tasks), StartedAt: e.Started, Deadline: e.Deadline, State: data}
 	if e.Result != nil {
 		rec.FinishedAt, rec.Percent, rec.Passed = e.Finished, e.Result.Percent, e.Result.Passed
 	}
-	return r.Mgr.Dirs.WithStore(func(db *store.DB) error { return db.SaveExam(rec) })
+	return rec, nil
 }
 
 // Active is the exam in progress (nil when none).
@@ -206,10 +215,17 @@ func (r *Runner) RefreshAttempted(e *exam.Exam) bool {
 	return changed
 }
 
-// Grade grades every task with the answers as they are now, records each
-// as an attempt of the exam, scores the exam and stores it. Progress,
-// when set, is told after each task. A task whose answer cannot be read
-// (bad YAML) scores 0 with the reason; only cancellation stops grading.
+// Grade grades every task with the answers as they are now, scores the
+// exam, and records it finished together with an attempt per task in one
+// transaction (store.DB.FinishExam): a crash before it leaves the exam in
+// progress with no attempt recorded, and finishing it again (also from
+// another process that graded it meanwhile) records nothing twice but
+// returns the stored result. Progress, when set, is told after each task.
+// A task whose answer cannot be read (bad YAML) scores 0 with the reason;
+// only cancellation stops grading.
+//
+// When the result cannot be stored (a read-only database, a full disk)
+// Grade returns the result with the error: the grade is never lost.
 //
 // Offline, a task whose workspace holds no answer object is not answered:
 // it scores 0 by definition, without running its checks. On a live
@@ -224,6 +240,7 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 	}
 	r.RefreshAttempted(e)
 	outcomes := map[string]exam.Outcome{}
+	var attempts []store.Attempt
 	for i, t := range e.Tasks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -233,11 +250,14 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 			outcomes[t.Lab] = exam.Outcome{Err: fmt.Errorf("the lab is no longer in the catalog (%v)", err)}
 			continue
 		}
-		o := r.gradeTask(ctx, e, t, l)
+		o, a := r.gradeTask(ctx, e, t, l)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		outcomes[t.Lab] = o
+		if a != nil {
+			attempts = append(attempts, *a)
+		}
 		if progress != nil {
 			progress(i+1, t, o)
 		}
@@ -246,20 +266,45 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Save(e); err != nil {
+	if beforeFinish != nil {
+		beforeFinish(e)
+	}
+	rec, err := r.record(e)
+	if err != nil {
+		return res, err
+	}
+	var stored store.ExamRecord
+	err = r.Mgr.Dirs.WithStore(func(db *store.DB) error {
+		var err error
+		stored, err = db.FinishExam(rec, attempts)
+		return err
+	})
+	if errors.Is(err, store.ErrExamFinished) {
+		// Graded meanwhile: that grade stands, with its attempts.
+		prev, uerr := exam.Unmarshal(stored.State)
+		if uerr != nil {
+			return nil, uerr
+		}
+		*e = *prev
+		return e.Result, nil
+	}
+	if err != nil {
 		return res, err
 	}
 	return res, nil
 }
 
-// gradeTask grades one task and records it as an attempt of the exam.
-func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, t exam.Task, l *labs.Lab) exam.Outcome {
+// beforeFinish, when set, runs after grading and before the result is
+// stored (tests stop there, as a crash would).
+var beforeFinish func(e *exam.Exam)
+
+// gradeTask grades one task and returns the attempt to record with the
+// exam (nil when there is none).
+func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, t exam.Task, l *labs.Lab) (exam.Outcome, *store.Attempt) {
 	if r.offline() && !answered(t.Workspace, l.Namespace) {
 		a := store.Attempt{Lab: l.ID, Domain: string(l.Domain), At: r.now().UTC(), Max: labMax(l), Cluster: r.Mgr.Cluster.String(),
 			Exam: e.ID, Unanswered: true}
-		// Not recorded: the exam's result still has the task, scored 0.
-		_ = r.Mgr.Dirs.RecordAttempt(a)
-		return exam.Outcome{NotAnswered: true}
+		return exam.Outcome{NotAnswered: true}, &a
 	}
 	opts := session.CheckOptions{Exam: e.ID, NoRecord: true}
 	if r.offline() {
@@ -267,15 +312,13 @@ func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, t exam.Task, l *la
 	}
 	rep, err := r.Mgr.Check(ctx, l, opts)
 	if err != nil {
-		return exam.Outcome{Err: err}
+		return exam.Outcome{Err: err}, nil
 	}
 	a := session.Attempt(l, rep, r.Mgr.Cluster.String(), e.ID, r.now())
 	// Live: an untouched setup scores 0, and only the learner's mark says
 	// the task was worked on.
 	a.Unanswered = !r.offline() && !t.Attempted && rep.Score == 0
-	// Graded, but the attempt could not be recorded: keep the grade.
-	_ = r.Mgr.Dirs.RecordAttempt(a)
-	return exam.Outcome{Report: rep}
+	return exam.Outcome{Report: rep}, &a
 }
 
 // answered reports whether an exam task's workspace holds an answer: an

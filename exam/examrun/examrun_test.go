@@ -185,3 +185,60 @@ func TestExamTaskWithDuplicateObjects(t *testing.T) {
 		t.Fatalf("task with a duplicate: %+v", tr)
 	}
 }
+
+// Finishing an exam twice records its attempts once: a finish killed
+// before it stored anything leaves no attempt behind, and a second finish
+// of a copy that was loaded before the first one finished (another
+// terminal, or a retry after a crash past the commit) returns the stored
+// result without recording again.
+func TestFinishTwiceRecordsOnce(t *testing.T) {
+	r := newRunner(t)
+	e := begin(t, r)
+	for i, tk := range e.Tasks {
+		l, _ := r.Cat.Get(tk.Lab)
+		answer := l.Solution.Manifests
+		if i == 0 {
+			answer = l.Wrong[0].Manifests
+		}
+		if err := os.WriteFile(filepath.Join(tk.Workspace, "answer.yaml"), []byte(answer), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The crash point: graded, not stored yet. Nothing is recorded.
+	crashed := false
+	beforeFinish = func(*exam.Exam) {
+		if _, attempts := history(t, r); len(attempts) != 0 {
+			t.Errorf("%d attempts recorded before the exam was stored finished", len(attempts))
+		}
+		crashed = true
+	}
+	defer func() { beforeFinish = nil }()
+	first, err := r.Active()
+	if err != nil || first == nil {
+		t.Fatalf("active: %v", err)
+	}
+	second, _ := r.Active()
+	res1, err := r.Grade(context.Background(), first, nil)
+	if err != nil || !crashed {
+		t.Fatalf("first finish: %v", err)
+	}
+	beforeFinish = nil
+	// The second copy still looks unfinished; it is graded (differently,
+	// with an answer changed meanwhile) but the first result stands.
+	l0, _ := r.Cat.Get(e.Tasks[0].Lab)
+	os.WriteFile(filepath.Join(e.Tasks[0].Workspace, "answer.yaml"), []byte(l0.Solution.Manifests), 0o644)
+	res2, err := r.Grade(context.Background(), second, nil)
+	if err != nil {
+		t.Fatalf("second finish: %v", err)
+	}
+	if res2.Percent != res1.Percent || res2.Finished != res1.Finished || !second.Done() {
+		t.Fatalf("second finish: %v%% at %v, first %v%% at %v", res2.Percent, res2.Finished, res1.Percent, res1.Finished)
+	}
+	_, attempts := history(t, r)
+	if len(attempts) != len(e.Tasks) {
+		t.Fatalf("finishing twice recorded %d attempts for %d tasks", len(attempts), len(e.Tasks))
+	}
+	if active, err := r.Active(); err != nil || active != nil {
+		t.Fatalf("still active after finishing: %v %v", active, err)
+	}
+}
