@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/drill"
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/session"
 )
 
 func (a *app) drillCommand() *cobra.Command {
@@ -47,9 +49,13 @@ checked, then new labs from your weakest domain (easiest first).
 			}
 			plan := drill.Next(cat.All(), h.Labs, opts)
 			var started string
+			var ns *session.NotSavedError
 			if start && len(plan.Picks) > 0 {
 				l, err := cat.Get(plan.Picks[0].Lab)
 				if err != nil {
+					return err
+				}
+				if err := a.guardExam(l.ID, "practice runs"); err != nil {
 					return err
 				}
 				m, err := a.manager()
@@ -57,16 +63,23 @@ checked, then new labs from your weakest domain (easiest first).
 					return err
 				}
 				info, err := m.Start(cmd.Context(), l)
-				if err != nil {
+				if err != nil && !errors.As(err, &ns) {
 					return err
 				}
 				started = info.Workspace
 			}
 			v := struct {
 				drill.Plan
-				Started string `json:"started,omitempty"`
-			}{plan, started}
-			return a.emit(v, func(w io.Writer) { a.printDrill(w, plan, started) })
+				Started  string `json:"started,omitempty"`
+				NotSaved string `json:"not_saved,omitempty"`
+			}{plan, started, notSavedText(ns)}
+			if err := a.emit(v, func(w io.Writer) { a.printDrill(w, plan, started) }); err != nil {
+				return err
+			}
+			if ns != nil {
+				return a.notSaved(ns)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().IntVarP(&n, "number", "n", 3, "how many labs to pick")

@@ -20,6 +20,7 @@ import (
 	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/exam/examrun"
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/state"
 	"github.com/ckadlab/ckadlab/tui"
 )
@@ -124,6 +125,11 @@ func (a *app) runExam(cmd *cobra.Command, f examFlags) error {
 		if !e.Done() {
 			return fmt.Errorf("exam %s is still in progress: finish it first (ckadlab exam --finish)", e.ID)
 		}
+		// An earlier exam's review must not show the solutions of the
+		// labs of the exam in progress.
+		if err := a.guardReview(e); err != nil {
+			return err
+		}
 		return a.emitResult(e.Result, f.out, true)
 	}
 
@@ -135,10 +141,7 @@ func (a *app) runExam(cmd *cobra.Command, f examFlags) error {
 	if active != nil && active.Expired(a.now()) {
 		a.notice("Time is up for exam %s: grading it.", active.ID)
 		res, err := run.Grade(cmd.Context(), active, nil)
-		if err != nil {
-			return err
-		}
-		return a.emitResult(res, f.out, false)
+		return a.emitGraded(res, err, f.out)
 	}
 
 	switch {
@@ -147,10 +150,7 @@ func (a *app) runExam(cmd *cobra.Command, f examFlags) error {
 			return errors.New("no exam in progress (start one with ckadlab exam, or ckadlab exam --start)")
 		}
 		res, err := run.Grade(cmd.Context(), active, nil)
-		if err != nil {
-			return err
-		}
-		return a.emitResult(res, f.out, false)
+		return a.emitGraded(res, err, f.out)
 	case f.status:
 		if active == nil {
 			return a.emit(map[string]any{"exam": nil}, func(w io.Writer) {
@@ -336,15 +336,46 @@ func (a *app) printExamInfo(w io.Writer, in examInfo) {
 	fmt.Fprintf(w, "%s\n", p.dim("solutions are for after the exam). Grade it with: ckadlab exam --finish"))
 }
 
+// emitGraded prints what Runner.Grade returned: a result that could not
+// be stored is printed all the same, then said to be unsaved.
+func (a *app) emitGraded(res *exam.Result, err error, out string) error {
+	if res == nil {
+		return err
+	}
+	if err == nil {
+		return a.emitResult(res, out, false)
+	}
+	ns := &session.NotSavedError{What: "the result of exam " + res.Exam, Err: err}
+	if perr := a.emitResultNote(res, out, false, notSavedText(ns)); perr != nil {
+		var ee exitError
+		if !errors.As(perr, &ee) {
+			return perr
+		}
+	}
+	return a.notSaved(ns)
+}
+
 // emitResult prints a graded exam (the review with reference solutions
 // when review is set), writes --out, and exits 1 when it failed.
 func (a *app) emitResult(r *exam.Result, out string, review bool) error {
+	return a.emitResultNote(r, out, review, "")
+}
+
+// emitResultNote is emitResult with --json's not_saved field.
+func (a *app) emitResultNote(r *exam.Result, out string, review bool, notSaved string) error {
 	if out != "" {
 		if err := writeReport(r, out); err != nil {
 			return err
 		}
 	}
-	err := a.emit(r, func(w io.Writer) {
+	v := any(r)
+	if notSaved != "" {
+		v = struct {
+			*exam.Result
+			NotSaved string `json:"not_saved"`
+		}{r, notSaved}
+	}
+	err := a.emit(v, func(w io.Writer) {
 		if review {
 			fmt.Fprint(w, r.Markdown())
 		} else {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,12 +41,20 @@ func (a *app) labCommand(use, short string, run func(cmd *cobra.Command, l *labs
 func (a *app) startCommand() *cobra.Command {
 	return a.labCommand("start LAB", "Start a lab: prepare its environment and workspace",
 		func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error {
+			if err := a.guardExam(l.ID, "practice runs"); err != nil {
+				return err
+			}
 			info, err := m.Start(cmd.Context(), l)
-			if err != nil {
+			var ns *session.NotSavedError
+			if err != nil && !errors.As(err, &ns) {
 				return err
 			}
 			ws := info.Workspace
-			return a.emit(info, func(w io.Writer) {
+			out := struct {
+				session.StartInfo
+				NotSaved string `json:"not_saved,omitempty"`
+			}{info, notSavedText(ns)}
+			if err := a.emit(out, func(w io.Writer) {
 				p := a.pal()
 				fmt.Fprintf(w, "%s %s\n\n", p.ok("Started"), p.bold(l.Title))
 				if info.Context != "" {
@@ -66,7 +75,13 @@ func (a *app) startCommand() *cobra.Command {
 					fmt.Fprintf(w, "Your earlier answers are still there (%d file(s)); ckadlab reset %s clears them.\n", len(info.Answers), l.ID)
 				}
 				fmt.Fprintf(w, "Read the task: ckadlab show %s    Grade it: ckadlab check %s\n", l.ID, l.ID)
-			})
+			}); err != nil {
+				return err
+			}
+			if ns != nil {
+				return a.notSaved(ns)
+			}
+			return nil
 		})
 }
 
@@ -74,13 +89,24 @@ func (a *app) checkCommand() *cobra.Command {
 	var answersDir string
 	cmd := a.labCommand("check LAB", "Grade a lab: run its checks and explain every failure",
 		func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error {
-			nAnswers := 0
-			rep, err := m.Check(cmd.Context(), l, session.CheckOptions{AnswersDir: answersDir, OnAnswers: func(n int) { nAnswers = n }})
-			if err != nil {
+			if err := a.guardExam(l.ID, "checks and their reasons"); err != nil {
 				return err
 			}
-			if err := a.emit(rep, func(w io.Writer) { a.printReport(w, l, rep, nAnswers) }); err != nil {
+			nAnswers := 0
+			rep, err := m.Check(cmd.Context(), l, session.CheckOptions{AnswersDir: answersDir, OnAnswers: func(n int) { nAnswers = n }})
+			var ns *session.NotSavedError
+			if err != nil && !errors.As(err, &ns) {
 				return err
+			}
+			out := struct {
+				*checker.Report
+				NotSaved string `json:"not_saved,omitempty"`
+			}{rep, notSavedText(ns)}
+			if err := a.emit(out, func(w io.Writer) { a.printReport(w, l, rep, nAnswers) }); err != nil {
+				return err
+			}
+			if ns != nil {
+				return a.notSaved(ns)
 			}
 			if !rep.Passed() {
 				return exitError{ExitFailed}
@@ -91,7 +117,16 @@ func (a *app) checkCommand() *cobra.Command {
 explain every failure with what was expected, what was observed and why.
 
 Offline, your answer is the YAML in the lab's workspace folder (see ckadlab start),
-or in --answers DIR. Exit status: 0 all checks passed, 1 some failed, 2 error.`
+or in --answers DIR. --answers DIR grades on the offline cluster unless a cluster
+is named (--cluster or $CKADLAB_CLUSTER): YAML is graded anywhere, Docker or not.
+Exit status: 0 all checks passed, 1 some failed, 2 error, 3 graded but the
+result could not be saved in your progress.`
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if answersDir != "" && !a.clusterNamed(cmd) {
+			a.clusterF = "offline"
+		}
+		return nil
+	}
 	cmd.Flags().StringVar(&answersDir, "answers", "", "grade the YAML files in this folder instead of the lab's workspace")
 	return cmd
 }
@@ -189,6 +224,22 @@ func (a *app) solutionCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&writeDir, "write", "", "write the solution manifests to DIR/solution.yaml (for example the lab's workspace)")
 	return cmd
+}
+
+// notSavedText is why a result was not saved ("" when it was), for the
+// not_saved field of --json output.
+func notSavedText(ns *session.NotSavedError) string {
+	if ns == nil {
+		return ""
+	}
+	return ns.Err.Error()
+}
+
+// notSaved says, after the result was printed, that it was not saved and
+// why, and exits with ExitNotSaved.
+func (a *app) notSaved(err error) error {
+	a.notice("ckadlab: %v", err)
+	return exitError{ExitNotSaved}
 }
 
 func orDefault(s, d string) string {

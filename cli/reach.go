@@ -85,6 +85,9 @@ example a Traefik annotation it does not simulate); grade it on a live cluster.
 				if err != nil {
 					return err
 				}
+				if err := a.guardExam(l.ID, "connectivity explanations"); err != nil {
+					return err
+				}
 				if withSolution {
 					sol, err := checker.SolutionObjects(l)
 					if err != nil {

@@ -30,6 +30,10 @@ const (
 	ExitOK     = 0
 	ExitFailed = 1 // a check run did not get full marks, lint found errors
 	ExitError  = 2 // bad input, or the command could not run
+	// ExitNotSaved: the command did its work and printed the result (a
+	// grade, a started lab, a graded exam), but the progress database
+	// could not record it.
+	ExitNotSaved = 3
 )
 
 // ClusterEnv, when set, is the default of --cluster (a classroom can pin
@@ -121,6 +125,15 @@ faithful model of Kubernetes networking.`,
 		a.drillCommand(),
 	)
 	return root
+}
+
+// clusterNamed reports whether the learner named a cluster: --cluster on
+// the command line or $CKADLAB_CLUSTER (not the default auto).
+func (a *app) clusterNamed(cmd *cobra.Command) bool {
+	if f := cmd.Flags().Lookup("cluster"); f != nil && f.Changed {
+		return true
+	}
+	return strings.TrimSpace(os.Getenv(ClusterEnv)) != ""
 }
 
 // catalog loads the built-in labs plus --labs directories once.

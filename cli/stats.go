@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -15,13 +18,24 @@ import (
 )
 
 // history reads the learner's history (state.Dirs.LoadHistory: without a
-// database, a new learner, it is empty and nothing is created).
+// database, a new learner, it is empty and nothing is created). A data
+// directory or database that cannot be looked at is an error, not an
+// empty history.
 func (a *app) history() (state.History, error) {
 	d, err := a.stateDirs()
 	if err != nil {
 		return state.History{}, err
 	}
-	return d.LoadHistory()
+	for _, p := range []string{d.Data, d.DBPath()} {
+		if _, err := os.Stat(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return state.History{}, fmt.Errorf("cannot read your history: %w", err)
+		}
+	}
+	h, err := d.LoadHistory()
+	if err != nil {
+		return state.History{}, fmt.Errorf("cannot read your history: %w", err)
+	}
+	return h, nil
 }
 
 func (a *app) statsCommand() *cobra.Command {

@@ -64,7 +64,8 @@ type StartInfo struct {
 
 // Start prepares a lab: its workspace (keeping earlier answers) and its
 // progress entry; on a live cluster it also applies the lab's setup and
-// waits until it is ready.
+// waits until it is ready. When only the progress entry cannot be written,
+// the ready lab's info is returned with a *NotSavedError.
 func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 	ws, err := m.Dirs.PrepareWorkspace(l.ID, l.Task, l.Setup.Manifests)
 	if err != nil {
@@ -83,9 +84,6 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 		info.Context, info.Kubeconfig = lc.Clients.Context, lc.Clients.Kubeconfig
 		info.Seconds = m.now().Sub(start).Seconds()
 	}
-	if err := m.Dirs.RecordStart(l.ID, m.now(), ""); err != nil {
-		return StartInfo{}, err
-	}
 	existing, err := state.AnswerFiles(ws)
 	if err != nil {
 		return StartInfo{}, err
@@ -94,8 +92,26 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 		existing = []string{}
 	}
 	info.Answers = existing
+	if err := m.Dirs.RecordStart(l.ID, m.now(), ""); err != nil {
+		// The lab is ready: say that only its record is missing.
+		return info, &NotSavedError{What: "the start of " + l.ID, Err: err}
+	}
 	return info, nil
 }
+
+// NotSavedError is returned with a result (a started lab, a grade) that
+// could not be recorded in the progress database: the work was done, and
+// the result is valid and returned with it.
+type NotSavedError struct {
+	What string // "the start of LAB", "the attempt of LAB"
+	Err  error
+}
+
+func (e *NotSavedError) Error() string {
+	return fmt.Sprintf("%s was not saved in your progress: %v", e.What, e.Err)
+}
+
+func (e *NotSavedError) Unwrap() error { return e.Err }
 
 // CheckOptions tune Check.
 type CheckOptions struct {
@@ -118,7 +134,8 @@ type CheckOptions struct {
 // ErrNotStarted is returned by Check for a lab without a workspace.
 var ErrNotStarted = errors.New("lab not started")
 
-// Check grades a lab and records the attempt. Offline it grades the YAML
+// Check grades a lab and records the attempt. When the attempt cannot be
+// recorded, the report is returned with a *NotSavedError. Offline it grades the YAML
 // in the lab's workspace (or AnswersDir); on a live cluster it grades the
 // cluster as the learner left it (AnswersDir, when set, is applied first).
 func (m *Manager) Check(ctx context.Context, l *labs.Lab, opts CheckOptions) (*checker.Report, error) {
@@ -141,7 +158,7 @@ func (m *Manager) Check(ctx context.Context, l *labs.Lab, opts CheckOptions) (*c
 	}
 	if !opts.NoRecord && (opts.AnswersDir == "" || opts.Exam != "") {
 		if err := m.Dirs.RecordAttempt(Attempt(l, rep, m.Cluster.String(), opts.Exam, m.now())); err != nil {
-			return rep, err
+			return rep, &NotSavedError{What: "this attempt of " + l.ID, Err: err}
 		}
 	}
 	return rep, nil
