@@ -78,7 +78,7 @@ func TestExamPlan(t *testing.T) {
 		{[]string{"exam", "--review"}, "no exam yet"},
 	}
 	for _, tt := range tests {
-		_, errOut, code := run(t, t.TempDir(), tt.args...)
+		errOut, code := runErr(t, t.TempDir(), tt.args...)
 		if code != ExitError || !strings.Contains(errOut, tt.err) {
 			t.Errorf("%v: exit %d, %q; want %q", tt.args, code, errOut, tt.err)
 		}
@@ -166,7 +166,7 @@ func TestExamOfflineEndToEnd(t *testing.T) {
 				t.Fatalf("the task itself stays readable: exit %d %s", code, errOut)
 			}
 			// A second exam cannot start while this one runs.
-			if _, errOut, code := run(t, home, "exam", "--start", "--json"); code != ExitError || !strings.Contains(errOut, "--resume") {
+			if errOut, code := runErr(t, home, "exam", "--start", "--json"); code != ExitError || !strings.Contains(errOut, "--resume") {
 				t.Fatalf("second start: exit %d %s", code, errOut)
 			}
 			for _, task := range st.Tasks {
@@ -357,7 +357,7 @@ func TestDamagedDatabase(t *testing.T) {
 	junk := []byte("this is not a database, it is a shopping list\n")
 	os.WriteFile(db, junk, 0o644)
 	for _, args := range [][]string{{"stats"}, {"drill"}, {"exam", "--start", "--json"}} {
-		_, errOut, code := run(t, home, args...)
+		errOut, code := runErr(t, home, args...)
 		if code != ExitError || !strings.Contains(errOut, "is damaged") || !strings.Contains(errOut, "move it away") {
 			t.Errorf("%v: exit %d %q", args, code, errOut)
 		}

@@ -80,8 +80,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "ckadlab: %v\n", err)
-	return ExitError
+	return a.printError(err, args)
 }
 
 func (a *app) rootCommand() *cobra.Command {
