@@ -51,6 +51,12 @@ func TestLabsJSONShape(t *testing.T) {
 	if _, errOut, code := run(t, t.TempDir(), "labs", "--domain", "storage"); code != ExitError || !strings.Contains(errOut, "want services, ingress or networkpolicy") {
 		t.Fatalf("bad domain: exit %d, %s", code, errOut)
 	}
+	if _, errOut, code := run(t, t.TempDir(), "labs", "--difficulty", "bogus"); code != ExitError || !strings.Contains(errOut, "want easy, medium, hard") {
+		t.Fatalf("bad difficulty: exit %d, %s", code, errOut)
+	}
+	if out, errOut, code := run(t, t.TempDir(), "labs", "--difficulty", "Hard"); code != 0 || !strings.Contains(out, "hard") {
+		t.Fatalf("--difficulty Hard: exit %d, %s", code, errOut)
+	}
 }
 
 func TestStartCheckResetFlow(t *testing.T) {

@@ -62,6 +62,9 @@ func (a *app) labsCommand() *cobra.Command {
 			if domain != "" && !validDomain(domain) {
 				return fmt.Errorf("--domain %q: want services, ingress or networkpolicy", domain)
 			}
+			if difficulty != "" && !validDifficulty(difficulty) {
+				return fmt.Errorf("--difficulty %q: want %s", difficulty, strings.Join(labs.Difficulties, ", "))
+			}
 			list := cat.Filter(labs.Domain(domain), difficulty, tag, search)
 			rows := a.summaries(list)
 			return a.emit(rows, func(w io.Writer) { a.printLabTable(w, rows) })
@@ -75,6 +78,15 @@ func (a *app) labsCommand() *cobra.Command {
 	cmd.RegisterFlagCompletionFunc("domain", cobra.FixedCompletions([]string{"services", "ingress", "networkpolicy"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("difficulty", cobra.FixedCompletions([]string{"easy", "medium", "hard"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+func validDifficulty(d string) bool {
+	for _, x := range labs.Difficulties {
+		if strings.EqualFold(x, strings.TrimSpace(d)) {
+			return true
+		}
+	}
+	return false
 }
 
 func validDomain(d string) bool {
