@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -63,23 +64,30 @@ with a reason. The mutation score per lab is printed; --mutants lists every
 mutant with what killed it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var list []*labs.Lab
-			var err error
-			if len(args) == 1 {
-				list, err = labs.LoadDir(args[0])
-			} else {
-				list, err = labs.LoadFSAs(content.FS, ".", "content")
+			builtin, err := loadBuiltin()
+			if err != nil {
+				return err
 			}
 			rep := lintReport{Diagnostics: []labs.Diagnostic{}, Grading: []checker.Problem{}, Mutation: []*checker.MutationReport{}}
-			if err != nil {
-				var le labs.ErrorList
-				if !errors.As(err, &le) {
+			list := builtin
+			if len(args) == 1 {
+				// The pack rules --labs applies, and the same findings.
+				pc, err := checkPack(cmd.Context(), args[0], builtin, !noGrade)
+				if err != nil {
 					return err
 				}
-				rep.Diagnostics = append(rep.Diagnostics, le.Diagnostics()...)
+				list = pc.Labs
+				rep.Diagnostics = append(rep.Diagnostics, pc.Diagnostics...)
+				rep.Grading = append(rep.Grading, pc.Grading...)
+			} else {
+				rep.Diagnostics = append(rep.Diagnostics, labs.Lint(list, manifestDecoder)...)
+				if !noGrade {
+					for _, l := range list {
+						rep.Grading = append(rep.Grading, checker.Verify(cmd.Context(), l, session.OfflineOpener)...)
+					}
+				}
 			}
 			rep.Labs = len(list)
-			rep.Diagnostics = append(rep.Diagnostics, labs.Lint(list, manifestDecoder)...)
 			broken := map[string]bool{}
 			for _, d := range rep.Diagnostics {
 				if d.Severity == labs.SeverityError {
@@ -89,13 +97,12 @@ mutant with what killed it.`,
 					rep.Warnings++
 				}
 			}
-			if !noGrade {
+			for _, g := range rep.Grading {
+				broken[g.Lab] = true
+			}
+			if !noGrade && !noMutants {
 				for _, l := range list {
 					if broken[l.ID] {
-						continue
-					}
-					rep.Grading = append(rep.Grading, checker.Verify(cmd.Context(), l, session.OfflineOpener)...)
-					if noMutants {
 						continue
 					}
 					mr, err := checker.VerifyMutants(cmd.Context(), l, session.OfflineOpener, session.OfflineMutationOptions)
@@ -109,8 +116,8 @@ mutant with what killed it.`,
 					rep.Mutation = append(rep.Mutation, mr)
 					rep.Grading = append(rep.Grading, mr.Problems()...)
 				}
-				rep.Errors += len(rep.Grading)
 			}
+			rep.Errors += len(rep.Grading)
 			if err := a.emit(rep, func(w io.Writer) { a.printLint(w, rep, listMutants) }); err != nil {
 				return err
 			}
@@ -184,3 +191,118 @@ func (a *app) printLint(w io.Writer, rep lintReport, listMutants bool) {
 		fmt.Fprintln(w, p.bad("✗ "+msg))
 	}
 }
+
+// loadBuiltin loads the built-in labs.
+func loadBuiltin() ([]*labs.Lab, error) {
+	list, err := labs.LoadFSAs(content.FS, ".", "content")
+	if err != nil {
+		return nil, fmt.Errorf("built-in labs: %w", err)
+	}
+	return list, nil
+}
+
+// packCheck is what the pack rules found in a lab pack.
+type packCheck struct {
+	Labs        []*labs.Lab // the labs that loaded
+	Diagnostics []labs.Diagnostic
+	Grading     []checker.Problem
+}
+
+// checkPack applies the rules of a lab pack, the same for `lint DIR` and
+// `--labs DIR`: the directory holds lab files (an empty one is an error),
+// each loads (format, values), no lab reuses the id of a built-in lab or
+// of another lab of the pack, the cross-references hold (labs.Lint), and,
+// with grade, each lab's reference solution and correct answers score
+// 100%, its setup 0 and its wrong answers fail what they name
+// (checker.Verify, on the offline cluster). Mutation testing is lint's
+// alone. The error is for a pack that cannot be read at all.
+func checkPack(ctx context.Context, dir string, builtin []*labs.Lab, grade bool) (packCheck, error) {
+	var pc packCheck
+	list, err := labs.LoadPack(dir)
+	if err != nil {
+		var le labs.ErrorList
+		if !errors.As(err, &le) {
+			return pc, err
+		}
+		pc.Diagnostics = append(pc.Diagnostics, le.Diagnostics()...)
+	}
+	pc.Labs = list
+	if _, err := labs.NewCatalog(builtin, list); err != nil {
+		var le labs.ErrorList
+		if !errors.As(err, &le) {
+			return pc, err
+		}
+		for _, d := range le.Diagnostics() {
+			d.Message += " (a built-in lab)"
+			pc.Diagnostics = append(pc.Diagnostics, d)
+		}
+	}
+	pc.Diagnostics = append(pc.Diagnostics, labs.Lint(list, manifestDecoder)...)
+	if !grade {
+		return pc, nil
+	}
+	broken := map[string]bool{}
+	for _, d := range pc.Diagnostics {
+		if d.Severity == labs.SeverityError {
+			broken[d.Lab] = true
+		}
+	}
+	for _, l := range list {
+		if broken[l.ID] {
+			continue
+		}
+		pc.Grading = append(pc.Grading, checker.Verify(ctx, l, session.OfflineOpener)...)
+		if err := ctx.Err(); err != nil {
+			return pc, err
+		}
+	}
+	return pc, nil
+}
+
+// refusal is why --labs refuses a pack (nil when the pack is sound): its
+// errors as a labs.ErrorList, so that --json gives the first one's file
+// and line.
+func (pc packCheck) refusal(dir string) error {
+	var errs labs.ErrorList
+	for _, d := range pc.Diagnostics {
+		if d.Severity == labs.SeverityError {
+			errs = append(errs, &labs.Error{File: d.File, Line: d.Line, Msg: d.Message})
+		}
+	}
+	source := map[string]*labs.Lab{}
+	for _, l := range pc.Labs {
+		source[l.ID] = l
+	}
+	for _, g := range pc.Grading {
+		e := &labs.Error{File: dir, Msg: g.String()}
+		if l := source[g.Lab]; l != nil {
+			e.File, e.Msg = l.Source, g.Answer+": "+g.Message
+		}
+		errs = append(errs, e)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	errs.Sort()
+	return &packError{Dir: dir, Errs: errs}
+}
+
+// packError is a lab pack --labs refuses.
+type packError struct {
+	Dir  string
+	Errs labs.ErrorList
+}
+
+// maxPackErrors is how many problems a refused pack's message lists
+// (lint lists them all).
+const maxPackErrors = 10
+
+func (e *packError) Error() string {
+	shown, more := e.Errs, ""
+	if len(shown) > maxPackErrors {
+		shown, more = shown[:maxPackErrors], fmt.Sprintf("\n… and %d more", len(e.Errs)-maxPackErrors)
+	}
+	return fmt.Sprintf("lab pack %s is refused: `ckadlab lint %s` finds %d error(s):\n%v%s", e.Dir, e.Dir, len(e.Errs), shown, more)
+}
+
+func (e *packError) Unwrap() error { return e.Errs }

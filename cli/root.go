@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ckadlab/ckadlab/content"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/state"
@@ -135,22 +134,28 @@ func (a *app) clusterNamed(cmd *cobra.Command) bool {
 	return strings.TrimSpace(os.Getenv(ClusterEnv)) != ""
 }
 
-// catalog loads the built-in labs plus --labs directories once.
+// catalog loads the built-in labs plus --labs directories once. A pack
+// is held to the rules `ckadlab lint DIR` checks (checkPack): one that
+// lint rejects is refused, and one directory named twice (in any
+// spelling) is one pack.
 func (a *app) catalog() (*labs.Catalog, error) {
 	if a.cat != nil {
 		return a.cat, nil
 	}
-	builtin, err := labs.LoadFSAs(content.FS, ".", "content")
+	builtin, err := loadBuiltin()
 	if err != nil {
-		return nil, fmt.Errorf("built-in labs: %w", err)
+		return nil, err
 	}
 	all := [][]*labs.Lab{builtin}
-	for _, d := range a.labDirs {
-		extra, err := labs.LoadDir(d)
+	for _, d := range labs.UniqueDirs(a.labDirs) {
+		pc, err := checkPack(context.Background(), d, builtin, true)
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, extra)
+		if err := pc.refusal(d); err != nil {
+			return nil, err
+		}
+		all = append(all, pc.Labs)
 	}
 	cat, err := labs.NewCatalog(all...)
 	if err != nil {

@@ -136,7 +136,7 @@ func matrixLab(t *testing.T, dir string) (string, int, int) {
 				expect, allowed = "allow", allowed+1
 			}
 			n++
-			fmt.Fprintf(&checks, "\n[[checks]]\nid = %q\npoints = 1\ndescription = %q\n[checks.probe]\nfrom = %q\nto = %q\nport = 8080\nexpect = %q\n",
+			fmt.Fprintf(&checks, "\n[[checks]]\nid = %q\npoints = 1\ndescription = %q\nrequires = [\"answered\"]\n[checks.probe]\nfrom = %q\nto = %q\nport = 8080\nexpect = %q\n",
 				fmt.Sprintf("c%02d", n), from+" -> "+to, from, to, expect)
 		}
 	}
@@ -156,32 +156,44 @@ manifests = '''
 %s'''
 
 [solution]
-commands = ["kubectl get networkpolicies -A"]
+commands = ["kubectl -n mx-a create configmap answered"]
 manifests = '''
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: noop
-  namespace: mx-a
-'''
+%s'''
 
 [[wrong]]
-name = "noop"
-description = "Changes nothing."
+name = "other"
+description = "Another ConfigMap."
 manifests = '''
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: noop
+  name: other
   namespace: mx-a
 '''
-fails = ["c01"]
-%s`, n, setupYAML, checks.String())
+fails = ["answered"]
+
+[[checks]]
+id = "answered"
+points = 1
+description = "ConfigMap mx-a/answered exists (the matrix checks need it, so that the untouched setup scores 0)"
+[checks.resource]
+kind = "ConfigMap"
+name = "answered"
+%s`, n+1, setupYAML, matrixAnswer, checks.String())
 	if err := os.WriteFile(filepath.Join(dir, "matrix.toml"), []byte(lab), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return "matrix-9x9", n, allowed
 }
+
+// matrixAnswer is the matrix lab's answer: the lab is a pack that `lint`
+// (and so --labs) accepts, so its untouched setup must score 0.
+const matrixAnswer = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: answered
+  namespace: mx-a
+`
 
 // TestPolicyMatrix grades a 9×9 NetworkPolicy matrix through the CLI on
 // the live cluster (--cluster context:kind-NAME): start, three checks
@@ -204,8 +216,12 @@ func TestPolicyMatrix(t *testing.T) {
 		t.Fatalf("start: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	record("lab start (ckadlab start, 9 pods)", r.wall)
+	answer := t.TempDir()
+	if err := os.WriteFile(filepath.Join(answer, "answer.yaml"), []byte(matrixAnswer), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 3; i++ {
-		r = runCLI(t, home, env, args("check", id, "--json")...)
+		r = runCLI(t, home, env, args("check", id, "--json", "--answers", answer)...)
 		if r.code != 0 {
 			t.Errorf("check: exit %d\n%s", r.code, r.stderr)
 		}
@@ -217,12 +233,15 @@ func TestPolicyMatrix(t *testing.T) {
 		record("9x9 matrix check (grading only)", rep.Duration)
 		recordMem("ckadlab check peak RSS (9x9 matrix)", r.maxRSSKiB)
 		for _, ch := range rep.Checks {
+			if ch.ID == "answered" && ch.Passed {
+				continue
+			}
 			if !ch.Passed || ch.Probe == nil || ch.Probe.Disagrees {
 				t.Errorf("check %s (%s): passed=%v observed %s; model %s", ch.ID, ch.Description, ch.Passed, ch.Observed, predictionOf(ch))
 			}
 		}
-		if rep.Score != n || rep.Max != n {
-			t.Errorf("score %d/%d, want %d/%d", rep.Score, rep.Max, n, n)
+		if rep.Score != n+1 || rep.Max != n+1 {
+			t.Errorf("score %d/%d, want %d/%d", rep.Score, rep.Max, n+1, n+1)
 		}
 	}
 	r = runCLI(t, home, env, args("reset", id, "--json")...)

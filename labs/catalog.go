@@ -1,7 +1,9 @@
 package labs
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -181,4 +183,49 @@ func ParseDomain(s string) (Domain, error) {
 		return NetworkPolicy, nil
 	}
 	return "", fmt.Errorf("unknown domain %q: want services, ingress or networkpolicy", s)
+}
+
+// ErrEmptyPack is wrapped by LoadPack's error for a directory without lab
+// files.
+var ErrEmptyPack = errors.New("no lab files (*.toml)")
+
+// LoadPack loads a lab pack (LoadDir): a directory without any *.toml
+// file is an error wrapping ErrEmptyPack, not an empty pack.
+func LoadPack(dir string) ([]*Lab, error) {
+	list, err := LoadDir(dir)
+	if err != nil {
+		var el ErrorList
+		if errors.As(err, &el) && len(el) > 0 {
+			return list, err // problems in lab files: the pack is not empty
+		}
+		return nil, fmt.Errorf("lab pack %s: %w", dir, err)
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("lab pack %s: %w in this directory (a pack is a directory of lab files; see content/README.md)", dir, ErrEmptyPack)
+	}
+	return list, nil
+}
+
+// UniqueDirs drops the directories that name one already in the list,
+// whatever the spelling (relative, with .., through a symlink), keeping
+// the first spelling of each. A directory that cannot be resolved is kept
+// as given (loading it says why).
+func UniqueDirs(dirs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range dirs {
+		key := d
+		if abs, err := filepath.Abs(d); err == nil {
+			key = abs
+			if real, err := filepath.EvalSymlinks(abs); err == nil {
+				key = real
+			}
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, d)
+	}
+	return out
 }
