@@ -2,6 +2,9 @@ package labs
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -120,5 +123,31 @@ func TestParseDomain(t *testing.T) {
 	}
 	if _, err := ParseDomain("dns"); err == nil || err.Error() != `unknown domain "dns": want services, ingress or networkpolicy` {
 		t.Errorf("ParseDomain(dns) = %v", err)
+	}
+}
+
+func TestUniqueDirs(t *testing.T) {
+	base := t.TempDir()
+	a, b := filepath.Join(base, "a"), filepath.Join(base, "b")
+	os.MkdirAll(a, 0o755)
+	os.MkdirAll(b, 0o755)
+	if err := os.Symlink(a, filepath.Join(base, "to-a")); err != nil {
+		t.Fatal(err)
+	}
+	got := UniqueDirs([]string{a, b, filepath.Join(base, "to-a"), a + "/", filepath.Join(b, "..", "b"), filepath.Join(base, "missing"), filepath.Join(base, "missing")})
+	want := []string{a, b, filepath.Join(base, "missing")}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("UniqueDirs = %v, want %v", got, want)
+	}
+}
+
+func TestLoadPackEmpty(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644)
+	if _, err := LoadPack(dir); !errors.Is(err, ErrEmptyPack) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("empty pack: %v", err)
+	}
+	if _, err := LoadPack(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "lab pack "+filepath.Join(dir, "missing")) {
+		t.Fatalf("missing pack: %v", err)
 	}
 }
