@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -256,5 +257,31 @@ func TestCheckAnswersIsOfflineByDefault(t *testing.T) {
 	out, errOut, code := run(t, home, "check", l.ID, "--answers", dir)
 	if code != 0 || !strings.Contains(out, "[offline cluster") {
 		t.Fatalf("check --answers with Docker: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// The review of an earlier exam does not show the solutions of labs of the
+// exam in progress.
+func TestReviewDuringAnotherExam(t *testing.T) {
+	home := t.TempDir()
+	out, errOut, code := run(t, home, "exam", "--start", "--seed", "1", "--tasks", "2", "--json")
+	if code != 0 {
+		t.Fatalf("first exam: exit %d %s", code, errOut)
+	}
+	var first startJSON
+	json.Unmarshal([]byte(out), &first)
+	run(t, home, "exam", "--finish")
+	// Every lab: the second exam shares the first one's labs.
+	n := len(builtinLabs(t))
+	if _, errOut, code := run(t, home, "exam", "--start", "--seed", "2", "--tasks", strconv.Itoa(n), "--json"); code != 0 {
+		t.Fatalf("second exam: exit %d %s", code, errOut)
+	}
+	out, errOut, code = run(t, home, "exam", "--review", "--id", first.Exam)
+	if code != ExitError || strings.Contains(out, "Reference solution") || !strings.Contains(errOut, "not available during the mock exam") {
+		t.Fatalf("review during another exam: exit %d\n%s%s", code, out, errOut)
+	}
+	run(t, home, "exam", "--finish")
+	if out, errOut, code := run(t, home, "exam", "--review", "--id", first.Exam); code == ExitError || !strings.Contains(out, "Reference solution") {
+		t.Fatalf("review after the exam: exit %d\n%s%s", code, out, errOut)
 	}
 }
