@@ -264,10 +264,17 @@ func TestExamOfflineEndToEnd(t *testing.T) {
 // An exam whose time is up is graded by the next exam command.
 func TestExamExpiryGradesAutomatically(t *testing.T) {
 	home := t.TempDir()
-	if _, errOut, code := run(t, home, "exam", "--start", "--tasks", "2", "--duration", "1s", "--json"); code != 0 {
+	started, errOut, code := run(t, home, "exam", "--start", "--tasks", "2", "--duration", "1s", "--json")
+	var st startJSON
+	if code != 0 || json.Unmarshal([]byte(started), &st) != nil {
 		t.Fatalf("start: %s", errOut)
 	}
 	time.Sleep(1100 * time.Millisecond)
+	// Time is up but the exam is not graded yet: its labs stay closed
+	// (answers could still change before the grading).
+	if _, errOut, code := run(t, home, "solution", st.Tasks[0].ID); code != ExitError || !strings.Contains(errOut, "exam --finish") {
+		t.Fatalf("solution after the deadline, before grading: exit %d %s", code, errOut)
+	}
 	out, errOut, code := run(t, home, "exam", "--status", "--json")
 	var res resultJSON
 	if code != ExitFailed || json.Unmarshal([]byte(out), &res) != nil || !res.Expired || res.Passed || !strings.Contains(errOut, "Time is up") {
