@@ -11,6 +11,9 @@ import (
 	"github.com/ckadlab/ckadlab/session"
 )
 
+// finishHint is how to end the exam that keeps a lab closed.
+const finishHint = "finish it with `ckadlab exam --finish`"
+
 // guardExam refuses what would reveal a lab of the exam in progress: its
 // hints, its solution, its checks' expected/observed/why (check, reach
 // --lab) and practising it (start). Like the real exam, a mock exam has
@@ -26,7 +29,7 @@ func (a *app) guardExam(labID, what string) error {
 	}
 	for _, t := range ex.Tasks {
 		if t.Lab == labID {
-			return fmt.Errorf("%s of %s are not available during the mock exam in progress (finish it with `ckadlab exam --finish`)", what, labID)
+			return &hintError{fmt.Sprintf("%s of %s are not available during the mock exam in progress", what, labID), finishHint}
 		}
 	}
 	return nil
@@ -74,7 +77,7 @@ func (a *app) guardReview(e *exam.Exam) error {
 	for _, t := range e.Tasks {
 		for _, at := range active.Tasks {
 			if t.Lab == at.Lab {
-				return fmt.Errorf("the review of exam %s shows the solution of %s, which is part of the mock exam in progress: it is not available during the mock exam (finish it with `ckadlab exam --finish`)", e.ID, t.Lab)
+				return &hintError{fmt.Sprintf("the review of exam %s shows the solution of %s, which is part of the mock exam in progress: it is not available during the mock exam", e.ID, t.Lab), finishHint}
 			}
 		}
 	}

@@ -73,6 +73,15 @@ func TestExamIntegrity(t *testing.T) {
 	}
 	for _, args := range refused {
 		out, errOut, code := run(t, home, args...)
+		if jsonInArgs(args) {
+			var e struct {
+				Error struct{ Message, Hint string }
+			}
+			if json.Unmarshal([]byte(out), &e) != nil || !strings.HasSuffix(e.Error.Message, "not available during the mock exam in progress") || e.Error.Hint != "finish it with `ckadlab exam --finish`" {
+				t.Errorf("%v: the JSON error does not give the hint apart: %s", args, out)
+			}
+			continue
+		}
 		if code != ExitError || !strings.Contains(out+errOut, "not available during the mock exam") || !strings.Contains(out+errOut, "exam --finish") {
 			t.Errorf("%v during the exam: exit %d\n%s%s", args, code, out, errOut)
 		}

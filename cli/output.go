@@ -98,11 +98,19 @@ func errorJSON(err error) jsonError {
 	}
 	out := jsonError{Message: err.Error()}
 	var h hinter
-	if errors.As(err, &h) {
+	if errors.As(err, &h) && h.Hint() != "" {
 		out.Hint = h.Hint()
+		out.Message = strings.Replace(out.Message, " ("+out.Hint+")", "", 1)
 	}
 	return out
 }
+
+// hintError is a message with how to go on, printed as "message (hint)"
+// and, with --json, in the two fields.
+type hintError struct{ msg, hint string }
+
+func (e *hintError) Error() string { return e.msg + " (" + e.hint + ")" }
+func (e *hintError) Hint() string  { return e.hint }
 
 // listJSON describes an error of n problems: the first locates it, and
 // each is listed when there are several.
