@@ -13,11 +13,89 @@ import (
 
 // keyIndex maps key paths of one TOML source to line numbers. BurntSushi's
 // MetaData records key positions but does not expose them, so the loader
-// indexes the source text itself.
+// indexes the source text itself. The index is a tree of keys (not a map
+// of full path strings) so that its size grows with the source, however
+// long or deep the keys: a path string per key would cost the length of
+// its table header for every key below it.
 type keyIndex struct {
-	keys     map[string]int  // path → line of the key, or of the table header
-	values   map[string]int  // path → line where a string value's text starts
-	explicit map[string]bool // tables defined by a [header] (not implicitly)
+	root keyNode
+}
+
+// keyNode is one key, table or array element of the source.
+type keyNode struct {
+	line     int  // line of the key or table header; 0 when not written
+	value    int  // line where a string value's text starts; 0 when unknown
+	explicit bool // a table defined by a [header] (not implicitly)
+	tables   int  // elements so far when this is an array of tables
+	isAOT    bool // an array of tables ([[header]])
+	keys     map[string]*keyNode
+	elems    []*keyNode
+}
+
+// child returns the node of key k, creating it.
+func (n *keyNode) child(k string) *keyNode {
+	if c, ok := n.keys[k]; ok {
+		return c
+	}
+	if n.keys == nil {
+		n.keys = map[string]*keyNode{}
+	}
+	c := &keyNode{}
+	n.keys[k] = c
+	return c
+}
+
+// elem returns the node of element i, creating it.
+func (n *keyNode) elem(i int) *keyNode {
+	for len(n.elems) <= i {
+		n.elems = append(n.elems, nil)
+	}
+	if n.elems[i] == nil {
+		n.elems[i] = &keyNode{}
+	}
+	return n.elems[i]
+}
+
+// walk follows path from the root as far as it is indexed and returns the
+// nodes met, the root first.
+func (ix *keyIndex) walk(path string) []*keyNode {
+	nodes := []*keyNode{&ix.root}
+	n := &ix.root
+	for _, part := range splitPath(path) {
+		var next *keyNode
+		if strings.HasPrefix(part, "[") {
+			i, err := strconv.Atoi(strings.TrimSuffix(part[1:], "]"))
+			if err == nil && i >= 0 && i < len(n.elems) {
+				next = n.elems[i]
+			}
+		} else {
+			k := strings.TrimPrefix(part, ".")
+			if strings.HasPrefix(k, `"`) {
+				if u, err := strconv.Unquote(k); err == nil {
+					k = u
+				}
+			}
+			next = n.keys[k]
+		}
+		if next == nil {
+			break
+		}
+		nodes = append(nodes, next)
+		n = next
+	}
+	return nodes
+}
+
+// find is the node of path when it is written in the source.
+func (ix *keyIndex) find(path string) *keyNode {
+	if ix == nil || path == "" {
+		return nil
+	}
+	nodes := ix.walk(path)
+	if len(nodes) != len(splitPath(path))+1 {
+		return nil
+	}
+	return nodes[len(nodes)-1]
 }
 
 // line is the line of path or, when path is not in the source (a missing
@@ -26,9 +104,10 @@ func (ix *keyIndex) line(path string) int {
 	if ix == nil {
 		return 0
 	}
-	for p := path; p != ""; p = parentPath(p) {
-		if l, ok := ix.keys[p]; ok {
-			return l
+	nodes := ix.walk(path)
+	for i := len(nodes) - 1; i > 0; i-- {
+		if nodes[i].line > 0 {
+			return nodes[i].line
 		}
 	}
 	return 0
@@ -36,20 +115,39 @@ func (ix *keyIndex) line(path string) int {
 
 // has reports whether path is written in the source.
 func (ix *keyIndex) has(path string) bool {
-	if ix == nil {
-		return false
-	}
-	_, ok := ix.keys[path]
-	return ok
+	n := ix.find(path)
+	return n != nil && n.line > 0
 }
 
 // valueLine is the line where the text of the string at path starts (for a
 // multi-line string whose opening delimiter ends the line, the next line).
 func (ix *keyIndex) valueLine(path string) int {
-	if ix == nil {
-		return 0
+	if n := ix.find(path); n != nil {
+		return n.value
 	}
-	return ix.values[path]
+	return 0
+}
+
+// all lists every indexed path with its line (for tests and debugging;
+// it builds the full path strings the tree avoids).
+func (ix *keyIndex) all() map[string]int {
+	out := map[string]int{}
+	var visit func(n *keyNode, path string)
+	visit = func(n *keyNode, path string) {
+		if n.line > 0 && path != "" {
+			out[path] = n.line
+		}
+		for k, c := range n.keys {
+			visit(c, childPath(path, k))
+		}
+		for i, c := range n.elems {
+			if c != nil {
+				visit(c, indexPath(path, i))
+			}
+		}
+	}
+	visit(&ix.root, "")
+	return out
 }
 
 // isBareKey reports whether k can be written without quotes.
@@ -140,19 +238,12 @@ func stripIndexes(path string) string {
 // indexKeys scans TOML source text and records the line of every key,
 // table header and array element. It assumes the text has already been
 // parsed successfully, but never fails or panics on bad input: it skips
-// what it does not understand to the end of the line.
+// what it does not understand to the end of the line. Its time and memory
+// are linear in the source, and its recursion follows the nesting of
+// inline values (which the loader bounds before it gets here).
 func indexKeys(src string) *keyIndex {
-	s := &keyScanner{
-		src:  src,
-		line: 1,
-		ix: &keyIndex{
-			keys:     map[string]int{},
-			values:   map[string]int{},
-			explicit: map[string]bool{},
-		},
-		arrays: map[string]int{},
-	}
-	table := ""
+	s := &keyScanner{src: src, line: 1, ix: &keyIndex{}}
+	table := &s.ix.root
 	for {
 		s.skipBlank(true)
 		if s.eof() {
@@ -175,11 +266,10 @@ func indexKeys(src string) *keyIndex {
 }
 
 type keyScanner struct {
-	src    string
-	pos    int
-	line   int
-	ix     *keyIndex
-	arrays map[string]int // array of tables path → elements so far
+	src  string
+	pos  int
+	line int
+	ix   *keyIndex
 }
 
 func (s *keyScanner) eof() bool  { return s.pos >= len(s.src) }
@@ -221,18 +311,16 @@ func (s *keyScanner) skipRestOfLine() {
 	}
 }
 
-func (s *keyScanner) set(path string, line int) { s.ix.keys[path] = line }
-
 // setImplicit records a table created by a dotted key or a header of a
 // sub-table, unless it was already recorded.
-func (s *keyScanner) setImplicit(path string, line int) {
-	if _, ok := s.ix.keys[path]; !ok {
-		s.ix.keys[path] = line
+func setImplicit(n *keyNode, line int) {
+	if n.line == 0 {
+		n.line = line
 	}
 }
 
-// header reads [a.b] or [[a.b]] and returns the path of the table it opens.
-func (s *keyScanner) header() (string, bool) {
+// header reads [a.b] or [[a.b]] and returns the node of the table it opens.
+func (s *keyScanner) header() (*keyNode, bool) {
 	line := s.line
 	double := s.hasPrefix("[[")
 	if double {
@@ -243,7 +331,7 @@ func (s *keyScanner) header() (string, bool) {
 	s.skipBlank(false)
 	keys, ok := s.key()
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	s.skipBlank(false)
 	closing := "]"
@@ -251,40 +339,40 @@ func (s *keyScanner) header() (string, bool) {
 		closing = "]]"
 	}
 	if !s.hasPrefix(closing) {
-		return "", false
+		return nil, false
 	}
 	s.pos += len(closing)
 
-	path := ""
+	n := &s.ix.root
 	for i, k := range keys {
-		path = childPath(path, k)
-		last := i == len(keys)-1
-		if last {
+		n = n.child(k)
+		if i == len(keys)-1 {
 			break
 		}
 		// [a.b] inside an array of tables a means its last element.
-		if n, ok := s.arrays[path]; ok && n > 0 {
-			path = indexPath(path, n-1)
+		if n.isAOT && n.tables > 0 {
+			n = n.elem(n.tables - 1)
 		}
-		s.setImplicit(path, line)
+		setImplicit(n, line)
 	}
 	if double {
-		n := s.arrays[path]
-		s.arrays[path] = n + 1
-		s.setImplicit(path, line)
-		path = indexPath(path, n)
-		s.set(path, line)
-		return path, true
+		i := n.tables
+		n.isAOT = true
+		n.tables++
+		setImplicit(n, line)
+		n = n.elem(i)
+		n.line = line
+		return n, true
 	}
-	if !s.ix.explicit[path] {
-		s.set(path, line)
-		s.ix.explicit[path] = true
+	if !n.explicit {
+		n.line = line
+		n.explicit = true
 	}
-	return path, true
+	return n, true
 }
 
 // keyValue reads key = value inside table.
-func (s *keyScanner) keyValue(table string) {
+func (s *keyScanner) keyValue(table *keyNode) {
 	line := s.line
 	keys, ok := s.key()
 	if !ok {
@@ -296,15 +384,15 @@ func (s *keyScanner) keyValue(table string) {
 	}
 	s.pos++
 	s.skipBlank(false)
-	path := table
+	n := table
 	for i, k := range keys {
-		path = childPath(path, k)
+		n = n.child(k)
 		if i < len(keys)-1 {
-			s.setImplicit(path, line)
+			setImplicit(n, line)
 		}
 	}
-	s.set(path, line)
-	s.value(path)
+	n.line = line
+	s.value(n)
 }
 
 // key reads a possibly dotted key.
@@ -348,13 +436,13 @@ func (s *keyScanner) key() ([]string, bool) {
 }
 
 // value reads any value and records the keys and elements inside it.
-func (s *keyScanner) value(path string) {
+func (s *keyScanner) value(n *keyNode) {
 	if s.eof() {
 		return
 	}
 	switch c := s.peek(); {
 	case c == '"' || c == '\'':
-		s.stringValue(path)
+		s.stringValue(n)
 	case c == '[':
 		s.pos++
 		for i := 0; ; i++ {
@@ -366,8 +454,8 @@ func (s *keyScanner) value(path string) {
 				s.pos++
 				return
 			}
-			elem := indexPath(path, i)
-			s.set(elem, s.line)
+			elem := n.elem(i)
+			elem.line = s.line
 			before := s.pos
 			s.value(elem)
 			s.skipBlank(true)
@@ -396,7 +484,7 @@ func (s *keyScanner) value(path string) {
 				return
 			}
 			before := s.pos
-			s.keyValue(path)
+			s.keyValue(n)
 			s.skipBlank(true)
 			if s.eof() || s.pos == before {
 				return
@@ -421,7 +509,7 @@ func (s *keyScanner) value(path string) {
 
 // stringValue reads a string of any of the four kinds and records where
 // its text starts.
-func (s *keyScanner) stringValue(path string) {
+func (s *keyScanner) stringValue(n *keyNode) {
 	line := s.line
 	switch {
 	case s.hasPrefix(`"""`) || s.hasPrefix(`'''`):
@@ -434,7 +522,7 @@ func (s *keyScanner) stringValue(path string) {
 		if !s.eof() && s.peek() == '\n' {
 			s.advance()
 		}
-		s.ix.values[path] = s.line
+		n.value = s.line
 		for !s.eof() {
 			c := s.peek()
 			if c == '\\' && delim == '"' {
@@ -446,20 +534,20 @@ func (s *keyScanner) stringValue(path string) {
 			}
 			if c == delim && s.hasPrefix(strings.Repeat(string(delim), 3)) {
 				// Up to two more quotes belong to the content.
-				n := 0
-				for !s.eof() && s.peek() == delim && n < 5 {
+				k := 0
+				for !s.eof() && s.peek() == delim && k < 5 {
 					s.pos++
-					n++
+					k++
 				}
 				return
 			}
 			s.advance()
 		}
 	case s.peek() == '"':
-		s.ix.values[path] = line
+		n.value = line
 		s.basicString()
 	default:
-		s.ix.values[path] = line
+		n.value = line
 		s.literalString()
 	}
 }

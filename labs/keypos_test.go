@@ -143,18 +143,18 @@ y = 2
 			if _, err := toml.Decode(tt.src, new(map[string]any)); err != nil {
 				t.Fatalf("fixture is not valid TOML: %v", err)
 			}
-			ix := indexKeys(tt.src)
+			keys := indexKeys(tt.src).all()
 			for path, want := range tt.lines {
-				got, ok := ix.keys[path]
+				got, ok := keys[path]
 				if !ok {
-					t.Errorf("%s: not indexed (have %v)", path, sortedKeys(ix.keys))
+					t.Errorf("%s: not indexed (have %v)", path, sortedKeys(keys))
 					continue
 				}
 				if got != want {
 					t.Errorf("%s: line %d, want %d", path, got, want)
 				}
 			}
-			for path := range ix.keys {
+			for path := range keys {
 				if strings.Contains(path, "not") || strings.Contains(path, "fake") || strings.Contains(path, "nor") {
 					t.Errorf("indexed %q from inside a string", path)
 				}
@@ -220,7 +220,7 @@ b.c = 1
 			t.Fatal(err)
 		}
 		stripped := map[string]bool{}
-		for p := range indexKeys(src).keys {
+		for p := range indexKeys(src).all() {
 			stripped[stripIndexes(p)] = true
 		}
 		for _, k := range md.Keys() {

@@ -29,7 +29,15 @@ func LoadDir(dir string) ([]*Lab, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	return loadFS(os.DirFS(dir), ".", func(name string) string { return filepath.Join(dir, name) })
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err // names dir: "open ./pack: permission denied"
+	}
+	return loadEntries(entries, func(name string) (string, []byte, *Error) {
+		shown := filepath.Join(dir, name)
+		src, e := readLabFile(shown, shown)
+		return shown, src, e
+	})
 }
 
 // LoadFSAs loads every *.toml file in dir of fsys as LoadDir does, with
@@ -37,24 +45,29 @@ func LoadDir(dir string) ([]*Lab, error) {
 // embedded built-in labs, whose root is a directory of the repository,
 // LoadFSAs(content.FS, ".", "content") names "content/np-basic.toml".
 func LoadFSAs(fsys fs.FS, dir, shownDir string) ([]*Lab, error) {
-	return loadFS(fsys, dir, func(name string) string { return path.Join(shownDir, name) })
-}
-
-func loadFS(fsys fs.FS, dir string, display func(name string) string) ([]*Lab, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
+	return loadEntries(entries, func(name string) (string, []byte, *Error) {
+		shown := path.Join(shownDir, name)
+		src, e := readFSLabFile(fsys, path.Join(dir, name), shown)
+		return shown, src, e
+	})
+}
+
+// loadEntries parses the *.toml files among entries; read returns a file's
+// name as shown and its text.
+func loadEntries(entries []fs.DirEntry, read func(name string) (string, []byte, *Error)) ([]*Lab, error) {
 	var labs []*Lab
 	var all ErrorList
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".toml") {
 			continue
 		}
-		name := display(e.Name())
-		src, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
-		if err != nil {
-			all = append(all, &Error{File: name, Msg: err.Error()})
+		name, src, rerr := read(e.Name())
+		if rerr != nil {
+			all = append(all, rerr)
 			continue
 		}
 		lab, errs := Parse(name, src)
@@ -95,9 +108,13 @@ func sortByID(labs []*Lab) {
 }
 
 // Parse decodes and validates a lab from TOML source; name is the file
-// name used in messages and in Lab.Source. The lab is nil when there is
+// name used in messages and in Lab.Source. Source over MaxLabFileSize or
+// nested deeper than MaxLabDepth is refused before it is parsed. The lab is nil when there is
 // any problem; the ErrorList holds them all, sorted by line.
 func Parse(name string, src []byte) (*Lab, ErrorList) {
+	if err := checkLimits(name, src); err != nil {
+		return nil, ErrorList{err}
+	}
 	text := string(src)
 	var raw map[string]any
 	if _, err := toml.Decode(text, &raw); err != nil {
