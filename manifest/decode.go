@@ -101,8 +101,13 @@ func (o Object) Errorf(field, format string, args ...any) *Error {
 // errors. Empty documents are skipped; List documents (kind: List, or a
 // typed list such as ServiceList, as `kubectl get -o yaml` prints) give
 // their items. On any problem it returns nil and an error listing every
-// problem found (an *Error, or an ErrorList of them).
+// problem found (an *Error, or an ErrorList of them). Data over
+// MaxFileSize is refused unread, and objects over the API server's size
+// limits are errors with its message.
 func Decode(file string, data []byte) ([]Object, error) {
+	if len(data) > MaxFileSize {
+		return nil, fileTooBig(file)
+	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	d := &decoder{file: file}
 	chunks, err := d.split(data)
@@ -122,6 +127,8 @@ func Decode(file string, data []byte) ([]Object, error) {
 
 // LoadDir reads every *.yaml, *.yml and *.json file directly in dir (not
 // in sub-folders; names starting with "." are ignored), in name order.
+// Only regular files (or links to them) are read; a file over MaxFileSize
+// is an error without being parsed.
 func LoadDir(dir string) ([]Object, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -136,18 +143,17 @@ func LoadDir(dir string) ([]Object, error) {
 			continue
 		}
 		p := filepath.Join(dir, name)
-		info, err := os.Stat(p)
-		if err != nil {
+		data, regular, err := readManifestFile(p)
+		var big *Error
+		switch {
+		case errors.As(err, &big):
+			errs = append(errs, big)
+			continue
+		case err != nil:
 			other = append(other, err)
 			continue
-		}
-		if !info.Mode().IsRegular() {
-			continue
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			other = append(other, err)
-			continue
+		case !regular:
+			continue // a named pipe, device or socket: never read
 		}
 		objs, err := Decode(p, data)
 		var one *Error
@@ -470,6 +476,9 @@ func (d *decoder) object(raw []byte, src *source, base string, origin Origin, li
 			hint = "kubectl apply needs metadata.name (generateName works only with kubectl create)"
 		}
 		return fail(what, "metadata", "resource name may not be empty", hint, nil)
+	}
+	if field, msg := limitError(raw, obj, kind, name); msg != "" {
+		return fail(what, field, msg, "", nil)
 	}
 	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{Group: k.Group, Version: k.Version, Kind: k.Kind})
 	return []Object{{
