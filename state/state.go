@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ckadlab/ckadlab/store"
@@ -56,18 +58,37 @@ func (d Dirs) Workspace(labID string) string {
 	return filepath.Join(d.Data, "workspace", labID)
 }
 
+// umask is the process's file mode creation mask, read once at start
+// (syscall.Umask both reads and sets it, so it is read before any other
+// goroutine creates files).
+var umask = func() fs.FileMode {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return fs.FileMode(m)
+}()
+
+// inflight holds the temporary files WriteFileAtomic is writing, for
+// RemoveInflight.
+var inflight sync.Map
+
+// tempPattern is the name of WriteFileAtomic's temporary file for path.
+func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
+
 // WriteFileAtomic writes data to path through a temporary file in the same
-// directory, fsyncs it and renames it into place.
+// directory, fsyncs it and renames it into place. The file gets perm less
+// the umask, as os.WriteFile would create it.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
+	inflight.Store(tmp, struct{}{})
+	defer inflight.Delete(tmp)
 	ok := false
 	defer func() {
 		if !ok {
@@ -78,7 +99,7 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
-	if err := f.Chmod(perm); err != nil {
+	if err := f.Chmod(perm &^ umask); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
@@ -96,6 +117,27 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		d.Close()
 	}
 	return nil
+}
+
+// RemoveInflight removes the temporary files of the atomic writes still
+// in progress: a process that exits on a signal without waiting for them
+// calls it last, so that nothing half-written is left.
+func RemoveInflight() {
+	inflight.Range(func(k, _ any) bool {
+		os.Remove(k.(string))
+		return true
+	})
+}
+
+// removeStaleTemps removes temporary files that an atomic write of path
+// left when its process was killed (kill -9 cannot be caught).
+func removeStaleTemps(path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	for _, p := range stale {
+		if _, busy := inflight.Load(p); !busy {
+			os.Remove(p)
+		}
+	}
 }
 
 // ExamWorkspace is the folder of one task of a mock exam: exams start
@@ -116,6 +158,9 @@ func PrepareDir(ws, task, setupYAML string) (string, error) {
 	if err := os.MkdirAll(ws, 0o755); err != nil {
 		return "", fmt.Errorf("create workspace: %w", err)
 	}
+	// A start killed while writing left its temporary files: remove them.
+	removeStaleTemps(filepath.Join(ws, "setup", "setup.yaml"))
+	removeStaleTemps(filepath.Join(ws, "TASK.md"))
 	if err := WriteFileAtomic(filepath.Join(ws, "setup", "setup.yaml"), []byte(setupHeader+setupYAML), 0o644); err != nil {
 		return "", fmt.Errorf("write setup: %w", err)
 	}

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +206,75 @@ func TestDefaultDirsXDG(t *testing.T) {
 	d, _ = DefaultDirs()
 	if d.Data != "/home/u/.local/share/ckadlab" {
 		t.Fatalf("relative XDG_DATA_HOME must be ignored, got %s", d.Data)
+	}
+}
+
+// Atomic writes create files as os.WriteFile does: perm less the umask.
+func TestAtomicWriteRespectsUmask(t *testing.T) {
+	saved := umask
+	defer func() { umask = saved }()
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		mask, perm, want fs.FileMode
+	}{
+		{0o027, 0o666, 0o640},
+		{0o077, 0o644, 0o600},
+		{0o000, 0o600, 0o600},
+		{0o022, 0o755, 0o755},
+	} {
+		umask = tt.mask
+		p := filepath.Join(dir, "f")
+		if err := WriteFileAtomic(p, []byte("x"), tt.perm); err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got != tt.want {
+			t.Errorf("umask %o, perm %o: mode %o, want %o", tt.mask, tt.perm, got, tt.want)
+		}
+	}
+}
+
+// A start killed (kill -9) while writing leaves temporary files; the next
+// start removes them, and RemoveInflight removes those of writes still
+// running when the process exits on a signal.
+func TestStaleTemporaryFilesAreRemoved(t *testing.T) {
+	ws := filepath.Join(t.TempDir(), "ws")
+	stale := []string{filepath.Join(ws, "setup", ".setup.yaml.tmp-123"), filepath.Join(ws, ".TASK.md.tmp-456")}
+	for _, p := range stale {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := filepath.Join(ws, ".answer.yaml.tmp-1") // not PrepareDir's
+	if err := os.WriteFile(keep, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PrepareDir(ws, "# Task", "kind: Namespace\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s left: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("removed another file's temporary: %v", err)
+	}
+
+	busy := filepath.Join(ws, ".x.tmp-9")
+	if err := os.WriteFile(busy, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inflight.Store(busy, struct{}{})
+	defer inflight.Delete(busy)
+	RemoveInflight()
+	if _, err := os.Stat(busy); !os.IsNotExist(err) {
+		t.Errorf("in-flight temporary left: %v", err)
 	}
 }
