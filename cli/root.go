@@ -63,15 +63,18 @@ type app struct {
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	ctx, sw := watchSignals(context.Background(), stderr, signalGrace(root, args))
 	err := root.ExecuteContext(ctx)
+	if code, ok := sw.stop(); ok {
+		fmt.Fprintln(stderr, "ckadlab: interrupted")
+		return code
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -80,6 +83,91 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	return a.printError(err, args)
+}
+
+// Signals. The first SIGINT or SIGTERM cancels the command's context, so
+// work in progress stops, and the command returns; should it not return
+// within the grace period, or should a second signal come, the process
+// exits anyway (removing the temporary files of atomic writes in
+// progress, so nothing half-written is left). The exit code is 128 plus
+// the signal: 130 for SIGINT, 143 for SIGTERM. The TUI reads Ctrl-C as a
+// key (its terminal is raw), so these are only signals sent to it.
+var (
+	defaultGrace = 750 * time.Millisecond
+	// clusterGrace is for commands that create or remove containers and
+	// clean up after themselves when cancelled.
+	clusterGrace = 30 * time.Second
+	// exitProcess ends the process (tests replace it).
+	exitProcess = os.Exit
+)
+
+// signalGrace is how long the command that args run may take to return
+// after a signal.
+func signalGrace(root *cobra.Command, args []string) time.Duration {
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		return defaultGrace
+	}
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Name() == "cluster" {
+			return clusterGrace
+		}
+	}
+	return defaultGrace
+}
+
+type signalWatch struct {
+	sigc chan os.Signal
+	done chan struct{}
+	got  chan int // the exit code, once a signal came
+	code int
+}
+
+// watchSignals starts watching SIGINT and SIGTERM for the run of a
+// command: the context it returns is cancelled by the first.
+func watchSignals(parent context.Context, stderr io.Writer, grace time.Duration) (context.Context, *signalWatch) {
+	ctx, cancel := context.WithCancel(parent)
+	w := &signalWatch{sigc: make(chan os.Signal, 2), done: make(chan struct{}), got: make(chan int, 1)}
+	signal.Notify(w.sigc, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		defer cancel()
+		var sig os.Signal
+		select {
+		case sig = <-w.sigc:
+		case <-w.done:
+			return
+		}
+		code := 128 + int(syscall.SIGINT)
+		if sig == syscall.SIGTERM {
+			code = 128 + int(syscall.SIGTERM)
+		}
+		w.got <- code
+		cancel()
+		timer := time.NewTimer(grace)
+		defer timer.Stop()
+		select {
+		case <-w.done:
+			return // the command returned: Main returns the code
+		case <-w.sigc:
+		case <-timer.C:
+		}
+		state.RemoveInflight()
+		fmt.Fprintln(stderr, "ckadlab: interrupted")
+		exitProcess(code)
+	}()
+	return ctx, w
+}
+
+// stop ends the watch and reports the exit code when a signal came.
+func (w *signalWatch) stop() (int, bool) {
+	signal.Stop(w.sigc)
+	close(w.done)
+	select {
+	case w.code = <-w.got:
+		return w.code, true
+	default:
+		return 0, false
+	}
 }
 
 func (a *app) rootCommand() *cobra.Command {
