@@ -18,6 +18,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
+	"github.com/ckadlab/ckadlab/sigctl"
 	"github.com/ckadlab/ckadlab/state"
 )
 
@@ -132,10 +133,15 @@ func watchSignals(parent context.Context, stderr io.Writer, grace time.Duration)
 	go func() {
 		defer cancel()
 		var sig os.Signal
-		select {
-		case sig = <-w.sigc:
-		case <-w.done:
-			return
+		for sig == nil {
+			select {
+			case sig = <-w.sigc:
+				if sig == os.Interrupt && sigctl.Held() {
+					sig = nil // a Ctrl-C in the learner's shell is the shell's
+				}
+			case <-w.done:
+				return
+			}
 		}
 		code := 128 + int(syscall.SIGINT)
 		if sig == syscall.SIGTERM {
@@ -148,7 +154,7 @@ func watchSignals(parent context.Context, stderr io.Writer, grace time.Duration)
 		select {
 		case <-w.done:
 			return // the command returned: Main returns the code
-		case <-w.sigc:
+		case <-w.sigc: // a second signal (even held: the first was not)
 		case <-timer.C:
 		}
 		state.RemoveInflight()

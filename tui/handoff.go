@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"unsafe"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -15,6 +18,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/sigctl"
 	"github.com/ckadlab/ckadlab/state"
 )
 
@@ -274,27 +278,87 @@ func (h *handoffProcess) SetStderr(w io.Writer) {
 	}
 }
 
+// Run runs the process as a job of its own: in its own process group,
+// given the terminal (the foreground group of the controlling terminal,
+// whatever ckadlab's stdout and stderr are), so that Ctrl-C, Ctrl-\ and
+// Ctrl-Z typed in a shell reach the shell and its commands, not ckadlab.
+// Meanwhile ckadlab ignores SIGINT, SIGQUIT and SIGTSTP; afterwards it
+// takes the terminal back. Without a controlling terminal the process
+// runs in ckadlab's group, and the signals are still ignored.
 func (h *handoffProcess) Run() error {
 	if h.banner != "" && h.cmd.Stdout != nil {
 		io.WriteString(h.cmd.Stdout, h.banner)
 	}
-	return h.cmd.Run()
+	release := sigctl.Hold()
+	defer release()
+	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil && foreground(tty) {
+		defer tty.Close()
+		if h.cmd.SysProcAttr == nil {
+			h.cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		h.cmd.SysProcAttr.Setpgid = true
+		h.cmd.SysProcAttr.Foreground = true
+		h.cmd.SysProcAttr.Ctty = int(tty.Fd())
+		// The shell's prompt and errors go to the terminal, not to where
+		// ckadlab's stderr goes (ckadlab 2>log).
+		if !isTerminal(h.cmd.Stderr) {
+			h.cmd.Stderr = tty
+		}
+		defer takeTerminal(tty)
+	}
+	if err := h.cmd.Start(); err != nil {
+		return err
+	}
+	// Ignored only once the process runs: an ignored signal stays ignored
+	// across exec, and the shell's commands must get them.
+	signal.Ignore(syscall.SIGQUIT, syscall.SIGTSTP)
+	defer signal.Reset(syscall.SIGQUIT, syscall.SIGTSTP)
+	return h.cmd.Wait()
+}
+
+// isTerminal reports whether w is a terminal device.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// foreground reports whether ckadlab's process group is the foreground
+// group of tty (it is not when it was started in the background, or when
+// its input is not the terminal it has): only then is the terminal its to
+// hand over.
+func foreground(tty *os.File) bool {
+	var pgrp int32
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, tty.Fd(), uintptr(syscall.TIOCGPGRP), uintptr(unsafe.Pointer(&pgrp)))
+	if errno != 0 || int(pgrp) != syscall.Getpgrp() {
+		tty.Close()
+		return false
+	}
+	return true
+}
+
+// takeTerminal makes ckadlab's process group the foreground group of tty
+// again. ckadlab is in the background until then, where changing the
+// foreground group raises SIGTTOU: it is ignored meanwhile.
+func takeTerminal(tty *os.File) {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	pgrp := int32(syscall.Getpgrp())
+	syscall.Syscall(syscall.SYS_IOCTL, tty.Fd(), uintptr(syscall.TIOCSPGRP), uintptr(unsafe.Pointer(&pgrp)))
 }
 
 // runHandoff gives the terminal to the prepared process (the program is
 // paused, like tea.ExecProcess) and reports back when it exits.
 func runHandoff(msg handoffReadyMsg) tea.Cmd {
-	if msg.kind == handoffEditor {
-		return tea.ExecProcess(msg.cmd, func(err error) tea.Msg {
-			return handoffDoneMsg{from: msg.from, kind: msg.kind, lab: msg.lab, err: err}
-		})
-	}
 	p := &handoffProcess{cmd: msg.cmd, banner: msg.banner}
 	return tea.Exec(p, func(err error) tea.Msg {
 		// A shell's exit status is that of the last command typed in it,
 		// not a failure of the hand-off.
 		var ee *exec.ExitError
-		if errors.As(err, &ee) {
+		if msg.kind == handoffShell && errors.As(err, &ee) {
 			err = nil
 		}
 		return handoffDoneMsg{from: msg.from, kind: msg.kind, lab: msg.lab, err: err}
