@@ -169,3 +169,41 @@ func TestCheckRefusesDuplicates(t *testing.T) {
 		t.Fatalf("solution once: %v", err)
 	}
 }
+
+// What an interrupted write leaves (the temporary files of atomic writes,
+// hidden) and special files are never read as answers; an answer file
+// over the API server's request limit is refused unread, naming it.
+func TestReadAnswersIgnoresLeftoversAndBoundsFiles(t *testing.T) {
+	dir := t.TempDir()
+	svc := "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n"
+	for name, text := range map[string]string{
+		"answer.yaml":                 svc,
+		".answer.yaml.tmp-123":        "this: [is half-written",
+		"setup/.setup.yaml.tmp-456":   "kind: [",
+		".TASK.md.tmp-1":              "x",
+		"setup/setup.yaml":            svc, // the setup is not an answer
+		"notes/.answer.yaml.tmp-9.js": "x",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	objs, err := ReadAnswers(dir, "shop", "the workspace")
+	if err != nil || len(objs) != 1 || objs[0].String() != "Service web" {
+		t.Fatalf("objects %v, error %v", objs, err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte(svc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, 200<<20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadAnswers(dir, "shop", "the workspace"); err == nil || !strings.Contains(err.Error(), big+": file is larger than 3 MiB") {
+		t.Errorf("error %v", err)
+	}
+}
