@@ -119,3 +119,18 @@ func limitError(raw []byte, obj runtime.Object, kind, name string) (field, msg s
 	}
 	return "", ""
 }
+
+// ReadFile reads one manifest file named on the command line with
+// LoadDir's rules: a regular file (or a link to one) of at most
+// MaxFileSize bytes; a named pipe, device or socket is an error (reading
+// it could block for ever or never end).
+func ReadFile(p string) ([]byte, error) {
+	data, regular, err := readManifestFile(p)
+	if err != nil {
+		return nil, err
+	}
+	if !regular {
+		return nil, &Error{File: p, Msg: "not a regular file", Hint: "give a manifest file or a folder of them"}
+	}
+	return data, nil
+}

@@ -98,3 +98,37 @@ func TestLoadDirBoundsFiles(t *testing.T) {
 		t.Errorf("Decode: %v", err)
 	}
 }
+
+func TestReadFileRefusesSpecialAndBigFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "p.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok := filepath.Join(dir, "ok.yaml")
+	if err := os.WriteFile(ok, []byte("a: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, MaxFileSize+1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ path, want string }{
+		{fifo, fifo + ": not a regular file"},
+		{"/dev/zero", "/dev/zero: not a regular file"},
+		{big, big + ": file is larger than 3 MiB"},
+		{filepath.Join(dir, "missing.yaml"), "no such file"},
+		{ok, ""},
+	} {
+		data, err := ReadFile(tt.path)
+		switch {
+		case tt.want == "" && (err != nil || string(data) != "a: 1\n"):
+			t.Errorf("%s: %q, %v", tt.path, data, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: error %v, want %q", tt.path, err, tt.want)
+		}
+	}
+}
