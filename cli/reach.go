@@ -243,7 +243,8 @@ func loadPath(p string) ([]manifest.Object, error) {
 	if fi.IsDir() {
 		return manifest.LoadDir(p)
 	}
-	data, err := os.ReadFile(p)
+	// A FIFO, a device or an oversized file is refused unread.
+	data, err := manifest.ReadFile(p)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ckadlab/ckadlab/probe"
 )
@@ -295,5 +297,30 @@ func TestReachVerdict(t *testing.T) {
 		if ok != r.ok || word != r.word {
 			t.Errorf("%s: %v %q, want %v %q", r.name, ok, word, r.ok, r.word)
 		}
+	}
+}
+
+// TestReachRefusesSpecialFiles: reach -f reads manifest files by the
+// answers' rules: a FIFO is refused at once instead of blocking.
+func TestReachRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan struct{})
+	var stderr string
+	var code int
+	go func() {
+		defer close(done)
+		_, stderr, code = run(t, t.TempDir(), "reach", "-f", fifo, "--from", "external", "--to", "nodeport:30080")
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("reach -f FIFO still blocked after 20 s")
+	}
+	if code != ExitError || !strings.Contains(stderr, "pipe.yaml") || !strings.Contains(stderr, "not a regular file") {
+		t.Fatalf("exit %d, stderr %q; want exit 2 naming the FIFO as not a regular file", code, stderr)
 	}
 }
