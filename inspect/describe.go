@@ -177,6 +177,7 @@ func (d *describer) describe(k manifest.KindInfo, obj runtime.Object) string {
 		return d.deployment(o)
 	case *appsv1.ReplicaSet:
 		return d.replicaSet(o)
+	//lint:ignore SA1019 kubectl still lists and describes v1 Endpoints, as hints ask learners to
 	case *corev1.Endpoints:
 		return endpoints(o)
 	case *discoveryv1.EndpointSlice:
@@ -733,6 +734,7 @@ func (d *describer) replicaSet(rs *appsv1.ReplicaSet) string {
 	})
 }
 
+//lint:ignore SA1019 kubectl still lists and describes v1 Endpoints, as hints ask learners to
 func endpoints(e *corev1.Endpoints) string {
 	return render(func(p pw) {
 		p.meta(e, true)
