@@ -34,8 +34,11 @@ type checkModel struct {
 	settingUp bool
 	rep       *checker.Report
 	err       error
-	running   bool
-	details   bool // also explain passed checks
+	// notSaved says what of the run was done but not recorded in the
+	// progress database, and why (the score is shown all the same).
+	notSaved []error
+	running  bool
+	details  bool // also explain passed checks
 
 	spinner       spinner.Model
 	vp            viewport.Model
@@ -73,9 +76,10 @@ type (
 		next  tea.Cmd
 	}
 	checkDoneMsg struct {
-		run int
-		rep *checker.Report
-		err error
+		run      int
+		rep      *checker.Report
+		err      error
+		notSaved []error
 	}
 	// answersResetMsg says a lab's answers were set aside: results shown
 	// for it are stale.
@@ -114,7 +118,9 @@ func (m *checkModel) start(l *labs.Lab) tea.Cmd {
 	m.cancel = cancel
 	results := make(chan tea.Msg, len(l.Checks)+3)
 	m.c.work.Add(1)
-	return tea.Batch(spin, runCheck(ctx, sess, l, m.run, results, m.c.log, m.c.work.Done), waitResult(results))
+	dirs, now := m.c.cfg.Dirs, m.c.now()
+	guard := func() error { return guardLab(dirs, l, "checks and their reasons", now) }
+	return tea.Batch(spin, runCheck(ctx, sess, l, m.run, guard, results, m.c.log, m.c.work.Done), waitResult(results))
 }
 
 // begin starts showing a new run of lab.
@@ -124,7 +130,7 @@ func (m *checkModel) begin(l *labs.Lab) tea.Cmd {
 	}
 	m.lab = l
 	m.results = map[string]checker.Result{}
-	m.rep, m.err, m.running = nil, nil, true
+	m.rep, m.err, m.notSaved, m.running = nil, nil, nil, true
 	m.notice, m.settingUp = "", false
 	m.refresh()
 	m.vp.GotoTop()
@@ -144,9 +150,9 @@ func (m *checkModel) add(r checker.Result) {
 }
 
 // done ends the run with its report or the error that stopped it.
-func (m *checkModel) done(rep *checker.Report, err error) {
+func (m *checkModel) done(rep *checker.Report, err error, notSaved ...error) {
 	m.running, m.settingUp = false, false
-	m.rep, m.err = rep, err
+	m.rep, m.err, m.notSaved = rep, err, notSaved
 	if rep != nil {
 		for _, r := range rep.Checks {
 			m.results[r.ID] = r
@@ -159,7 +165,7 @@ func (m *checkModel) done(rep *checker.Report, err error) {
 func (m *checkModel) forget(l *labs.Lab) {
 	if m.lab == l && !m.running {
 		m.results = map[string]checker.Result{}
-		m.rep, m.err = nil, nil
+		m.rep, m.err, m.notSaved = nil, nil, nil
 		m.refresh()
 	}
 }
@@ -198,7 +204,7 @@ func (m *checkModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.cancel = nil
-		m.done(msg.rep, msg.err)
+		m.done(msg.rep, msg.err, msg.notSaved...)
 		return m, m.c.loadProgress()
 	case answersResetMsg:
 		m.forget(msg.lab)
@@ -259,6 +265,9 @@ func (m *checkModel) rows() string {
 	}
 	if m.err != nil {
 		b.WriteString(indentLines(s.Fail.Render(wrapText(errText(m.err), m.width-4)), "  ") + "\n\n")
+	}
+	for _, ns := range m.notSaved {
+		b.WriteString(indentLines(s.Warn.Render(hangingAfter(glyphWarn+" ", notSavedText(ns), m.width-4)), "  ") + "\n\n")
 	}
 	for i, c := range m.lab.Checks {
 		if i > 0 {
@@ -366,6 +375,9 @@ func (m *checkModel) summary() string {
 		} else {
 			line2 = " " + s.Fail.Render(glyphFail+" "+score) + counts
 		}
+		if len(m.notSaved) > 0 {
+			line2 += s.Warn.Render(" · not saved (why is below)")
+		}
 	default:
 		line2 = " No results: r checks the lab."
 	}
@@ -421,10 +433,18 @@ func (m *checkModel) crumbs() []string {
 // and answers with the report. A lab that is not started (no workspace
 // yet, or its setup missing on the live cluster) is started first, so a
 // first check works; the common case costs no extra round trip.
-func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, results chan<- tea.Msg, log *slog.Logger, done func()) tea.Cmd {
+//
+// guard says whether the lab's checks may be shown (see guardLab); a
+// start or an attempt that could not be recorded is said with the score.
+func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, guard func() error, results chan<- tea.Msg, log *slog.Logger, done func()) tea.Cmd {
 	return func() tea.Msg {
 		defer done()
 		defer close(results)
+		if err := guard(); err != nil {
+			log.Info("check refused", "lab", l.ID, "err", err)
+			return checkDoneMsg{run: run, err: err}
+		}
+		var unsaved []error
 		start := time.Now()
 		check := func() (*checker.Report, error) {
 			return sess.Check(ctx, l, session.CheckOptions{OnResult: func(r checker.Result) {
@@ -447,11 +467,18 @@ func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, results c
 			notice(fmt.Sprintf("Setting lab %s up on this cluster before checking…", l.ID), true)
 			setupStart := time.Now()
 			info, serr := startLab(ctx, sess, l, log)
-			if serr != nil {
+			if ns := notSaved(serr); ns != nil {
+				unsaved = append(unsaved, ns)
+			} else if serr != nil {
 				return checkDoneMsg{run: run, err: serr}
 			}
 			notice(setUpNotice(l, info, time.Since(setupStart)), false)
 			rep, err = check()
+		}
+		if ns := notSaved(err); ns != nil && rep != nil {
+			log.Warn("check not recorded", "lab", l.ID, "err", err)
+			unsaved = append(unsaved, ns)
+			err = nil
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -462,8 +489,17 @@ func runCheck(ctx context.Context, sess Session, l *labs.Lab, run int, results c
 			return checkDoneMsg{run: run, err: err}
 		}
 		log.Info("check finished", "lab", l.ID, "score", rep.Score, "max", rep.Max, "failed", rep.Failed(), "duration", time.Since(start))
-		return checkDoneMsg{run: run, rep: rep}
+		return checkDoneMsg{run: run, rep: rep, notSaved: unsaved}
 	}
+}
+
+// notSavedText says that a result was not recorded, and why.
+func notSavedText(err error) string {
+	t := err.Error()
+	if t == "" {
+		return t
+	}
+	return strings.ToUpper(t[:1]) + t[1:] + "."
 }
 
 // setUpNotice says a check set its lab up first, and how long that took:

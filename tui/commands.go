@@ -69,7 +69,8 @@ func clusterTick() tea.Cmd {
 
 // ensureStarted starts a lab that has no workspace yet or whose setup is
 // missing on the live cluster (never started there, or the cluster was
-// recreated), so a shell or editor lands in a lab that is there.
+// recreated), so a shell or editor lands in a lab that is there. A start
+// that could not be recorded in the progress database is a start (logged).
 func ensureStarted(ctx context.Context, sess Session, l *labs.Lab, log *slog.Logger) error {
 	ok, err := sess.Started(ctx, l)
 	if err != nil {
@@ -80,15 +81,35 @@ func ensureStarted(ctx context.Context, sess Session, l *labs.Lab, log *slog.Log
 		return nil
 	}
 	_, err = startLab(ctx, sess, l, log)
+	if notSaved(err) != nil {
+		return nil
+	}
 	return err
 }
 
+// startLab starts a lab for practice. The lab is ready also when the error
+// is a *session.NotSavedError (only its record is missing): callers say so
+// and go on (see notSaved).
 func startLab(ctx context.Context, sess Session, l *labs.Lab, log *slog.Logger) (session.StartInfo, error) {
 	info, err := sess.Start(ctx, l)
+	if ns := notSaved(err); ns != nil {
+		log.Warn("lab started, not recorded", "lab", l.ID, "workspace", info.Workspace, "err", err)
+		return info, ns
+	}
 	if err != nil {
 		log.Error("start lab", "lab", l.ID, "err", err)
 		return info, err
 	}
 	log.Info("lab started", "lab", l.ID, "workspace", info.Workspace, "setup_seconds", info.Seconds)
 	return info, nil
+}
+
+// notSaved is err when it says that a result (a started lab, a grade) was
+// produced but not recorded in the progress database, else nil.
+func notSaved(err error) *session.NotSavedError {
+	var ns *session.NotSavedError
+	if errors.As(err, &ns) {
+		return ns
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/session"
 )
 
 // ExamService runs the I/O of an exam for the TUI (*examrun.Runner
@@ -225,6 +226,14 @@ func (m *examModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case examGradedMsg:
 		m.grading = false
+		if msg.err != nil && msg.res != nil {
+			// Graded, but the result could not be stored: the grade is
+			// shown all the same, and says so.
+			m.c.log.Warn("exam graded, not recorded", "exam", msg.e.ID, "err", msg.err)
+			m.e = msg.e
+			ns := &session.NotSavedError{What: "the result of exam " + msg.e.ID, Err: msg.err}
+			return m, navigate(screenExamReport, showResultMsg{res: msg.res, notSaved: ns})
+		}
 		if msg.err != nil {
 			m.gradeErr = msg.err
 			if m.e.Expired(m.c.now()) {

@@ -26,10 +26,15 @@ type examReportModel struct {
 	width   int
 	height  int
 	lastKey int // the task the review viewport holds (-1 none)
+	// notSaved says the result could not be stored, and why.
+	notSaved error
 }
 
 // showResultMsg shows a graded exam (the exam screen navigates here with it).
-type showResultMsg struct{ res *exam.Result }
+type showResultMsg struct {
+	res      *exam.Result
+	notSaved error // the result could not be stored (shown all the same)
+}
 
 func (showResultMsg) owner() screenID { return screenExamReport }
 
@@ -71,6 +76,7 @@ func (r *examReportModel) SetSize(w, h int) {
 func (r *examReportModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if sr, ok := msg.(showResultMsg); ok {
 		r.set(sr.res)
+		r.notSaved = sr.notSaved
 		return r, nil
 	}
 	km, ok := msg.(tea.KeyMsg)
@@ -225,6 +231,13 @@ func (r *examReportModel) summaryLines() []string {
 		" " + s.Bold.Render(verdict) + "  " + s.Bold.Render(exam.Num(res.Percent)+"%") + s.Muted.Render(fmt.Sprintf("  %s of %d points · %s%% to pass", exam.Num(res.Earned), res.Points, exam.Num(res.PassMark))),
 		" " + s.Muted.Render(fmt.Sprintf("exam %s · seed %d · %s", res.Exam, res.Seed, used)),
 		"",
+	}
+	if r.notSaved != nil {
+		// Kept to the width: the rows are cut to it.
+		for _, l := range strings.Split(hangingAfter(glyphWarn+" ", notSavedText(r.notSaved)+" `ckadlab exam --finish` grades it again once it can be saved.", r.width-2), "\n") {
+			lines = append(lines, " "+s.Warn.Render(l))
+		}
+		lines = append(lines, "")
 	}
 	for _, d := range res.Domains {
 		lines = append(lines, fmt.Sprintf(" %-14s %2d %s  %6s/%-3d %5s%%", d.Domain.Title(), d.Tasks, plural(d.Tasks, "task ", "tasks"), exam.Num(d.Earned), d.Points, exam.Num(d.Percent)))

@@ -50,6 +50,9 @@ type fakeExams struct {
 	saved  []*exam.Exam
 	graded int
 	err    error
+	// saveErr, when set, is why the graded exam is not stored: Grade
+	// returns the result with it, as examrun.Runner does.
+	saveErr error
 }
 
 func (f *fakeExams) Save(e *exam.Exam) error {
@@ -89,6 +92,9 @@ func (f *fakeExams) Grade(ctx context.Context, e *exam.Exam, _ func(int, exam.Ta
 	res, err := e.Grade(out, f.cat.Get, f.clock())
 	if err != nil {
 		return nil, err
+	}
+	if f.saveErr != nil {
+		return res, f.saveErr
 	}
 	return res, f.Save(e)
 }
@@ -145,6 +151,9 @@ var examGoldenCases = []struct {
 	{name: "exam-confirm", steps: []step{keys("listens on TCP 5432"), keys("1 flagged", "f"), keys("grade it now?", "F")}},
 	{name: "exam-report", steps: []step{keys("listens on TCP 5432"), keys("1 flagged", "f"), keys("grade it now?", "F"), keys("enter reviews", "y")}},
 	{name: "exam-review", steps: []step{keys("listens on TCP 5432"), keys("grade it now?", "F"), keys("enter reviews", "y"), keys("Review: task 2", "down", "enter")}},
+	{name: "exam-report-not-saved", setup: func(_ *testEnv, fx *fakeExams, _ *testClock) {
+		fx.saveErr = &store.WriteError{Path: "/home/learner/.local/share/ckadlab/ckadlab.db", Err: store.ErrReadOnly}
+	}, steps: []step{keys("listens on TCP 5432"), keys("grade it now?", "F"), keys("enter reviews", "y")}},
 	{name: "exam-expired", setup: func(_ *testEnv, _ *fakeExams, c *testClock) { c.set(testNow.Add(61 * time.Minute)) },
 		steps: []step{keys("time ran out")}},
 	{name: "exam-low-time", setup: func(_ *testEnv, _ *fakeExams, c *testClock) { c.set(testNow.Add(55*time.Minute + 30*time.Second)) },

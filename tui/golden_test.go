@@ -17,6 +17,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/store"
 )
 
 // step sends keys (or a message) and then waits until the screen shows
@@ -80,6 +81,10 @@ var goldenCases = []struct {
 	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("attempts 2", "c")}},
 	{name: "check-passed", setup: func(e *testEnv) { e.sess.passAll["ing-two-paths"] = true },
 		steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Route two paths", "down"), keys("Graded checks", "enter"), keys("attempts 2", "c")}},
+	// The attempt could not be recorded: the score all the same, and why.
+	{name: "check-not-saved", setup: func(e *testEnv) {
+		e.sess.saveErr = &store.WriteError{Path: "/home/learner/.local/share/ckadlab/ckadlab.db", Err: store.ErrReadOnly}
+	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("not saved (why", "c")}},
 	{name: "check-error", setup: func(e *testEnv) {
 		e.sess.checkErr = errors.New(`answer.yaml: document 2 (line 14): unknown kind "Servce" in apiVersion v1 (did you mean "Service"?)`)
 	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("could not run", "c")}},

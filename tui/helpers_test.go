@@ -72,6 +72,9 @@ type fakeSession struct {
 	starts, checks, resets int
 	cancelled              bool
 	checkErr               error
+	// saveErr, when set, is why nothing is recorded: Start and Check do
+	// their work and return it with a *session.NotSavedError.
+	saveErr error
 }
 
 func newFakeSession(dirs state.Dirs) *fakeSession {
@@ -121,6 +124,9 @@ func (f *fakeSession) Start(ctx context.Context, l *labs.Lab) (session.StartInfo
 		info.Cluster, info.Context, info.Seconds = "kind", "kind-ckadlab", 4.2
 	}
 	delete(f.lost, l.ID)
+	if f.saveErr != nil {
+		return info, &session.NotSavedError{What: "the start of " + l.ID, Err: f.saveErr}
+	}
 	f.started(l.ID, testNow)
 	return info, nil
 }
@@ -189,8 +195,11 @@ func (f *fakeSession) Check(ctx context.Context, l *labs.Lab, opts session.Check
 		}
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.saveErr != nil {
+		return rep, &session.NotSavedError{What: "this attempt of " + l.ID, Err: f.saveErr}
+	}
 	f.checked(l.ID, rep.Score, rep.Max, testNow)
-	f.mu.Unlock()
 	return rep, nil
 }
 

@@ -13,6 +13,7 @@ const (
 	glyphNew     = "○"
 	glyphFlag    = "⚑"
 	glyphSetup   = "↻"
+	glyphWarn    = "!"
 )
 
 // Styles is every style the TUI uses, built once from the colour choice.

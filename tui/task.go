@@ -180,6 +180,8 @@ func (t *taskModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		// The root set the size; the Markdown follows the width.
 		return t, t.ensureRendered()
+	case guardedMsg:
+		return t, t.act(msg)
 	case showSolutionMsg:
 		return t, t.showSolution()
 	case resetMsg:
@@ -231,15 +233,13 @@ func (t *taskModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 			}
 			return flash(text, false)
 		}
-		t.hints++
-		t.toEnd = true
-		return t.ensureRendered()
+		return t.guarded(l, "hints", actHint)
 	case key.Matches(msg, k.Solution):
 		if t.solution {
 			t.solution = false
 			return t.ensureRendered()
 		}
-		return ask(solutionQuestion(l, t.hints))
+		return t.guarded(l, "solution", actSolution)
 	case key.Matches(msg, k.Reset):
 		return ask(confirmation{
 			title: "Reset “" + l.Title + "”?",
@@ -247,9 +247,9 @@ func (t *taskModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 			yes:   resetMsg{lab: l},
 		})
 	case key.Matches(msg, k.Shell):
-		return prepareHandoff(t.c, handoffShell, l, screenTask)
+		return t.guarded(l, "practice runs", actShell)
 	case key.Matches(msg, k.Editor):
-		return listAnswerFiles(screenTask, l, t.c.cfg.Dirs.Workspace(l.ID))
+		return t.guarded(l, "practice runs", actEditor)
 	case key.Matches(msg, k.Check):
 		return navigate(screenCheck, runCheckMsg{lab: l})
 	case key.Matches(msg, k.Top):
@@ -262,6 +262,30 @@ func (t *taskModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	t.vp, cmd = t.vp.Update(msg)
 	return cmd
+}
+
+// act does what the guard let through, on the lab still shown.
+func (t *taskModel) act(msg guardedMsg) tea.Cmd {
+	l := t.lab
+	if l == nil || l != msg.lab {
+		return nil
+	}
+	switch msg.act {
+	case actHint:
+		if t.hints >= len(l.Hints) {
+			return nil
+		}
+		t.hints++
+		t.toEnd = true
+		return t.ensureRendered()
+	case actSolution:
+		return ask(solutionQuestion(l, t.hints))
+	case actShell:
+		return prepareHandoff(t.c, handoffShell, l, screenTask)
+	case actEditor:
+		return listAnswerFiles(screenTask, l, t.c.cfg.Dirs.Workspace(l.ID))
+	}
+	return nil
 }
 
 // edit opens the editor on file in the lab's workspace ws ("" for a new
