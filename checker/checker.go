@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -284,7 +285,10 @@ func resourceCheck(ctx context.Context, lab *labs.Lab, rc *labs.ResourceCheck, b
 	for _, fa := range rc.Fields {
 		ok, e, o := fa.Evaluate(obj.Object)
 		exp = append(exp, fa.Path+" "+e)
-		obs = append(obs, fa.Path+" = "+o)
+		// Several assertions on one field observe it once.
+		if line := fa.Path + " = " + o; !slices.Contains(obs, line) {
+			obs = append(obs, line)
+		}
 		if !ok {
 			res.Passed = false
 			why = append(why, fmt.Sprintf("%s: %s is %s, expected %s", what, fa.Path, o, e))

@@ -264,3 +264,29 @@ func TestResultExplanation(t *testing.T) {
 		t.Errorf("finish: Why %q, Explanation %q", r.Why, r.Explanation())
 	}
 }
+
+// TestResourceObservedOncePerField: two assertions on one field (a list
+// that must contain two values) observe the field once.
+func TestResourceObservedOncePerField(t *testing.T) {
+	lab := &labs.Lab{ID: "t", Namespace: "app", Checks: []labs.Check{
+		{ID: "types", Points: 1, Resource: &labs.ResourceCheck{Kind: "NetworkPolicy", Name: "np", Fields: []labs.FieldAssertion{
+			{Path: "spec.policyTypes", Contains: "Ingress"},
+			{Path: "spec.policyTypes", Contains: "Egress"},
+			{Path: "metadata.name", Equals: "np"},
+		}}},
+	}}
+	b := &fakeBackend{objs: map[string]map[string]any{
+		"NetworkPolicy app/np": {"metadata": map[string]any{"name": "np"}, "spec": map[string]any{"policyTypes": []any{"Ingress"}}},
+	}}
+	rep, err := Run(context.Background(), lab, b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Checks[0]
+	if want := `spec.policyTypes = ["Ingress"]; metadata.name = np`; r.Observed != want {
+		t.Errorf("observed = %q, want %q", r.Observed, want)
+	}
+	if r.Passed || strings.Count(r.Expected, "spec.policyTypes") != 2 {
+		t.Errorf("result %+v: want failed, both expectations listed", r)
+	}
+}
