@@ -31,6 +31,10 @@ type Result struct {
 	// Why explains a verdict in one or more sentences (joined with "; ").
 	Why     string   `json:"why"`
 	Reasons []string `json:"reasons,omitempty"`
+	// Cause are the reasons that decided the verdict, the first of
+	// them first (a near miss, the deciding hop); the other reasons are
+	// the path the traffic took. Empty: every reason counts (see Brief).
+	Cause []string `json:"cause,omitempty"`
 	// Probe is the raw probe result for probe checks.
 	Probe *probe.Result `json:"probe,omitempty"`
 	// Error is set when the check could not be run at all (the cluster did
@@ -70,6 +74,23 @@ func (r Result) Explanation() []string {
 		return []string{r.Why}
 	}
 	return nil
+}
+
+// Brief is the explanation with the path folded: the lines of Cause
+// (or the whole explanation when there is no Cause) and how many other
+// lines Explanation has. Reports show Brief and offer the full path.
+func (r Result) Brief() (lines []string, folded int) {
+	all := r.Explanation()
+	if len(r.Cause) == 0 {
+		return all, 0
+	}
+	folded = len(all)
+	for _, l := range r.Cause {
+		if slices.Contains(all, l) {
+			folded--
+		}
+	}
+	return r.Cause, folded
 }
 
 // Percent is the score in percent (0 when Max is 0).
@@ -315,6 +336,14 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 	res.Probe = &pr
 	res.Observed = observedText(pr)
 	res.Reasons = pr.Reasons
+	res.Cause = pr.Cause
+	// lead puts a line before the explanation, in Cause too.
+	lead := func(line string) {
+		res.Reasons = append([]string{line}, res.Reasons...)
+		if len(res.Cause) > 0 {
+			res.Cause = append([]string{line}, res.Cause...)
+		}
+	}
 	if pr.Ungradable != "" {
 		res.Ungraded = true
 		res.Observed = "not graded: " + res.Observed
@@ -330,16 +359,20 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 		// answered itself (no backend: e.g. ssl-redirect's 308).
 		if res.Passed && answeredWithoutApp(pr) && (pc.HTTP == nil || pc.HTTP.Status == 0) {
 			res.Passed = false
-			res.Reasons = append([]string{fmt.Sprintf("the request was answered with HTTP %d, not by the application", pr.HTTPStatus)}, pr.Reasons...)
+			lead(fmt.Sprintf("the request was answered with HTTP %d, not by the application", pr.HTTPStatus))
 		}
 	} else {
 		res.Passed = !connected && !pr.Allowed
 		if !res.Passed {
-			res.Reasons = append([]string{"the traffic must be blocked but it got through"}, pr.Reasons...)
+			lead("the traffic must be blocked but it got through")
 		}
 	}
 	if pr.Disagrees {
-		res.Reasons = append(res.Reasons, "note: the offline model predicted "+pr.Prediction+" (a broken CNI or a model bug)")
+		note := "note: the offline model predicted " + pr.Prediction + " (a broken CNI or a model bug)"
+		res.Reasons = append(res.Reasons, note)
+		if len(res.Cause) > 0 {
+			res.Cause = append(res.Cause, note)
+		}
 	}
 	return res
 }

@@ -290,3 +290,40 @@ func TestResourceObservedOncePerField(t *testing.T) {
 		t.Errorf("result %+v: want failed, both expectations listed", r)
 	}
 }
+
+// TestBriefFoldsThePath: a probe check leads with the model's cause (and
+// the checker's own first line), and counts the folded path lines.
+func TestBriefFoldsThePath(t *testing.T) {
+	spec := mustSpec(t, "a/b", "svc:a/c", 80)
+	res := probe.Result{Allowed: true, Outcome: probe.Connected, Disagrees: true, Prediction: "denied",
+		Reasons: []string{"Connected: a/b reached a/c-1.", "Service a/c port 80 → 8080", "allowed: no NetworkPolicy selects pod a/c-1 for ingress"},
+		Cause:   []string{"Connected: a/b reached a/c-1.", "allowed: no NetworkPolicy selects pod a/c-1 for ingress"}}
+	tests := []struct {
+		name      string
+		res       probe.Result
+		want      []string
+		wantFold  int
+		wantTotal int
+	}{
+		{"with a cause", res, []string{"the traffic must be blocked but it got through", "Connected: a/b reached a/c-1.",
+			"allowed: no NetworkPolicy selects pod a/c-1 for ingress", "note: the offline model predicted denied (a broken CNI or a model bug)"}, 1, 5},
+		{"without a cause every line counts", probe.Result{Allowed: true, Outcome: probe.Connected, Reasons: res.Reasons},
+			[]string{"the traffic must be blocked but it got through", "Connected: a/b reached a/c-1.", "Service a/c port 80 → 8080",
+				"allowed: no NetworkPolicy selects pod a/c-1 for ingress"}, 0, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := &labs.Lab{ID: "t", Checks: []labs.Check{{ID: "c", Points: 1, Probe: &labs.ProbeCheck{Expect: "deny", Spec: spec}}}}
+			b := &fakeBackend{probe: func(probe.Spec) (probe.Result, error) { return tt.res, nil }}
+			rep, err := Run(context.Background(), lab, b, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Checks[0]
+			lines, folded := r.Brief()
+			if !slices.Equal(lines, tt.want) || folded != tt.wantFold || len(r.Explanation()) != tt.wantTotal {
+				t.Errorf("Brief = %q, %d (of %d lines), want %q, %d (of %d)", lines, folded, len(r.Explanation()), tt.want, tt.wantFold, tt.wantTotal)
+			}
+		})
+	}
+}

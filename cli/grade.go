@@ -87,6 +87,7 @@ func (a *app) startCommand() *cobra.Command {
 
 func (a *app) checkCommand() *cobra.Command {
 	var answersDir string
+	var whyFull bool
 	cmd := a.labCommand("check LAB", "Grade a lab: run its checks and explain every failure",
 		func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error {
 			if err := a.guardExam(l.ID, "checks and their reasons"); err != nil {
@@ -102,7 +103,7 @@ func (a *app) checkCommand() *cobra.Command {
 				*checker.Report
 				NotSaved string `json:"not_saved,omitempty"`
 			}{rep, notSavedText(ns)}
-			if err := a.emit(out, func(w io.Writer) { a.printReport(w, l, rep, nAnswers) }); err != nil {
+			if err := a.emit(out, func(w io.Writer) { a.printReport(w, l, rep, nAnswers, whyFull) }); err != nil {
 				return err
 			}
 			if ns != nil {
@@ -128,10 +129,11 @@ result could not be saved in your progress.`
 		return nil
 	}
 	cmd.Flags().StringVar(&answersDir, "answers", "", "grade the YAML files in this folder instead of the lab's workspace")
+	cmd.Flags().BoolVar(&whyFull, "why-full", false, "explain a failed probe with its whole path, not only the cause (--json carries both)")
 	return cmd
 }
 
-func (a *app) printReport(w io.Writer, l *labs.Lab, rep *checker.Report, nAnswers int) {
+func (a *app) printReport(w io.Writer, l *labs.Lab, rep *checker.Report, nAnswers int, whyFull bool) {
 	p := a.pal()
 	fmt.Fprintf(w, "%s  %s\n", p.title(l.Title), p.dim(fmt.Sprintf("[%s cluster, %d answer object(s)]", rep.Backend, nAnswers)))
 	for _, c := range rep.Checks {
@@ -141,12 +143,19 @@ func (a *app) printReport(w io.Writer, l *labs.Lab, rep *checker.Report, nAnswer
 		}
 		fmt.Fprintf(w, "    expected: %s\n", c.Expected)
 		fmt.Fprintf(w, "    observed: %s\n", c.Observed)
-		for i, r := range c.Explanation() {
+		lines, folded := c.Brief()
+		if whyFull {
+			lines, folded = c.Explanation(), 0
+		}
+		for i, r := range lines {
 			label := "         "
 			if i == 0 {
 				label = "    why: "
 			}
 			fmt.Fprintf(w, "%s%s\n", label, r)
+		}
+		if folded > 0 {
+			fmt.Fprintf(w, "         %s\n", p.dim(fmt.Sprintf("(%d more line(s) of the path: --why-full)", folded)))
 		}
 	}
 	score := fmt.Sprintf("Score: %d/%d (%.0f%%)", rep.Score, rep.Max, rep.Percent())

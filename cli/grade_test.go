@@ -45,3 +45,32 @@ func TestCheckRefusesDuplicateObjects(t *testing.T) {
 		t.Fatalf("stats:\n%s", out)
 	}
 }
+
+// A failed Ingress check leads with its cause and folds the path (the
+// controller's load balancer, kube-proxy, policies that decided nothing);
+// --why-full prints it all, and --json carries both.
+func TestCheckFoldsThePath(t *testing.T) {
+	home := t.TempDir()
+	const lab = "ing-path-routing"
+	l := builtinLabs(t)[lab]
+	dir := t.TempDir()
+	wrong := strings.Replace(l.Solution.Manifests, "name: catalog\n", "name: catalgo\n", 1)
+	if wrong == l.Solution.Manifests {
+		t.Fatal("the solution names no Service catalog")
+	}
+	os.WriteFile(filepath.Join(dir, "answer.yaml"), []byte(wrong), 0o644)
+	const cause = "decided by class nginx"
+	const path = "kube-proxy masquerades"
+	out, errOut, code := run(t, home, "check", lab, "--cluster", "offline", "--answers", dir)
+	if code != ExitFailed || !strings.Contains(out, cause) || strings.Contains(out, path) || !strings.Contains(out, "more line(s) of the path: --why-full)") {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, home, "check", lab, "--cluster", "offline", "--answers", dir, "--why-full")
+	if code != ExitFailed || !strings.Contains(out, cause) || !strings.Contains(out, path) || strings.Contains(out, "--why-full)") {
+		t.Fatalf("check --why-full: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = run(t, home, "check", lab, "--cluster", "offline", "--answers", dir, "--json")
+	if !strings.Contains(out, `"cause": [`) || !strings.Contains(out, path) {
+		t.Fatalf("check --json lacks the cause or the path:\n%s", out)
+	}
+}

@@ -41,7 +41,8 @@ The first line is the verdict: for an HTTP answer its status ("✓ 200 from POD"
 adds the source pod's egress NetworkPolicy verdict. "not graded" marks a probe the offline model cannot decide exactly (for
 example a Traefik annotation it does not simulate); grade it on a live cluster.
 --json prints {"allowed", "outcome", "service", "backend", "http_status",
-"policy", "policy_rule", "ungradable", "reasons"} (empty fields are left out).`,
+"policy", "policy_rule", "ungradable", "no_backend", "reasons", "cause"} (empty fields are left
+out; "cause" are the reasons that decided the verdict).`,
 		Example: reachExamples,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -192,20 +193,6 @@ func reachVerdict(res probe.Result, spec probe.Spec) (bool, string) {
 }
 
 // httpStatusWhy says in a few words where an HTTP status came from.
-// missingBackend is why the controller answered 503 without a Service (the
-// backend Service or its port does not exist), from the model's reasons:
-// e.g. "Service shop/web does not exist"; "" when no reason says.
-func missingBackend(res probe.Result) string {
-	const lead = "answers 503 Service Unavailable: "
-	for _, r := range res.Reasons {
-		if _, why, ok := strings.Cut(r, lead); ok {
-			why, _, _ = strings.Cut(why, " (")
-			return strings.TrimSuffix(strings.TrimSpace(why), ".")
-		}
-	}
-	return ""
-}
-
 func httpStatusWhy(res probe.Result, spec probe.Spec) string {
 	from := res.Backend
 	if from == "" && spec.To.Kind == probe.ToPod {
@@ -222,8 +209,8 @@ func httpStatusWhy(res probe.Result, spec probe.Spec) string {
 		return fmt.Sprintf("no rule for host %s path %s", host, spec.To.Path)
 	case st == 503 && res.Service != "":
 		return "no endpoints for Service " + res.Service
-	case st == 503 && spec.To.Kind == probe.ToIngress && missingBackend(res) != "":
-		return missingBackend(res)
+	case st == 503 && res.NoBackend != "":
+		return res.NoBackend
 	case st == 502 && res.Service != "":
 		return "connection to Service " + res.Service + " refused"
 	case st == 504 && res.Service != "":

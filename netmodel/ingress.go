@@ -907,7 +907,7 @@ func traefikEntryPointAt(p *corev1.Pod, port int) string {
 // route Traefik chose.
 func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressRequest) (verdict, error) {
 	reqPath := req.path
-	pr.note("the request matches %s → Service %s/%s port %s", match.describe(), match.ing.Namespace, backendService(match.backend), backendPort(match.backend))
+	pr.decide("the request matches %s → Service %s/%s port %s", match.describe(), match.ing.Namespace, backendService(match.backend), backendPort(match.backend))
 	if match.redirectHTTPS && !req.tls {
 		return pr.redirectHTTPS(match, req), nil
 	}
@@ -942,6 +942,9 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressReque
 			summary: "Refused: Traefik answers 503 Service Unavailable: " + strings.TrimSpace(strings.TrimSuffix(why503, noEndpoints)) + "."}
 		if strings.HasSuffix(why503, noEndpoints) {
 			v.service = svcKey(bs)
+		} else {
+			v.noBackend, _, _ = strings.Cut(why503, " (")
+			v.noBackend = strings.TrimSuffix(strings.TrimSpace(v.noBackend), ".")
 		}
 		if match.provider == providerNGINX {
 			v.reasons = append(v.reasons, "the kubernetesIngressNGINX provider keeps the router of a path whose Service, Service port or endpoints are missing, with an empty backend, and Traefik answers 503, as ingress-nginx does")

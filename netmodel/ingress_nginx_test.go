@@ -176,6 +176,20 @@ func TestNginxProvider503(t *testing.T) {
 	if got, _ := c.model().Probe(rfSpec(t, "external", "ingress:s.test/missing", "", "")); got.Service != "" {
 		t.Errorf("missing Service: Service %q, want none (no Service carried the request)", got.Service)
 	}
+	// NoBackend says what the path's backend lacks, for a headline.
+	for path, want := range map[string]string{
+		"/missing":     "Service m/nope does not exist",
+		"/badport":     "Service m/a has no port 81",
+		"/badportname": "Service m/a has no port named web",
+		"/noep":        "",
+		"/badtp":       "",
+		"/ok":          "",
+	} {
+		got, err := c.model().Probe(rfSpec(t, "external", "ingress:s.test"+path, "", ""))
+		if err != nil || got.NoBackend != want {
+			t.Errorf("%s: NoBackend %q (%v), want %q", path, got.NoBackend, err, want)
+		}
+	}
 }
 
 // TestNginxProviderDefaultBackend (measurements §3).

@@ -51,6 +51,9 @@ func (m *Model) run(spec probe.Spec) (*prober, probe.Result, error) {
 	reasons := append([]string{v.summary, pr.policyLine}, v.key...)
 	reasons = append(reasons, pr.notes...)
 	reasons = append(reasons, v.reasons...)
+	cause := append([]string{v.summary, pr.policyLine}, v.key...)
+	cause = append(cause, pr.decisive...)
+	cause = append(cause, v.decisive()...)
 	return pr, probe.Result{
 		Allowed:    v.outcome == probe.Connected,
 		Outcome:    v.outcome,
@@ -61,6 +64,8 @@ func (m *Model) run(spec probe.Spec) (*prober, probe.Result, error) {
 		Ungradable: strings.Join(dedupe(pr.ungradable), "; "),
 		Policy:     pr.policy,
 		PolicyRule: pr.policyRule,
+		Cause:      dedupe(cause),
+		NoBackend:  v.noBackend,
 	}, nil
 }
 
@@ -88,6 +93,29 @@ type verdict struct {
 	service string // NS/NAME of the Service that carried the traffic
 	backend string // NS/POD that answered
 	status  int    // HTTP status, 0 when no HTTP response
+	// policyLines are the NetworkPolicy verdicts among reasons (every
+	// backend's of the last connection): they decide a connection that
+	// got through or was dropped, not one refused, unreachable or
+	// answered by the wrong backend.
+	policyLines []string
+	// noBackend is what the Ingress path's backend lacks (a 503 without
+	// a Service): probe.Result.NoBackend.
+	noBackend string
+}
+
+// decisive are the reasons that decided the outcome: all of them but
+// the NetworkPolicy verdicts when no policy decided it.
+func (v *verdict) decisive() []string {
+	if v.outcome == probe.Connected || v.outcome == probe.Denied {
+		return v.reasons
+	}
+	var out []string
+	for _, r := range v.reasons {
+		if !slices.Contains(v.policyLines, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // client is where a probe starts.
@@ -100,13 +128,16 @@ type client struct {
 
 // prober carries one probe through the model.
 type prober struct {
-	m       *Model
-	spec    probe.Spec
-	proto   corev1.Protocol
-	client  client
-	notes   []string // how the traffic was routed, in order
-	service string   // NS/NAME of the Service the traffic went through
-	dnsDone bool     // the DNS query to CoreDNS was already checked
+	m      *Model
+	spec   probe.Spec
+	proto  corev1.Protocol
+	client client
+	notes  []string // how the traffic was routed, in order
+	// decisive are the notes that decided the outcome (the Ingress rule a
+	// request matched); the others are the path.
+	decisive []string
+	service  string // NS/NAME of the Service the traffic went through
+	dnsDone  bool   // the DNS query to CoreDNS was already checked
 	// ungradable lists why the model cannot decide the probe exactly.
 	ungradable []string
 	// policy, policyRule and policyLine: the sender's egress verdict on a
@@ -197,6 +228,12 @@ func (m *Model) newClient(src probe.Source) (client, error) {
 
 func (pr *prober) note(format string, a ...any) {
 	pr.notes = append(pr.notes, fmt.Sprintf(format, a...))
+}
+
+// decide records a note that decided the outcome (see Result.Cause).
+func (pr *prober) decide(format string, a ...any) {
+	pr.note(format, a...)
+	pr.decisive = append(pr.decisive, pr.notes[len(pr.notes)-1])
 }
 
 // conn is a connection after routing: who sends it, how the backends'
@@ -811,6 +848,9 @@ func (pr *prober) connect(c *conn, clientName string) (verdict, []legResult) {
 		}
 	}
 	v.reasons = legReasons(rs)
+	for _, r := range rs {
+		v.policyLines = append(v.policyLines, r.policy.Reasons...)
+	}
 	if unknownN > 0 && okN+unknownN == len(rs) {
 		// Only backends the model cannot judge decide the outcome.
 		for _, u := range unknown {

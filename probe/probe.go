@@ -252,6 +252,16 @@ type Result struct {
 	// judged separately. PolicyRule names what decided it.
 	Policy     string `json:"policy,omitempty"`
 	PolicyRule string `json:"policy_rule,omitempty"`
+	// Cause are the reasons that decided the outcome, the summary first:
+	// what decided at the deciding hop (the NetworkPolicy rule, the
+	// Ingress rule, the missing port); the other reasons are the path the
+	// traffic took. Each is one of Reasons; empty: every reason counts.
+	Cause []string `json:"cause,omitempty"`
+	// NoBackend is what the backend of the Ingress path that matched
+	// lacks when the controller answered 503 without reaching a Service:
+	// "Service shop/web does not exist", "Service shop/web has no port
+	// 8080"; "" otherwise.
+	NoBackend string `json:"no_backend,omitempty"`
 }
 
 // ParseSource reads NS/POD, ip:ADDR or external.

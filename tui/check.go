@@ -39,6 +39,7 @@ type checkModel struct {
 	notSaved []error
 	running  bool
 	details  bool // also explain passed checks
+	whyFull  bool // explain with the whole path, not only the cause
 
 	spinner       spinner.Model
 	vp            viewport.Model
@@ -230,6 +231,10 @@ func (m *checkModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.details = !m.details
 			m.refresh()
 			return m, nil
+		case key.Matches(msg, k.WhyFull):
+			m.whyFull = !m.whyFull
+			m.refresh()
+			return m, nil
 		case key.Matches(msg, k.Top):
 			m.vp.GotoTop()
 			return m, nil
@@ -320,7 +325,11 @@ func (m *checkModel) explain(r checker.Result, indent int) string {
 	if r.Observed != "" {
 		b.WriteString(field("observed", uniqueParts(r.Observed)))
 	}
-	reasons := uniqueLines(r.Explanation())
+	reasons, folded := r.Brief()
+	if m.whyFull {
+		reasons, folded = r.Explanation(), 0
+	}
+	reasons = uniqueLines(reasons)
 	for i, why := range reasons {
 		label := "why"
 		if i > 0 {
@@ -331,6 +340,9 @@ func (m *checkModel) explain(r checker.Result, indent int) string {
 			why = hangingBullet(why, w)
 		}
 		b.WriteString(field(label, why))
+	}
+	if folded > 0 {
+		b.WriteString(field("", s.Muted.Render(fmt.Sprintf("(%d more line(s) of the path: w)", folded))))
 	}
 	return b.String()
 }
@@ -417,7 +429,7 @@ func (m *checkModel) FullHelp() [][]key.Binding {
 	k := m.c.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Recheck, k.Details, k.Back},
+		{k.Recheck, k.Details, k.WhyFull, k.Back},
 		{k.Help, k.Quit, k.ForceQuit},
 	}
 }

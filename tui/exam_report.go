@@ -21,6 +21,7 @@ type examReportModel struct {
 	res     *exam.Result
 	cursor  int
 	review  bool // showing the review of the task under the cursor
+	whyFull bool // the review explains with the whole path, not only the cause
 	vp      viewport.Model
 	offset  int
 	width   int
@@ -107,6 +108,11 @@ func (r *examReportModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			r.vp.GotoTop()
 		case key.Matches(km, k.Bottom):
 			r.vp.GotoBottom()
+		case key.Matches(km, k.WhyFull):
+			r.whyFull, r.lastKey = !r.whyFull, -1
+			off := r.vp.YOffset
+			r.fillReview()
+			r.vp.SetYOffset(off)
 		default:
 			var cmd tea.Cmd
 			r.vp, cmd = r.vp.Update(km)
@@ -171,7 +177,11 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 		}
 		b.WriteString(hanging(8, s.Label.Render("expected "), c.Expected, w-8) + "\n")
 		b.WriteString(hanging(8, s.Label.Render("observed "), uniqueParts(c.Observed), w-8) + "\n")
-		reasons := uniqueLines(c.Explanation())
+		reasons, folded := c.Brief()
+		if r.whyFull {
+			reasons, folded = c.Explanation(), 0
+		}
+		reasons = uniqueLines(reasons)
 		for i, why := range reasons {
 			label := "     "
 			if i == 0 {
@@ -181,6 +191,9 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 				why = hangingBullet(why, w-8-lipgloss.Width(label))
 			}
 			b.WriteString(hanging(8, s.Label.Render(label), why, w-8) + "\n")
+		}
+		if folded > 0 {
+			b.WriteString(hanging(8, s.Label.Render("     "), s.Muted.Render(fmt.Sprintf("(%d more line(s) of the path: w)", folded)), w-8) + "\n")
 		}
 	}
 	sol := t.Solution
@@ -320,7 +333,7 @@ func (r *examReportModel) ShortHelp() []key.Binding {
 func (r *examReportModel) FullHelp() [][]key.Binding {
 	k := r.c.keys
 	if r.review {
-		return [][]key.Binding{{k.NextTask, k.PrevTask}, {k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Back, k.Help, k.Quit}}
+		return [][]key.Binding{{k.NextTask, k.PrevTask, k.WhyFull}, {k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Back, k.Help, k.Quit}}
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Review}, {k.Help, k.Quit, k.ForceQuit}}
 }

@@ -154,6 +154,7 @@ var examGoldenCases = []struct {
 	{name: "exam-report-not-saved", setup: func(_ *testEnv, fx *fakeExams, _ *testClock) {
 		fx.saveErr = &store.WriteError{Path: "/home/learner/.local/share/ckadlab/ckadlab.db", Err: store.ErrReadOnly}
 	}, steps: []step{keys("listens on TCP 5432"), keys("grade it now?", "F"), keys("enter reviews", "y")}},
+	{name: "exam-review-full", steps: []step{keys("listens on TCP 5432"), keys("grade it now?", "F"), keys("enter reviews", "y"), keys("Review: task 2", "down", "enter"), keys("reaches CoreDNS", "w")}},
 	{name: "exam-expired", setup: func(_ *testEnv, _ *fakeExams, c *testClock) { c.set(testNow.Add(61 * time.Minute)) },
 		steps: []step{keys("time ran out")}},
 	{name: "exam-low-time", setup: func(_ *testEnv, _ *fakeExams, c *testClock) { c.set(testNow.Add(55*time.Minute + 30*time.Second)) },

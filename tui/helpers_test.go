@@ -149,8 +149,11 @@ func (f *fakeSession) cannedResult(l *labs.Lab, i int) checker.Result {
 		r.Observed = "refused"
 		r.Reasons = []string{
 			"Service " + l.Namespace + "/web has no endpoints: its selector app=webb matches no pod",
+			"the DNS query reaches CoreDNS (kube-system/kube-dns, UDP/53)",
 			"a connection to a ClusterIP without endpoints is refused",
 		}
+		// The DNS line is the path, folded behind w.
+		r.Cause = []string{r.Reasons[0], r.Reasons[2]}
 	} else {
 		r.Expected = "spec.ports[0].targetPort = 8080"
 		r.Observed = "spec.ports[0].targetPort = 80"

@@ -44,6 +44,7 @@ type KeyMap struct {
 	// Check screen.
 	Recheck key.Binding
 	Details key.Binding
+	WhyFull key.Binding // the whole path of a failed probe, not only its cause
 
 	// Confirmation, and the answer file picker.
 	Yes    key.Binding
@@ -96,6 +97,7 @@ func DefaultKeyMap() KeyMap {
 
 		Recheck: key.NewBinding(key.WithKeys("r", "c"), key.WithHelp("r", "re-check")),
 		Details: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "explain passed checks too")),
+		WhyFull: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "whole path")),
 
 		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:  key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "no")),

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -629,5 +630,26 @@ func TestPlanRoutesExternalIPs(t *testing.T) {
 		if note := strings.Join(pl.notes, "\n"); (tt.via != "") != strings.Contains(note, "routes 203.0.113.10 (a Service's spec.externalIPs) to node node-1 (172.18.0.2)") {
 			t.Errorf("%s: notes %q", spec, note)
 		}
+	}
+}
+
+// TestAttachPredictionCause: a live verdict the model agrees with leads
+// with the live line and the model's cause; a disagreement shows all.
+func TestAttachPredictionCause(t *testing.T) {
+	pred := probe.Result{Outcome: probe.Refused, HTTPStatus: 503, NoBackend: "Service a/x does not exist",
+		Reasons: []string{"Refused: 503", "the client reaches the controller", "the request matches rule / → Service a/x"},
+		Cause:   []string{"Refused: 503", "the request matches rule / → Service a/x"}}
+	live := probe.Result{Outcome: probe.Refused, HTTPStatus: 503, Reasons: []string{"Live: GET / answered 503", "sent from the outside client"}}
+	r := live
+	attachPrediction(&r, pred)
+	want := []string{"Live: GET / answered 503", "Refused: 503", "the request matches rule / → Service a/x"}
+	if !slices.Equal(r.Cause, want) || r.NoBackend != pred.NoBackend || len(r.Reasons) != 5 {
+		t.Errorf("agreeing: cause %q no backend %q (%d reasons), want %q", r.Cause, r.NoBackend, len(r.Reasons), want)
+	}
+	r = live
+	r.HTTPStatus, r.Outcome = 404, probe.HTTPError
+	attachPrediction(&r, pred)
+	if len(r.Cause) != 0 || r.NoBackend != "" || !r.Disagrees {
+		t.Errorf("disagreeing: cause %q no backend %q, want none", r.Cause, r.NoBackend)
 	}
 }

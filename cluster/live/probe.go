@@ -81,6 +81,7 @@ func attachPrediction(res *probe.Result, pred probe.Result) {
 	if pred.Ungradable != "" {
 		why := strings.ReplaceAll(pred.Ungradable, netmodel.UngradableSuffix, "")
 		if !differs {
+			leadWithCause(res, pred)
 			res.Reasons = append(res.Reasons, pred.Reasons...)
 			res.Reasons = append(res.Reasons, "note: the offline model predicted the same ("+res.Prediction+") but only as a guess: "+why)
 			return
@@ -100,7 +101,19 @@ func attachPrediction(res *probe.Result, pred probe.Result) {
 		return
 	}
 	// The model explains why (which policy, which rule, which route).
+	leadWithCause(res, pred)
 	res.Reasons = append(res.Reasons, pred.Reasons...)
+}
+
+// leadWithCause sets the cause of a live result the model agrees with:
+// the live verdict, then what decided it in the model (the model's
+// cause). The rest (how the probe was sent, the model's path) is folded.
+func leadWithCause(res *probe.Result, pred probe.Result) {
+	if len(pred.Cause) == 0 || len(res.Reasons) == 0 {
+		return
+	}
+	res.Cause = append([]string{res.Reasons[0]}, pred.Cause...)
+	res.NoBackend = pred.NoBackend
 }
 
 func firstOr(s []string, def string) string {
