@@ -290,6 +290,10 @@ func resourceCheck(ctx context.Context, lab *labs.Lab, rc *labs.ResourceCheck, b
 		}
 		res.Expected, res.Observed = what+" to exist", "not found"
 		res.Why = fmt.Sprintf("%s does not exist: check its kind, name and namespace (kubectl get %s -n %s)", what, strings.ToLower(rc.Kind), orDefault(ns, "default"))
+		if nm := inDefaultNamespace(ctx, b, ref); nm != "" {
+			res.Reasons = []string{nm, res.Why}
+			res.Why = ""
+		}
 		return res
 	case err != nil:
 		res.Expected, res.Observed, res.Error = what+" readable", "error", err.Error()
@@ -367,6 +371,13 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 			lead("the traffic must be blocked but it got through")
 		}
 	}
+	// A near miss (the right object in another namespace, a selector one
+	// label off ...) comes first when the check fails.
+	if !res.Passed {
+		for i := len(pr.NearMisses) - 1; i >= 0; i-- {
+			lead(pr.NearMisses[i])
+		}
+	}
 	if pr.Disagrees {
 		note := "note: the offline model predicted " + pr.Prediction + " (a broken CNI or a model bug)"
 		res.Reasons = append(res.Reasons, note)
@@ -375,6 +386,21 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 		}
 	}
 	return res
+}
+
+// inDefaultNamespace is the near miss of an object that does not exist
+// in its namespace but does, with the same kind and name, in namespace
+// default (applied without -n); "" otherwise.
+func inDefaultNamespace(ctx context.Context, b cluster.Backend, ref cluster.ObjectRef) string {
+	if ref.Namespace == "" || ref.Namespace == "default" {
+		return ""
+	}
+	alt := ref
+	alt.Namespace = "default"
+	if _, err := b.Get(ctx, alt); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s exists, but in namespace default, not %s: apply it with -n %s", describeRef(alt), ref.Namespace, ref.Namespace)
 }
 
 // answeredWithoutApp reports an HTTP answer that is not the application's:

@@ -327,3 +327,64 @@ func TestBriefFoldsThePath(t *testing.T) {
 		})
 	}
 }
+
+// TestObjectInDefaultNamespace: an object missing from its namespace but
+// present, same kind and name, in default is named first (applied
+// without -n); one missing everywhere is not.
+func TestObjectInDefaultNamespace(t *testing.T) {
+	np := map[string]any{"metadata": map[string]any{"name": "np"}, "spec": map[string]any{"podSelector": map[string]any{}}}
+	tests := []struct {
+		name  string
+		objs  map[string]map[string]any
+		check labs.Check
+		first string
+	}{
+		{"resource in default", map[string]map[string]any{"NetworkPolicy default/np": np},
+			labs.Check{ID: "c", Points: 1, Resource: &labs.ResourceCheck{Kind: "NetworkPolicy", Name: "np"}},
+			"NetworkPolicy default/np exists, but in namespace default, not app: apply it with -n app"},
+		{"selects in default", map[string]map[string]any{"NetworkPolicy default/np": np},
+			labs.Check{ID: "c", Points: 1, Selects: &labs.SelectsCheck{Kind: "NetworkPolicy", Namespace: "app", Name: "np"}},
+			"NetworkPolicy default/np exists, but in namespace default, not app: apply it with -n app"},
+		{"missing everywhere", nil,
+			labs.Check{ID: "c", Points: 1, Resource: &labs.ResourceCheck{Kind: "NetworkPolicy", Name: "np"}},
+			"NetworkPolicy app/np does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := &labs.Lab{ID: "t", Namespace: "app", Checks: []labs.Check{tt.check}}
+			rep, err := Run(context.Background(), lab, &fakeBackend{objs: tt.objs}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Checks[0]
+			if ex := r.Explanation(); r.Passed || len(ex) == 0 || !strings.HasPrefix(ex[0], tt.first) {
+				t.Errorf("explanation %q, want it to start with %q", ex, tt.first)
+			}
+		})
+	}
+}
+
+// TestNearMissesLeadAFailedProbe: the model's near misses come first
+// in a failed probe check (cause and reasons), and not at all in a
+// passed one.
+func TestNearMissesLeadAFailedProbe(t *testing.T) {
+	spec := mustSpec(t, "a/b", "svc:a/c", 80)
+	res := probe.Result{Allowed: true, Outcome: probe.Connected, NearMisses: []string{"near miss 1", "near miss 2"},
+		Reasons: []string{"Connected.", "path"}, Cause: []string{"Connected."}}
+	for _, expect := range []string{"allow", "deny"} {
+		lab := &labs.Lab{ID: "t", Checks: []labs.Check{{ID: "c", Points: 1, Probe: &labs.ProbeCheck{Expect: expect, Spec: spec}}}}
+		rep, err := Run(context.Background(), lab, &fakeBackend{probe: func(probe.Spec) (probe.Result, error) { return res, nil }}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rep.Checks[0]
+		lines, _ := r.Brief()
+		has := slices.Contains(r.Explanation(), "near miss 1")
+		switch {
+		case expect == "allow" && (!r.Passed || has):
+			t.Errorf("passed check: %q", r.Explanation())
+		case expect == "deny" && (r.Passed || !slices.Equal(lines[:2], []string{"near miss 1", "near miss 2"}) || r.Explanation()[0] != "near miss 1"):
+			t.Errorf("failed check: brief %q, explanation %q", lines, r.Explanation())
+		}
+	}
+}

@@ -30,6 +30,10 @@ func selectsCheck(ctx context.Context, sc *labs.SelectsCheck, b cluster.Backend)
 	case errors.Is(err, cluster.ErrNotFound):
 		res.Observed = what + " not found"
 		res.Why = fmt.Sprintf("%s does not exist: check its kind, name and namespace (kubectl get %s -n %s)", what, strings.ToLower(sc.Kind), sc.Namespace)
+		if nm := inDefaultNamespace(ctx, b, ref); nm != "" {
+			res.Reasons = []string{nm, res.Why}
+			res.Why = ""
+		}
 		return res
 	case err != nil:
 		res.Observed, res.Error = "error", err.Error()

@@ -938,6 +938,9 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressReque
 		// endpoints: it keeps the route (allowEmptyServices) and has no
 		// server to send it to. The kubernetesIngressNGINX provider keeps
 		// the route whatever is missing (Service, port or endpoints).
+		if bs == nil {
+			pr.ingressBackendElsewhere = pr.m.ingressBackendNearMiss(match.ing, backendService(match.backend))
+		}
 		v := verdict{outcome: probe.Refused, status: 503,
 			summary: "Refused: Traefik answers 503 Service Unavailable: " + strings.TrimSpace(strings.TrimSuffix(why503, noEndpoints)) + "."}
 		if strings.HasSuffix(why503, noEndpoints) {

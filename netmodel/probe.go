@@ -66,6 +66,7 @@ func (m *Model) run(spec probe.Spec) (*prober, probe.Result, error) {
 		PolicyRule: pr.policyRule,
 		Cause:      dedupe(cause),
 		NoBackend:  v.noBackend,
+		NearMisses: pr.nearMisses(v),
 	}, nil
 }
 
@@ -150,6 +151,9 @@ type prober struct {
 	// the traffic, and every connection evaluated on the way.
 	entry Entry
 	hops  []hop
+	// ingressBackendElsewhere are the near misses of an Ingress backend
+	// Service missing from the Ingress's namespace (see nearMisses).
+	ingressBackendElsewhere []string
 }
 
 func (m *Model) newProber(spec probe.Spec) (*prober, error) {

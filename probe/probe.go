@@ -262,6 +262,11 @@ type Result struct {
 	// "Service shop/web does not exist", "Service shop/web has no port
 	// 8080"; "" otherwise.
 	NoBackend string `json:"no_backend,omitempty"`
+	// NearMisses name objects that would have changed the outcome with
+	// one small change: the right object in another namespace, a
+	// selector one label off, a port or label name one typo off. A
+	// failed check says them first.
+	NearMisses []string `json:"near_misses,omitempty"`
 }
 
 // ParseSource reads NS/POD, ip:ADDR or external.

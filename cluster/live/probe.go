@@ -75,6 +75,8 @@ func (b *Backend) Probe(ctx context.Context, spec probe.Spec) (probe.Result, err
 // model could not tell.
 func attachPrediction(res *probe.Result, pred probe.Result) {
 	res.Prediction = describeVerdict(pred.Outcome, pred.HTTPStatus, pred.Service)
+	// Near misses are read from the objects, live as offline.
+	res.NearMisses = pred.NearMisses
 	differs := pred.Allowed != res.Allowed || pred.Outcome != res.Outcome ||
 		(pred.HTTPStatus != 0 && res.HTTPStatus != 0 && pred.HTTPStatus != res.HTTPStatus) ||
 		(pred.Service != "" && res.Service != "" && pred.Service != res.Service)
