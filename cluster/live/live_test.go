@@ -636,7 +636,7 @@ func TestPlanRoutesExternalIPs(t *testing.T) {
 // TestAttachPredictionCause: a live verdict the model agrees with leads
 // with the live line and the model's cause; a disagreement shows all.
 func TestAttachPredictionCause(t *testing.T) {
-	pred := probe.Result{Outcome: probe.Refused, HTTPStatus: 503, NoBackend: "Service a/x does not exist",
+	pred := probe.Result{Outcome: probe.Refused, HTTPStatus: 503, NoBackend: "Service a/x does not exist", NearMisses: []string{"Service b/x exists"},
 		Reasons: []string{"Refused: 503", "the client reaches the controller", "the request matches rule / → Service a/x"},
 		Cause:   []string{"Refused: 503", "the request matches rule / → Service a/x"}}
 	live := probe.Result{Outcome: probe.Refused, HTTPStatus: 503, Reasons: []string{"Live: GET / answered 503", "sent from the outside client"}}
@@ -651,5 +651,10 @@ func TestAttachPredictionCause(t *testing.T) {
 	attachPrediction(&r, pred)
 	if len(r.Cause) != 0 || r.NoBackend != "" || !r.Disagrees {
 		t.Errorf("disagreeing: cause %q no backend %q, want none", r.Cause, r.NoBackend)
+	}
+	// Near misses are read from the objects: live as offline, whatever
+	// the verdicts.
+	if !slices.Equal(r.NearMisses, pred.NearMisses) {
+		t.Errorf("near misses %q, want the model's %q", r.NearMisses, pred.NearMisses)
 	}
 }
