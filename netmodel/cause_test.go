@@ -18,9 +18,12 @@ func TestCause(t *testing.T) {
 		rfPath(rfPrefix, "/missing", "nope", 80),
 		rfPath(rfPrefix, "/badtp", "badtp", 80),
 		rfPath(rfPrefix, "/ok", "a", 80),
+		rfPath(rfPrefix, "/c", "c", 80),
 	))
 	c.pod("m", "client", map[string]string{"app": "client"}, rfSleeper())
 	c.netpol(rfDenyIngress("m", "deny-c", map[string]string{"app": "c"}))
+	c.loadBalancer(c.svc("m", "clb", map[string]string{"app": "c"}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}))
+	c.loadBalancer(c.svc("m", "alb", map[string]string{"app": "a"}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}))
 	m := c.model()
 	tests := []struct {
 		name, from, to, port string
@@ -41,6 +44,15 @@ func TestCause(t *testing.T) {
 		{"denied direct", "m/client", "svc:m/c", "80",
 			[]string{"Denied", "NetworkPolicy m/deny-c"},
 			[]string{"port 80/TCP → targetPort"}},
+		{"denied after masquerading: the source address decided", "external", "lb:m/clb", "80",
+			[]string{"Denied", "NetworkPolicy m/deny-c", "kube-proxy masquerades"},
+			[]string{"has the load balancer address"}},
+		{"connected, no policy: the source address decided nothing", "external", "lb:m/alb", "80",
+			[]string{"Connected"},
+			[]string{"kube-proxy masquerades", "has the load balancer address"}},
+		{"denied at the backend behind the ingress controller: the client's masquerade decided nothing", "external", "ingress:s.test/c", "",
+			[]string{"Denied", "NetworkPolicy m/deny-c", "answers 504"},
+			[]string{"kube-proxy masquerades"}},
 		{"connected: the policies decided", "m/client", "svc:m/a", "80",
 			[]string{"Connected", "no NetworkPolicy selects pod m/a-1 for ingress", "no NetworkPolicy selects pod m/client for egress"},
 			[]string{"port 80/TCP → targetPort"}},

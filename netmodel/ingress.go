@@ -746,7 +746,7 @@ func (pr *prober) ingress() (verdict, error) {
 		reqPath = "/"
 	}
 	if clean := sanitizePath(reqPath); clean != reqPath {
-		pr.note("Traefik's entrypoint cleans the request path %s to %s before routing (sanitizePath)", reqPath, clean)
+		pr.decide("Traefik's entrypoint cleans the request path %s to %s before routing (sanitizePath)", reqPath, clean)
 		reqPath = clean
 	}
 
@@ -913,7 +913,7 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressReque
 	}
 	if match.rewrite != nil {
 		np, st, note := match.rewrite.apply(reqPath)
-		pr.note("%s", note)
+		pr.decide("%s", note)
 		if st != 0 {
 			v := verdict{outcome: probe.Connected, status: st, summary: fmt.Sprintf("Connected: Traefik answers %d %s itself: %s.", st, http.StatusText(st), note)}
 			// The router had chosen its Service (Traefik's access log names

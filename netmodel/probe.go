@@ -52,6 +52,14 @@ func (m *Model) run(spec probe.Spec) (*prober, probe.Result, error) {
 	reasons = append(reasons, pr.notes...)
 	reasons = append(reasons, v.reasons...)
 	cause := append([]string{v.summary, pr.policyLine}, v.key...)
+	if (v.outcome == probe.Denied || v.outcome == probe.Connected) && pr.policed() {
+		// The source address of the last connection, which decided.
+		for _, n := range pr.sourceNotes {
+			if n.hop >= len(pr.hops)-1 {
+				cause = append(cause, n.line)
+			}
+		}
+	}
 	cause = append(cause, pr.decisive...)
 	cause = append(cause, v.decisive()...)
 	return pr, probe.Result{
@@ -137,8 +145,11 @@ type prober struct {
 	// decisive are the notes that decided the outcome (the Ingress rule a
 	// request matched); the others are the path.
 	decisive []string
-	service  string // NS/NAME of the Service the traffic went through
-	dnsDone  bool   // the DNS query to CoreDNS was already checked
+	// sourceNotes are the notes on the source address NetworkPolicy sees
+	// (see sourceNote).
+	sourceNotes []hopNote
+	service     string // NS/NAME of the Service the traffic went through
+	dnsDone     bool   // the DNS query to CoreDNS was already checked
 	// ungradable lists why the model cannot decide the probe exactly.
 	ungradable []string
 	// policy, policyRule and policyLine: the sender's egress verdict on a
@@ -168,7 +179,7 @@ func (m *Model) newProber(spec probe.Spec) (*prober, error) {
 	pr := &prober{m: m, spec: spec, proto: corev1.Protocol(proto), client: c}
 	if m.IsHost(c.pod) {
 		pr.client.name = fmt.Sprintf("host %s (%s)", podKey(c.pod), c.pod.Status.PodIP)
-		pr.note("%s", m.hostNote(c.pod))
+		pr.sourceNote("%s", m.hostNote(c.pod))
 	}
 	return pr, nil
 }
@@ -232,6 +243,40 @@ func (m *Model) newClient(src probe.Source) (client, error) {
 
 func (pr *prober) note(format string, a ...any) {
 	pr.notes = append(pr.notes, fmt.Sprintf(format, a...))
+}
+
+// sourceNote records a note on the source address NetworkPolicy sees
+// (NAT, a host outside the pod network): it decided the outcome when a
+// NetworkPolicy did.
+func (pr *prober) sourceNote(format string, a ...any) {
+	pr.note(format, a...)
+	pr.sourceNotes = append(pr.sourceNotes, hopNote{hop: len(pr.hops), line: pr.notes[len(pr.notes)-1]})
+}
+
+// hopNote is a note about the connection numbered hop (the next one
+// evaluated when the note was made).
+type hopNote struct {
+	hop  int
+	line string
+}
+
+// policed reports whether a NetworkPolicy applies to the probe's
+// traffic: one selects a sender for egress or a backend for ingress.
+func (pr *prober) policed() bool {
+	if p := pr.client.pod; p != nil && pr.m.isolated(p, polEgress) {
+		return true
+	}
+	for _, h := range pr.hops {
+		if p := h.c.sender.Pod; p != nil && pr.m.isolated(p, polEgress) {
+			return true
+		}
+		for _, l := range h.rs {
+			if l.ep.pod != nil && pr.m.isolated(l.ep.pod, polIngress) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // decide records a note that decided the outcome (see Result.Cause).
@@ -336,7 +381,7 @@ func (pr *prober) toPod(p *corev1.Pod) (*conn, error) {
 		return nil, err
 	}
 	if pr.m.IsHost(p) {
-		pr.note("%s", pr.m.hostNote(p))
+		pr.sourceNote("%s", pr.m.hostNote(p))
 	}
 	ip, _ := netip.ParseAddr(p.Status.PodIP)
 	return &conn{
@@ -442,7 +487,7 @@ func (pr *prober) toService(s *corev1.Service, depth int) (*conn, error) {
 			if pr.client.pod != nil {
 				what = "the pod network"
 			}
-			pr.note("kube-proxy masquerades traffic to a ClusterIP that does not come from %s: NetworkPolicy on the backends sees the node address %s, not %s", what, n.ip, pr.client.peer.IP)
+			pr.sourceNote("kube-proxy masquerades traffic to a ClusterIP that does not come from %s: NetworkPolicy on the backends sees the node address %s, not %s", what, n.ip, pr.client.peer.IP)
 		}
 	}
 	// A pod reaching itself through the Service (hairpin) is masqueraded
@@ -734,15 +779,15 @@ func (pr *prober) viaExternal(s *corev1.Service, sp *corev1.ServicePort, n node,
 		}
 		switch {
 		case len(there) == 0:
-			pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster) to the node address %s, but only as it leaves for the backend: NetworkPolicy on node %s judges it first, so the backends see %s as the source (%s)", entryKind(entry), n.ip, n.name, pr.client.name, clientAddr(pr.client.peer))
+			pr.sourceNote("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster) to the node address %s, but only as it leaves for the backend: NetworkPolicy on node %s judges it first, so the backends see %s as the source (%s)", entryKind(entry), n.ip, n.name, pr.client.name, clientAddr(pr.client.peer))
 		case len(here) == 0:
-			pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): the backends run on other nodes than %s and see its address %s as the source, not %s", entryKind(entry), n.name, n.ip, pr.client.name)
+			pr.sourceNote("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): the backends run on other nodes than %s and see its address %s as the source, not %s", entryKind(entry), n.name, n.ip, pr.client.name)
 		default:
-			pr.note("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): backends on node %s (%s) see %s as the source, backends on other nodes (%s) see the node address %s", entryKind(entry), n.name, strings.Join(here, ", "), pr.client.name, strings.Join(there, ", "), n.ip)
+			pr.sourceNote("kube-proxy masquerades traffic to a %s (externalTrafficPolicy: Cluster): backends on node %s (%s) see %s as the source, backends on other nodes (%s) see the node address %s", entryKind(entry), n.name, strings.Join(here, ", "), pr.client.name, strings.Join(there, ", "), n.ip)
 		}
 	case pr.m.seenAsPod(pr.client.peer):
 		c.legs = eps
-		pr.note("externalTrafficPolicy: Local does not apply to pod clients: kube-proxy sends them to all endpoints and keeps the pod's address")
+		pr.sourceNote("externalTrafficPolicy: Local does not apply to pod clients: kube-proxy sends them to all endpoints and keeps the pod's address")
 	default:
 		for _, e := range eps {
 			if e.node == "" || e.node == n.name {
@@ -752,7 +797,7 @@ func (pr *prober) viaExternal(s *corev1.Service, sp *corev1.ServicePort, n node,
 		if len(c.legs) == 0 {
 			return nil, refuse(probe.Unreachable, fmt.Sprintf("Unreachable: Service %s has externalTrafficPolicy: Local and no endpoint on node %s, so kube-proxy drops the traffic.", svcKey(s), n.name))
 		}
-		pr.note("externalTrafficPolicy: Local keeps the client address %s; only endpoints on node %s receive the traffic", pr.client.peer.IP, n.name)
+		pr.sourceNote("externalTrafficPolicy: Local keeps the client address %s; only endpoints on node %s receive the traffic", pr.client.peer.IP, n.name)
 	}
 	return c, nil
 }
