@@ -41,8 +41,9 @@ The first line is the verdict: for an HTTP answer its status ("✓ 200 from POD"
 adds the source pod's egress NetworkPolicy verdict. "not graded" marks a probe the offline model cannot decide exactly (for
 example a Traefik annotation it does not simulate); grade it on a live cluster.
 --json prints {"allowed", "outcome", "service", "backend", "http_status",
-"policy", "policy_rule", "ungradable", "no_backend", "reasons", "cause"} (empty fields are left
-out; "cause" are the reasons that decided the verdict).`,
+"policy", "policy_rule", "ungradable", "no_backend", "near_misses", "reasons", "cause"} (empty
+fields are left out; "cause" are the reasons that decided the verdict). A near miss (an object
+one small change away from what was likely meant) is printed before the reasons.`,
 		Example: reachExamples,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -136,6 +137,9 @@ out; "cause" are the reasons that decided the verdict).`,
 				}
 				if res.HTTPStatus != 0 {
 					fmt.Fprintf(w, "  http:    %d\n", res.HTTPStatus)
+				}
+				for _, n := range res.NearMisses {
+					fmt.Fprintf(w, "  %s %s\n", p.warn("near miss:"), n)
 				}
 				for _, r := range res.Reasons {
 					fmt.Fprintf(w, "  - %s\n", r)

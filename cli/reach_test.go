@@ -325,3 +325,25 @@ func TestReachRefusesSpecialFiles(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want exit 2 naming the FIFO as not a regular file", code, stderr)
 	}
 }
+
+// A near miss is printed before the reasons (and in --json).
+func TestReachNearMiss(t *testing.T) {
+	dir := t.TempDir()
+	shop := reachShop + "---\napiVersion: v1\nkind: Service\nmetadata: {name: typo, namespace: shop}\nspec:\n  selector: {app: wbe}\n  ports: [{port: 80, targetPort: 8080}]\n"
+	if err := os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(shop), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const want = "near miss: Service shop/typo selects app=wbe: no pod has app=wbe; pods have app=web\n  - Refused"
+	out, errOut, code := run(t, t.TempDir(), "reach", "-f", dir, "--from", "ip:172.18.0.9", "--to", "svc:shop/typo", "--port", "80")
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("exit %d %s\n%s\nwant %q", code, errOut, out, want)
+	}
+	out, _, _ = run(t, t.TempDir(), "reach", "-f", dir, "--from", "ip:172.18.0.9", "--to", "svc:shop/typo", "--port", "80", "--json")
+	if !strings.Contains(out, `"near_misses": [`) {
+		t.Errorf("--json lacks near_misses:\n%s", out)
+	}
+	out, _, _ = run(t, t.TempDir(), "reach", "-f", dir, "--from", "ip:172.18.0.9", "--to", "svc:shop/web", "--port", "80")
+	if strings.Contains(out, "near miss") {
+		t.Errorf("a near miss for the right Service:\n%s", out)
+	}
+}
