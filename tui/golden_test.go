@@ -72,8 +72,8 @@ var goldenCases = []struct {
 	{name: "check-running", setup: func(e *testEnv) { e.sess.hold, e.sess.release = make(chan struct{}), 1 },
 		steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("1 of 3 checks done", "c")}},
 	{name: "check-done", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("attempts 2", "c")}},
-	{name: "check-folded", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Default deny", "end"), keys("Graded checks", "enter"), keys("of the path: w", "c")}},
-	{name: "check-why-full", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Default deny", "end"), keys("Graded checks", "enter"), keys("of the path: w", "c"), keys("reaches CoreDNS", "w")}},
+	{name: "check-folded", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Default deny", "end"), keys("Graded checks", "enter"), keys("2 of 3 checks passed", "c")}},
+	{name: "check-why-full", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Default deny", "end"), keys("Graded checks", "enter"), keys("2 of 3 checks passed", "c"), keys("reaches CoreDNS", "w")}},
 	{name: "check-details", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter"), keys("attempts 2", "c"), keys("it passed", "d")}},
 	// The cluster lost the lab's setup: the check sets it up again first,
 	// and says so.
