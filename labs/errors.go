@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/ckadlab/ckadlab/internal/textdist"
 )
 
 // Error is one problem in a lab file, at a line of it.
@@ -86,7 +88,7 @@ func suggest(word string, candidates []string) string {
 		case len(lw) >= 3 && (strings.HasPrefix(lc, lw) || strings.HasPrefix(lw, lc)):
 			score = 1
 		default:
-			d := editDistance(lw, lc)
+			d := textdist.Levenshtein(lw, lc)
 			limit := max(1, len(lw)/2)
 			if d > limit || d >= len(lw) {
 				continue
@@ -104,27 +106,6 @@ func suggest(word string, candidates []string) string {
 		return "" // ambiguous
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // didYouMean formats a suggestion as " (did you mean "x"?)" or "".

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ckadlab/ckadlab/internal/textdist"
 	"github.com/ckadlab/ckadlab/probe"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -251,7 +252,7 @@ func (m *Model) namedTargetPortTypos(s *corev1.Service) []string {
 			names = append(names, n)
 		}
 		sort.Slice(names, func(a, b int) bool {
-			da, db := editDistance(names[a], want), editDistance(names[b], want)
+			da, db := textdist.Levenshtein(names[a], want), textdist.Levenshtein(names[b], want)
 			if da != db {
 				return da < db
 			}
@@ -481,26 +482,5 @@ func nearName(a, b string) bool {
 	if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) || strings.EqualFold(a, b) {
 		return true
 	}
-	return editDistance(a, b) <= 2 && min(len(a), len(b)) > 2
-}
-
-// editDistance is the Levenshtein distance of two strings (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return textdist.Levenshtein(a, b) <= 2 && min(len(a), len(b)) > 2
 }
