@@ -176,3 +176,46 @@ func readmeExample(t *testing.T, readme string) *labs.Lab {
 	}
 	return lab
 }
+
+// TestLabsOwnTheirNamespaces: no two built-in labs use the same namespace
+// (default aside, where only wrong answers put objects): a live exam sets
+// several labs up on one cluster and resets each lab's namespaces before
+// applying its setup, so a shared namespace would wipe another task's
+// setup (np-test-network-policy and svc-externalname both used legacy).
+func TestLabsOwnTheirNamespaces(t *testing.T) {
+	all, err := labs.LoadFSAs(content.FS, ".", "content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]string{}
+	for _, l := range all {
+		texts := []string{l.Setup.Manifests, l.Solution.Manifests}
+		for _, w := range l.Wrong {
+			texts = append(texts, w.Manifests)
+		}
+		used := map[string]bool{l.Namespace: true}
+		for _, text := range texts {
+			objs, err := manifest.Decode(l.Source, []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range objs {
+				switch {
+				case o.Kind == "Namespace":
+					used[o.Name] = true
+				case o.Namespace != "":
+					used[o.Namespace] = true
+				}
+			}
+		}
+		for ns := range used {
+			if ns == "" || ns == "default" {
+				continue
+			}
+			if other, ok := owner[ns]; ok && other != l.ID {
+				t.Errorf("namespace %s is used by %s and %s", ns, other, l.ID)
+			}
+			owner[ns] = l.ID
+		}
+	}
+}
