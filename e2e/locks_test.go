@@ -22,8 +22,8 @@ import (
 // is not confined to a lab's namespaces is shared, and labs that use the
 // same shared thing take turns. Two tiers of locks keep that deadlock-free:
 //
-//   - lab keys, held for the whole lab: pinned host addresses, fixed node
-//     ports and external IPs;
+//   - lab keys, held for the whole lab: namespaces, pinned host addresses,
+//     fixed node ports and external IPs;
 //   - ingress keys, taken after the lab keys and only while an answer is
 //     applied (from applying it to reverting it), or for the whole lab
 //     when its setup has Ingresses: the ingress controller, shared (an
@@ -234,6 +234,13 @@ func labNeeds(t *testing.T, l *labs.Lab) labResources {
 		n.add(base)
 		res.answers[name] = n
 		for _, o := range append(slices.Clone(setup), objs...) {
+			// Labs own their namespaces (content's TestLabsOwnTheirNamespaces);
+			// the fixtures of testdata are held to it here.
+			if ns := o.Namespace; o.Kind == "Namespace" {
+				keys["namespace "+o.Name] = true
+			} else if ns != "" && ns != "default" {
+				keys["namespace "+ns] = true
+			}
 			switch x := o.Obj.(type) {
 			case *corev1.Pod:
 				if x.Status.PodIP != "" {
@@ -251,6 +258,7 @@ func labNeeds(t *testing.T, l *labs.Lab) labResources {
 			}
 		}
 	}
+	keys["namespace "+l.Namespace] = true
 	answer("solution", l.Solution.Manifests)
 	answer("blank answer", "")
 	for _, w := range l.Wrong {
