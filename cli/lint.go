@@ -211,7 +211,8 @@ type packCheck struct {
 // checkPack applies the rules of a lab pack, the same for `lint DIR` and
 // `--labs DIR`: the directory holds lab files (an empty one is an error),
 // each loads (format, values), no lab reuses the id of a built-in lab or
-// of another lab of the pack, the cross-references hold (labs.Lint), and,
+// of another lab of the pack, the cross-references hold (labs.Lint), a
+// warning names namespaces shared with another lab (labs.NamespaceClashes), and,
 // with grade, each lab's reference solution and correct answers score
 // 100%, its setup 0 and its wrong answers fail what they name
 // (checker.Verify, on the offline cluster). Mutation testing is lint's
@@ -238,6 +239,7 @@ func checkPack(ctx context.Context, dir string, builtin []*labs.Lab, grade bool)
 		}
 	}
 	pc.Diagnostics = append(pc.Diagnostics, labs.Lint(list, manifestDecoder)...)
+	pc.Diagnostics = append(pc.Diagnostics, labs.NamespaceClashes(builtin, list, manifestDecoder)...)
 	if !grade {
 		return pc, nil
 	}

@@ -128,3 +128,25 @@ func TestSamePackTwice(t *testing.T) {
 		t.Errorf("two packs with one id: exit %d %s", code, errOut)
 	}
 }
+
+// A pack lab that uses a built-in lab's namespace, or another pack lab's,
+// gets a warning naming both (an exam with both would reset one task's
+// setup with the other's); the pack still loads. A lab of namespaces of
+// its own gets none.
+func TestPackNamespaceClash(t *testing.T) {
+	dir := t.TempDir()
+	packLab(t, dir, "np-default-deny", "class-deny", nil)
+	own := t.TempDir()
+	packLab(t, own, "np-default-deny", "class-own", func(s string) string {
+		return regexp.MustCompile(`\bsecure\b|\boutside\b`).ReplaceAllStringFunc(s, func(ns string) string { return "class-" + ns })
+	})
+	home := t.TempDir()
+	out, _, code := run(t, home, "lint", dir)
+	if code != 0 || !strings.Contains(out, "also used by lab np-default-deny") || !strings.Contains(out, "warning") {
+		t.Fatalf("lint of a lab sharing np-default-deny's namespace: exit %d\n%s", code, out)
+	}
+	out, _, code = run(t, home, "lint", own)
+	if code != 0 || strings.Contains(out, "also used by lab") {
+		t.Fatalf("lint of a lab with namespaces of its own: exit %d\n%s", code, out)
+	}
+}
