@@ -83,7 +83,8 @@ func (pr *prober) nearMisses(v verdict) []string {
 
 // missingTargetElsewhere: the probe names a Service (svc:, lb:, or a DNS
 // name of a Service) that does not exist in its namespace, and a Service
-// of that name exists in another one.
+// of that name exists in another one (or, failing that, one of a name one
+// typo off in the same namespace).
 func (pr *prober) missingTargetElsewhere() []string {
 	m := pr.m
 	t := pr.spec.To
@@ -110,11 +111,29 @@ func (pr *prober) missingTargetElsewhere() []string {
 			out = append(out, fmt.Sprintf("Service %s exists, but in namespace %s, not %s: apply it with -n %s", svcKey(s), s.Namespace, ns, ns))
 		}
 	}
+	if len(out) == 0 {
+		for _, s := range m.closeServices(ns, name) {
+			out = append(out, fmt.Sprintf("there is no Service %s/%s, but there is %s: name the Service %s", ns, name, svcKey(s), name))
+		}
+	}
+	return out
+}
+
+// closeServices are the Services of namespace ns whose names are one typo
+// off name (not name itself).
+func (m *Model) closeServices(ns, name string) []*corev1.Service {
+	var out []*corev1.Service
+	for _, s := range m.sortedServices() {
+		if s.Namespace == ns && s.Name != name && nearName(s.Name, name) {
+			out = append(out, s)
+		}
+	}
 	return out
 }
 
 // ingressBackendNearMiss: an Ingress names a Service its namespace lacks,
-// and a Service of that name exists in another namespace.
+// and a Service of that name exists in another namespace (or, failing
+// that, one of a name one typo off in its own).
 func (m *Model) ingressBackendNearMiss(ing *networkingv1.Ingress, svc string) []string {
 	if svc == "" || m.services[ing.Namespace+"/"+svc] != nil {
 		return nil
@@ -123,6 +142,11 @@ func (m *Model) ingressBackendNearMiss(ing *networkingv1.Ingress, svc string) []
 	for _, s := range m.sortedServices() {
 		if s.Name == svc && s.Namespace != ing.Namespace {
 			out = append(out, fmt.Sprintf("Ingress %s/%s names Service %s, which exists in namespace %s only: an Ingress routes to Services of its own namespace, so create the Ingress with -n %s", ing.Namespace, ing.Name, svc, s.Namespace, s.Namespace))
+		}
+	}
+	if len(out) == 0 {
+		for _, s := range m.closeServices(ing.Namespace, svc) {
+			out = append(out, fmt.Sprintf("Ingress %s/%s names Service %s, which does not exist; Service %s does: fix the backend's service name", ing.Namespace, ing.Name, svc, svcKey(s)))
 		}
 	}
 	return out

@@ -66,6 +66,16 @@ func TestNearMisses(t *testing.T) {
 			"prod/client", "prod/db", "8080", ""},
 		{"blank", func(c *rf) {}, "prod/client", "prod/db", "8080", ""},
 
+		// A Service named one typo off the name the probe uses.
+		{"Service named one typo off", func(c *rf) {
+			c.svc("prod", "webb", map[string]string{"app": "web"}, http80(intstr.FromInt(8080)))
+		},
+			"prod/client", "svc:prod/web", "80", "there is no Service prod/web, but there is prod/webb: name the Service web"},
+		{"Service named far off", func(c *rf) {
+			c.svc("prod", "frontend", map[string]string{"app": "web"}, http80(intstr.FromInt(8080)))
+		},
+			"prod/client", "svc:prod/web", "80", ""},
+
 		// A Service selector one label off.
 		{"selector one label off", func(c *rf) {
 			c.svc("prod", "web", map[string]string{"app": "web", "tier": "front"}, http80(intstr.FromInt(8080)))
@@ -163,6 +173,29 @@ func TestNearMissIngressNamespace(t *testing.T) {
 		}
 		if ns == "m" && (got.HTTPStatus != 200 || len(got.NearMisses) > 0) {
 			t.Errorf("Ingress in m: status %d near misses %q, want 200 and none", got.HTTPStatus, got.NearMisses)
+		}
+	}
+}
+
+// An Ingress backend one typo off a Service of its namespace is named
+// (503 "does not exist" alone does not say which Service was meant); one
+// far off is not.
+func TestNearMissIngressBackendTypo(t *testing.T) {
+	for _, tt := range []struct{ backend, want string }{
+		{"webb", "Ingress m/shop names Service webb, which does not exist; Service m/web does: fix the backend's service name"},
+		{"zzz", ""},
+	} {
+		c := rfNginxCluster(t)
+		c.ingress("m", "shop", rfStr("nginx"), rfRule("s.test", rfPath(rfPrefix, "/", tt.backend, 80)))
+		got, err := c.model().Probe(rfSpec(t, "external", "ingress:s.test/", "", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.HTTPStatus != 503 {
+			t.Errorf("backend %s: status %d, want 503", tt.backend, got.HTTPStatus)
+		}
+		if tt.want == "" && len(got.NearMisses) > 0 || tt.want != "" && !rfContains(got.NearMisses, tt.want) {
+			t.Errorf("backend %s: near misses %q, want %q", tt.backend, got.NearMisses, tt.want)
 		}
 	}
 }
