@@ -187,35 +187,18 @@ func TestLabsOwnTheirNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner := map[string]string{}
-	for _, l := range all {
-		texts := []string{l.Setup.Manifests, l.Solution.Manifests}
-		for _, w := range l.Wrong {
-			texts = append(texts, w.Manifests)
+	decode := func(name, text string) ([]labs.ObjectInfo, error) {
+		objs, err := manifest.Decode(name, []byte(text))
+		if err != nil {
+			return nil, err
 		}
-		used := map[string]bool{l.Namespace: true}
-		for _, text := range texts {
-			objs, err := manifest.Decode(l.Source, []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range objs {
-				switch {
-				case o.Kind == "Namespace":
-					used[o.Name] = true
-				case o.Namespace != "":
-					used[o.Namespace] = true
-				}
-			}
+		out := make([]labs.ObjectInfo, len(objs))
+		for i, o := range objs {
+			out[i] = labs.ObjectInfo{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
 		}
-		for ns := range used {
-			if ns == "" || ns == "default" {
-				continue
-			}
-			if other, ok := owner[ns]; ok && other != l.ID {
-				t.Errorf("namespace %s is used by %s and %s", ns, other, l.ID)
-			}
-			owner[ns] = l.ID
-		}
+		return out, nil
+	}
+	for _, d := range labs.NamespaceClashes(nil, all, decode) {
+		t.Errorf("%s: %s", d.Lab, d.Message)
 	}
 }
