@@ -116,10 +116,15 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 			t.Fatal(err)
 		}
 		rep, err := checker.Run(ctx, l, b, checker.Options{Concurrency: session.LiveConcurrency})
+		fallbacks := b.AgentFallbacks()
+		b.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
 		record("lab check", rep.Duration)
+		if len(fallbacks) > 0 {
+			t.Errorf("%s: the probe agent could not run everywhere (probes fell back to a command each):\n%s", a.name, strings.Join(fallbacks, "\n"))
+		}
 		failed := rep.Failed()
 		want := slices.Clone(a.fails)
 		slices.Sort(failed)

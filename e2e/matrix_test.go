@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,8 +223,19 @@ func TestPolicyMatrix(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(answer, "answer.yaml"), []byte(matrixAnswer), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 3; i++ {
-		r = runCLI(t, home, env, args("check", id, "--json", "--answers", answer)...)
+	// The same checks with a command per probe (CKADLAB_PROBE_AGENT=off,
+	// the way probes ran before the probe agent), then with the agent:
+	// the before and after figures of one run.
+	for i := 0; i < 5; i++ {
+		how, runEnv := "agent", env
+		if i < 2 {
+			how, runEnv = "commands", append(slices.Clone(env), "CKADLAB_PROBE_AGENT=off")
+		}
+		cpu0 := nodeCPU(t)
+		r = runCLI(t, home, runEnv, args("check", id, "--json", "--answers", answer)...)
+		if cpu := nodeCPU(t) - cpu0; cpu0 > 0 {
+			record("9x9 matrix check: node CPU seconds, "+how, cpu)
+		}
 		if r.code != 0 {
 			t.Errorf("check: exit %d\n%s", r.code, r.stderr)
 		}
@@ -229,9 +243,9 @@ func TestPolicyMatrix(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 			t.Fatalf("check --json: %v\n%s", err, r.stdout)
 		}
-		record("9x9 matrix check (ckadlab check, wall)", r.wall)
-		record("9x9 matrix check (grading only)", rep.Duration)
-		recordMem("ckadlab check peak RSS (9x9 matrix)", r.maxRSSKiB)
+		record("9x9 matrix check (ckadlab check, wall), "+how, r.wall)
+		record("9x9 matrix check (grading only), "+how, rep.Duration)
+		recordMem("ckadlab check peak RSS (9x9 matrix), "+how, r.maxRSSKiB)
 		for _, ch := range rep.Checks {
 			if ch.ID == "answered" && ch.Passed {
 				continue
@@ -260,6 +274,31 @@ func TestPolicyMatrix(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "lab not started on this cluster") || !strings.Contains(r.stderr, "ckadlab start "+id) {
 		t.Errorf("check after reset: exit %d, want an error that the lab is not set up\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// nodeCPU is the CPU time the kind node container has used so far (its
+// cgroup's usage: cgroup v2 cpu.stat, or v1 cpuacct.usage), 0 when it
+// cannot be read.
+func nodeCPU(t *testing.T) time.Duration {
+	out, err := exec.Command("docker", "exec", suite.opts.Name+"-control-plane", "sh", "-c",
+		"cat /sys/fs/cgroup/cpu.stat 2>/dev/null || echo cpuacct $(cat /sys/fs/cgroup/cpuacct/cpuacct.usage)").Output()
+	if err != nil {
+		t.Logf("node CPU: %v", err)
+		return 0
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+			if us, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Duration(us) * time.Microsecond
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "cpuacct "); ok {
+			if ns, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Duration(ns)
+			}
+		}
+	}
+	return 0
 }
 
 func predictionOf(ch checker.Result) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log"
 	"os"
 	"strings"
 	"time"
@@ -175,7 +176,8 @@ func LiveBackend(lc *LiveCluster, name string, l *labs.Lab) (*live.Backend, erro
 	if err != nil {
 		return nil, err
 	}
-	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned}), nil
+	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned, Logf: log.Printf,
+		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off"}), nil
 }
 
 // LiveConcurrency is how many checks run at once on a live cluster: probes
@@ -219,6 +221,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 	if err != nil {
 		return nil, err
 	}
+	defer b.Close() // ends the probe agents
 	return checker.Run(ctx, l, b, checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
 }
 

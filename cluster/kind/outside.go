@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ckadlab/ckadlab/cluster/live"
 )
@@ -137,11 +139,27 @@ func (r *dockerRunner) String() string { return r.desc }
 func (r *dockerRunner) Shell() bool    { return true }
 
 func (r *dockerRunner) Run(ctx context.Context, argv []string) (live.ExecResult, error) {
-	cmd := exec.CommandContext(ctx, dockerCLI.bin, append([]string{"exec", r.name}, argv...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	var out bytes.Buffer
+	res, err := r.Stream(ctx, argv, nil, &out)
+	res.Stdout = out.String()
+	return res, err
+}
+
+// Stream runs argv in the container with stdin (nil: none) and stdout
+// attached (`docker exec -i`).
+func (r *dockerRunner) Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (live.ExecResult, error) {
+	args := []string{"exec"}
+	if stdin != nil {
+		args = append(args, "-i")
+	}
+	cmd := exec.CommandContext(ctx, dockerCLI.bin, append(append(args, r.name), argv...)...)
+	var errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &errb
+	// a command that ends while its input stays open (the probe agent
+	// when idle) must not wait for that input
+	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
-	res := live.ExecResult{Stdout: out.String(), Stderr: errb.String()}
+	res := live.ExecResult{Stderr: errb.String()}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

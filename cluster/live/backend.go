@@ -35,6 +35,12 @@ type Options struct {
 	Timeout time.Duration
 	// Window bounds the polling for a stable verdict (default 15 s).
 	Window time.Duration
+	// NoAgent sends every probe with a command per probe (agnhost
+	// connect, busybox wget) instead of the probe agent (see agent.go):
+	// slower, for comparison and as a way out.
+	NoAgent bool
+	// Logf logs what a learner need not see (nil: nothing is logged).
+	Logf func(format string, args ...any)
 	// Settle is how long after the last change to the cluster's objects
 	// probes wait, so that the CNI and the ingress controller have caught
 	// up (default 2 s, on top of the API's one-second time resolution;
@@ -60,6 +66,10 @@ type Backend struct {
 
 	podsMu    sync.Mutex
 	probePods map[string]*probePodState
+
+	agentsMu sync.Mutex
+	agents   map[string]*agentSender
+	closed   bool
 }
 
 var _ cluster.Backend = (*Backend)(nil)
@@ -81,7 +91,10 @@ func New(c *Clients, opts Options) *Backend {
 	if opts.Name == "" {
 		opts.Name = "context:" + c.Context
 	}
-	return &Backend{c: c, opts: opts, batch: newBatcher(), probePods: map[string]*probePodState{}}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	return &Backend{c: c, opts: opts, batch: newBatcher(), probePods: map[string]*probePodState{}, agents: map[string]*agentSender{}}
 }
 
 // Name is "kind" or "context:NAME".

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -61,11 +62,20 @@ func (r *podRunner) String() string {
 func (r *podRunner) Shell() bool { return r.shell }
 
 func (r *podRunner) Run(ctx context.Context, argv []string) (ExecResult, error) {
+	var stdout bytes.Buffer
+	res, err := r.Stream(ctx, argv, nil, &stdout)
+	res.Stdout = stdout.String()
+	return res, err
+}
+
+// Stream runs argv with stdin (nil: none) and stdout attached.
+func (r *podRunner) Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
 	req := r.c.Kube.CoreV1().RESTClient().Post().
 		Resource("pods").Namespace(r.namespace).Name(r.pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{
 			Container: r.container,
 			Command:   argv,
+			Stdin:     stdin != nil,
 			Stdout:    true,
 			Stderr:    true,
 		}, scheme.ParameterCodec)
@@ -81,9 +91,9 @@ func (r *podRunner) Run(ctx context.Context, argv []string) (ExecResult, error) 
 	if err != nil {
 		return ExecResult{}, err
 	}
-	var stdout, stderr bytes.Buffer
-	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
-	res := ExecResult{Stdout: stdout.String(), Stderr: stderr.String()}
+	stderr := &capped{max: 64 << 10}
+	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: stdin, Stdout: stdout, Stderr: stderr})
+	res := ExecResult{Stderr: stderr.String()}
 	var exitErr utilexec.ExitError
 	switch {
 	case err == nil:
@@ -94,3 +104,18 @@ func (r *podRunner) Run(ctx context.Context, argv []string) (ExecResult, error) 
 	}
 	return res, fmt.Errorf("exec in %s: %w", r, err)
 }
+
+// capped keeps the first max bytes written to it.
+type capped struct {
+	max int
+	b   bytes.Buffer
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.b.Len(); room > 0 {
+		c.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string { return c.b.String() }

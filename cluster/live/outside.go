@@ -28,6 +28,9 @@ func CommandSender(r Runner) Sender { return cmdSender{r} }
 
 type cmdSender struct{ r Runner }
 
+// runner is where a command sender runs its commands.
+func (s cmdSender) runner() Runner { return s.r }
+
 func (s cmdSender) Send(ctx context.Context, atts []Attempt) ([][]Observation, error) {
 	return runAttempts(ctx, s.r, atts)
 }

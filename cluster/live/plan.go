@@ -68,7 +68,7 @@ func (b *Backend) planSource(ctx context.Context, snap *snapshot, src probe.Sour
 		if extErr != nil {
 			return fmt.Errorf("cannot send traffic from outside the cluster: %w", extErr)
 		}
-		pl.sender, pl.key, pl.from = ext, "external", "outside the cluster ("+ext.String()+")"
+		pl.sender, pl.key, pl.from = b.senderOf("external", ext), "external", "outside the cluster ("+ext.String()+")"
 		return nil
 	case probe.FromIP:
 		if n := pl.route.Source.Node; n != "" {
@@ -76,7 +76,7 @@ func (b *Backend) planSource(ctx context.Context, snap *snapshot, src probe.Sour
 			if err != nil {
 				return err
 			}
-			pl.sender, pl.key, pl.from = CommandSender(r), "node:"+n, "node "+n+" ("+src.IP.String()+")"
+			pl.sender, pl.key, pl.from = b.sender("node:"+n, r), "node:"+n, "node "+n+" ("+src.IP.String()+")"
 			return nil
 		}
 		if p := snap.model.PodAt(src.IP); p != nil {
@@ -86,7 +86,7 @@ func (b *Backend) planSource(ctx context.Context, snap *snapshot, src probe.Sour
 		if err != nil {
 			return err
 		}
-		pl.sender, pl.key, pl.from = CommandSender(r), "host:"+src.IP.String(), "host "+src.IP.String()
+		pl.sender, pl.key, pl.from = b.sender("host:"+src.IP.String(), r), "host:"+src.IP.String(), "host "+src.IP.String()
 		pl.notes = append(pl.notes, fmt.Sprintf("live, the host %s is a stand-in pod in namespace %s that sends from that address; the nodes route it back", src.IP, SystemNamespace))
 		return nil
 	case probe.FromPod:
@@ -96,7 +96,7 @@ func (b *Backend) planSource(ctx context.Context, snap *snapshot, src probe.Sour
 			if err != nil {
 				return fmt.Errorf("source %s (%s, an address outside the pod network): %w", key, pp.Addr, err)
 			}
-			pl.sender, pl.key, pl.from = CommandSender(r), "host:"+pp.Addr.String(), fmt.Sprintf("%s (the host %s standing in for it)", key, pp.Addr)
+			pl.sender, pl.key, pl.from = b.sender("host:"+pp.Addr.String(), r), "host:"+pp.Addr.String(), fmt.Sprintf("%s (the host %s standing in for it)", key, pp.Addr)
 			pl.notes = append(pl.notes, pinnedNote(key, pp.Addr))
 			return nil
 		}
@@ -108,7 +108,7 @@ func (b *Backend) planSource(ctx context.Context, snap *snapshot, src probe.Sour
 		if err != nil {
 			return err
 		}
-		pl.sender, pl.key, pl.from = CommandSender(r), "pod:"+r.String(), "pod "+key
+		pl.sender, pl.key, pl.from = b.sender("pod:"+r.String(), r), "pod:"+r.String(), "pod "+key
 		if how != "" {
 			pl.notes = append(pl.notes, how)
 		}

@@ -200,10 +200,10 @@ func (b *Backend) read(ctx context.Context, snap *snapshot, pl *plan, involved b
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			idObs, idErr = b.batch.do(ctx, pl.key, pl.sender, id)
+			idObs, idErr = b.send(ctx, pl, id)
 		}()
 	}
-	obs, err := b.batch.do(ctx, pl.key, pl.sender, att)
+	obs, err := b.send(ctx, pl, att)
 	wg.Wait()
 	if err != nil {
 		return nil, err
@@ -248,6 +248,20 @@ func (b *Backend) read(ctx context.Context, snap *snapshot, pl *plan, involved b
 		out[k] = r
 	}
 	return out, nil
+}
+
+// send sends one attempt from the plan's source: straight to a probe
+// agent (every probe is a line on an open stream), batched with the
+// source's other attempts for a command sender.
+func (b *Backend) send(ctx context.Context, pl *plan, a Attempt) ([]Observation, error) {
+	if _, direct := pl.sender.(interface{ direct() }); !direct {
+		return b.batch.do(ctx, pl.key, pl.sender, a)
+	}
+	obs, err := pl.sender.Send(ctx, []Attempt{a})
+	if err != nil {
+		return nil, err
+	}
+	return obs[0], nil
 }
 
 // podNamed finds the pod a /hostname answer names among the pods the

@@ -34,7 +34,7 @@ func TestBinariesMatchSources(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(b))
+		zr, err := gzip.NewReader(b)
 		if err != nil {
 			t.Fatalf("%s: %v", arch, err)
 		}
@@ -62,7 +62,7 @@ func TestEmbeddedAgentRuns(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	zr, err := gzip.NewReader(gz)
 	if err != nil {
 		t.Fatal(err)
 	}

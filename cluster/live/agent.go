@@ -1,0 +1,521 @@
+package live
+
+// The probe agent: one long-lived process per source (see package
+// probeagent) instead of a process per probe. A check copies the agent
+// into the source's container once (one exec, the gzip-compressed binary
+// on standard input), starts it in a second exec whose standard input
+// and output stay open, and sends every probe from that source as a JSON
+// line; the agent answers each as it finishes. Closing the backend closes
+// the agent's input and it exits; it deletes its executable when it
+// starts, so nothing stays behind in the learner's container. A source
+// where the agent cannot run (no writable /tmp, an architecture without
+// an agent) falls back to running agnhost connect and wget per probe.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ckadlab/ckadlab/cluster/live/probeagent"
+	agentbin "github.com/ckadlab/ckadlab/cluster/live/probeagent/bin"
+	"github.com/ckadlab/ckadlab/probe"
+)
+
+// Streamer is a Runner that can run a command with its standard input and
+// output attached until it exits (the probe agent needs it). Its result's
+// Stdout is empty: the output went to stdout.
+type Streamer interface {
+	Runner
+	Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (ExecResult, error)
+}
+
+// errAgentGone: the agent's exec ended while probes were waiting.
+var errAgentGone = errors.New("the probe agent ended")
+
+// agentSender sends attempts through a probe agent in r's container,
+// falling back to commands (agnhost connect, wget) where the agent cannot
+// run.
+type agentSender struct {
+	r        Streamer
+	fallback Sender
+	logf     func(string, ...any)
+
+	mu     sync.Mutex
+	sess   *agentSession
+	broken error // why the agent cannot run here (then fallback is used)
+	closed bool
+}
+
+func (s *agentSender) String() string { return s.r.String() }
+
+// direct: the agent needs no batching (every attempt is a line on an open
+// stream).
+func (s *agentSender) direct() {}
+
+// Send runs the attempts through the agent (started on first use).
+func (s *agentSender) Send(ctx context.Context, atts []Attempt) ([][]Observation, error) {
+	for try := 0; ; try++ {
+		sess, err := s.session(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return s.fallback.Send(ctx, atts)
+		}
+		obs, err := sess.send(ctx, atts)
+		if errors.Is(err, errAgentGone) && try == 0 && ctx.Err() == nil {
+			// the container restarted, or the exec stream broke: start a
+			// new agent once
+			s.logf("probe agent in %s: %v; starting it again", s.r, err)
+			s.drop(sess)
+			continue
+		}
+		return obs, err
+	}
+}
+
+// session returns the running agent, starting it when there is none.
+func (s *agentSender) session(ctx context.Context) (*agentSession, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.broken != nil {
+		return nil, s.broken
+	}
+	if s.closed {
+		return nil, errors.New("the backend is closed")
+	}
+	if s.sess != nil {
+		return s.sess, nil
+	}
+	sess, err := startAgent(ctx, s.r)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.broken = err
+			s.logf("probe agent in %s cannot run (%v): probes from there run agnhost connect and wget instead", s.r, err)
+		}
+		return nil, err
+	}
+	s.sess = sess
+	return sess, nil
+}
+
+func (s *agentSender) drop(sess *agentSession) {
+	s.mu.Lock()
+	if s.sess == sess {
+		s.sess = nil
+	}
+	s.mu.Unlock()
+	sess.close()
+}
+
+// Close ends the agent (if one runs).
+func (s *agentSender) Close() {
+	s.mu.Lock()
+	sess := s.sess
+	s.sess, s.closed = nil, true
+	s.mu.Unlock()
+	if sess != nil {
+		sess.close()
+	}
+}
+
+// Broken says why the agent could not run here (nil: it could, or it was
+// not needed yet).
+func (s *agentSender) Broken() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.broken
+}
+
+// goarch names a machine (uname -m) as Go does.
+func goarch(machine string) string {
+	switch machine {
+	case "x86_64", "amd64":
+		return "amd64"
+	case "aarch64", "arm64", "armv8l":
+		return "arm64"
+	}
+	return machine
+}
+
+// machines are uname -m's names for a Go architecture.
+func machines(arch string) string {
+	switch arch {
+	case "amd64":
+		return "x86_64|amd64"
+	case "arm64":
+		return "aarch64|arm64|armv8l"
+	}
+	return arch
+}
+
+const archMarker = "ckadlab-machine="
+
+// installAgent copies the agent into the container at path, guessing the
+// container's architecture (ckadlab's own first: kind nodes run on the
+// same machine) and retrying once with the one the container reports.
+func installAgent(ctx context.Context, r Streamer, path string) error {
+	arch := runtime.GOARCH
+	for try := 0; ; try++ {
+		gz, err := agentbin.Gzipped(arch)
+		if err != nil {
+			return err
+		}
+		script := fmt.Sprintf(`m=$(uname -m); case "$m" in %s) ;; *) echo "%s$m" >&2; exit 42;; esac; umask 077 && gunzip -c >%s && chmod 700 %s`,
+			machines(arch), archMarker, path, path)
+		res, err := r.Stream(ctx, []string{"sh", "-c", script}, gz, io.Discard)
+		if i := strings.Index(res.Stderr, archMarker); i >= 0 {
+			m := strings.Fields(res.Stderr[i+len(archMarker):])
+			if len(m) == 0 || try > 0 {
+				return fmt.Errorf("the container's architecture (%s) has no probe agent", strings.TrimSpace(res.Stderr[i:]))
+			}
+			arch = goarch(m[0])
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("copy the probe agent: %w", err)
+		}
+		if res.ExitCode != 0 {
+			return fmt.Errorf("copy the probe agent to %s: exit %d: %s", path, res.ExitCode, lastLine(res.Stderr))
+		}
+		return nil
+	}
+}
+
+// agentSession is one running agent.
+type agentSession struct {
+	r      Streamer
+	stdin  *io.PipeWriter
+	cancel context.CancelFunc
+
+	writeMu sync.Mutex
+	mu      sync.Mutex
+	nextID  int
+	pending map[int]chan probeagent.Response
+	hello   chan probeagent.Hello
+	dead    chan struct{}
+	why     error
+}
+
+// startAgent installs and starts the agent in r's container and waits for
+// its hello.
+func startAgent(ctx context.Context, r Streamer) (*agentSession, error) {
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	path := "/tmp/" + probeagent.FilePrefix + "." + hex.EncodeToString(rnd[:])
+	if err := installAgent(ctx, r, path); err != nil {
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	s := &agentSession{r: r, stdin: pw, cancel: cancel, pending: map[int]chan probeagent.Response{},
+		hello: make(chan probeagent.Hello, 1), dead: make(chan struct{})}
+	lw := &lineWriter{fn: s.onLine}
+	go func() {
+		res, err := r.Stream(sctx, []string{path}, pr, lw)
+		_ = pr.Close()
+		if err == nil {
+			err = fmt.Errorf("%w (exit %d: %s)", errAgentGone, res.ExitCode, lastLine(res.Stderr))
+		} else {
+			err = fmt.Errorf("%w: %v", errAgentGone, err)
+		}
+		s.die(err)
+	}()
+	timer := time.NewTimer(20 * time.Second)
+	defer timer.Stop()
+	select {
+	case h := <-s.hello:
+		if h.Version != probeagent.Version {
+			s.close()
+			return nil, fmt.Errorf("the probe agent speaks protocol %q, ckadlab %q", h.Version, probeagent.Version)
+		}
+		return s, nil
+	case <-s.dead:
+		// it never ran: remove its file (it deletes it itself once running)
+		_, _ = r.Run(context.WithoutCancel(ctx), []string{"rm", "-f", path})
+		return nil, s.why
+	case <-timer.C:
+		s.close()
+		return nil, errors.New("the probe agent did not start within 20s")
+	case <-ctx.Done():
+		s.close()
+		return nil, ctx.Err()
+	}
+}
+
+func (s *agentSession) onLine(line []byte) {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	var probeResp probeagent.Response
+	if bytes.Contains(line, []byte(`"agent"`)) {
+		var h probeagent.Hello
+		if json.Unmarshal(line, &h) == nil && h.Agent == probeagent.AgentName {
+			select {
+			case s.hello <- h:
+			default:
+			}
+			return
+		}
+	}
+	if err := json.Unmarshal(line, &probeResp); err != nil {
+		return
+	}
+	s.mu.Lock()
+	ch := s.pending[probeResp.ID]
+	delete(s.pending, probeResp.ID)
+	s.mu.Unlock()
+	if ch != nil {
+		ch <- probeResp
+	}
+}
+
+func (s *agentSession) die(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.dead:
+		return
+	default:
+	}
+	s.why = err
+	close(s.dead)
+}
+
+// close ends the agent: its input ends (it exits once its probes are
+// done), and the exec is cancelled if it has not ended two seconds later.
+func (s *agentSession) close() {
+	_ = s.stdin.Close()
+	go func() {
+		select {
+		case <-s.dead:
+		case <-time.After(2 * time.Second):
+		}
+		s.cancel()
+	}()
+}
+
+// do sends one request and waits for its response.
+func (s *agentSession) do(ctx context.Context, req probeagent.Request, wait time.Duration) (probeagent.Response, error) {
+	ch := make(chan probeagent.Response, 1)
+	s.mu.Lock()
+	s.nextID++
+	req.ID = s.nextID
+	s.pending[req.ID] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, req.ID)
+		s.mu.Unlock()
+	}()
+	line, err := json.Marshal(req)
+	if err != nil {
+		return probeagent.Response{}, err
+	}
+	s.writeMu.Lock()
+	_, err = s.stdin.Write(append(line, '\n'))
+	s.writeMu.Unlock()
+	if err != nil {
+		// the exec has ended (its input is closed): say why it ended
+		select {
+		case <-s.dead:
+			return probeagent.Response{}, s.why
+		case <-time.After(time.Second):
+			return probeagent.Response{}, fmt.Errorf("%w: %v", errAgentGone, err)
+		}
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-s.dead:
+		return probeagent.Response{}, s.why
+	case <-ctx.Done():
+		return probeagent.Response{}, ctx.Err()
+	case <-timer.C:
+		return probeagent.Response{}, fmt.Errorf("the probe agent in %s gave no answer to %s within %s", s.r, describeRequest(req), wait)
+	}
+}
+
+func describeRequest(r probeagent.Request) string {
+	if r.HTTP {
+		return fmt.Sprintf("GET http://%s:%d%s", r.Host, r.Port, r.Path)
+	}
+	return fmt.Sprintf("%s connect %s:%d", r.Proto, r.Host, r.Port)
+}
+
+// request is the agent's request for one run of an attempt, and how long
+// the answer may take at most.
+func (a Attempt) request() (probeagent.Request, time.Duration) {
+	proto := strings.ToLower(string(a.Proto))
+	if proto == "" || a.HTTP {
+		proto = "tcp"
+	}
+	req := probeagent.Request{Proto: proto, Host: a.Host, Port: a.Port, HTTP: a.HTTP, HTTPHost: a.HTTPHost,
+		Path: a.Path, Marker: a.Marker, TimeoutMS: int(a.Timeout / time.Millisecond)}
+	if a.HTTP && req.Path == "" {
+		req.Path = "/"
+	}
+	// name lookup (timeout+4s, as the commands' watchdog), connect,
+	// HTTP answer (timeout+3s), and room for a busy node
+	return req, 3*a.Timeout + 7*time.Second + 10*time.Second
+}
+
+// observation reads an agent's response as an Observation.
+func observation(r probeagent.Response) (Observation, error) {
+	o := Observation{Status: r.Status, Body: r.Body, Detail: r.Detail}
+	switch r.Outcome {
+	case probeagent.Connected:
+		o.Outcome = probe.Connected
+	case probeagent.Refused:
+		o.Outcome = probe.Refused
+	case probeagent.Unresolved:
+		o.Outcome = probe.Unresolved
+	case probeagent.Unreachable:
+		o.Outcome = probe.Unreachable
+	case probeagent.TimedOut:
+		o.TimedOut = true
+	default:
+		return Observation{}, fmt.Errorf("the probe agent could not run the probe: %s (%s)", r.Outcome, r.Detail)
+	}
+	return o, nil
+}
+
+// send runs the attempts concurrently. The runs of one attempt start 200
+// ms apart (as the command path runs them), each without waiting for the
+// one before to end: two runs of a probe whose packets are dropped take
+// one timeout, not two.
+func (s *agentSession) send(ctx context.Context, atts []Attempt) ([][]Observation, error) {
+	type run struct{ i, k int }
+	var runs []run
+	for i, a := range atts {
+		for k := 0; k < a.repeats(); k++ {
+			runs = append(runs, run{i, k})
+		}
+	}
+	obs := make([][]Observation, len(atts))
+	for i, a := range atts {
+		obs[i] = make([]Observation, a.repeats())
+	}
+	errs := make([]error, len(runs))
+	var wg sync.WaitGroup
+	for j, rn := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if rn.k > 0 {
+				select {
+				case <-time.After(time.Duration(rn.k) * 200 * time.Millisecond):
+				case <-ctx.Done():
+					errs[j] = ctx.Err()
+					return
+				}
+			}
+			req, wait := atts[rn.i].run(rn.k).request()
+			resp, err := s.do(ctx, req, wait)
+			if err == nil {
+				obs[rn.i][rn.k], err = observation(resp)
+			}
+			errs[j] = err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return obs, nil
+}
+
+// lineWriter calls fn with every complete line written to it.
+type lineWriter struct {
+	fn  func([]byte)
+	buf []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.fn(w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > 1<<20 {
+		w.buf = nil // a line that long is not the agent's
+	}
+	return len(p), nil
+}
+
+// sender is the Sender for probes from r (key names the source): its probe
+// agent, started on first use and kept until the backend closes.
+func (b *Backend) sender(key string, r Runner) Sender {
+	return b.senderOf(key, CommandSender(r))
+}
+
+// senderOf gives a command sender whose runner can stream a probe agent;
+// other senders (this machine's own) are returned as they are.
+func (b *Backend) senderOf(key string, s Sender) Sender {
+	cs, ok := s.(cmdSender)
+	if !ok || b.opts.NoAgent {
+		return s
+	}
+	st, ok := cs.runner().(Streamer)
+	if !ok {
+		return s
+	}
+	b.agentsMu.Lock()
+	defer b.agentsMu.Unlock()
+	if b.closed {
+		return s
+	}
+	// key names the container (runners are made afresh per probe)
+	if a := b.agents[key]; a != nil {
+		return a
+	}
+	a := &agentSender{r: st, fallback: s, logf: b.opts.Logf}
+	b.agents[key] = a
+	return a
+}
+
+// Close ends the probe agents the backend started. The backend can still
+// probe afterwards, with a command per probe.
+func (b *Backend) Close() error {
+	b.agentsMu.Lock()
+	agents := b.agents
+	b.agents, b.closed = map[string]*agentSender{}, true
+	b.agentsMu.Unlock()
+	for _, a := range agents {
+		a.Close()
+	}
+	return nil
+}
+
+// AgentFallbacks lists the sources where the probe agent could not run
+// (their probes ran a command each), with the reason.
+func (b *Backend) AgentFallbacks() []string {
+	b.agentsMu.Lock()
+	defer b.agentsMu.Unlock()
+	var out []string
+	for key, a := range b.agents {
+		if err := a.Broken(); err != nil {
+			out = append(out, key+": "+err.Error())
+		}
+	}
+	sort.Strings(out)
+	return out
+}

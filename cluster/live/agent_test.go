@@ -1,0 +1,305 @@
+package live
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ckadlab/ckadlab/cluster/live/probeagent"
+	agentbin "github.com/ckadlab/ckadlab/cluster/live/probeagent/bin"
+	"github.com/ckadlab/ckadlab/probe"
+)
+
+// fakeContainer runs the probe agent in-process, as a container would
+// run it in an exec: the install script is read for the machine check
+// and the binary it receives, the agent itself is probeagent.Serve.
+type fakeContainer struct {
+	machine   string // what uname -m says
+	dieAfter  int    // the agent ends after that many responses (0: never)
+	mu        sync.Mutex
+	installed [][]byte // decompressed binaries received
+	starts    int
+	exits     int
+	runs      []string
+}
+
+func (f *fakeContainer) String() string { return "fake container" }
+func (f *fakeContainer) Shell() bool    { return true }
+func (f *fakeContainer) Run(ctx context.Context, argv []string) (ExecResult, error) {
+	f.mu.Lock()
+	f.runs = append(f.runs, strings.Join(argv, " "))
+	f.mu.Unlock()
+	return ExecResult{}, nil
+}
+
+var casePattern = regexp.MustCompile(`case "\$m" in ([^)]*)\)`)
+
+func (f *fakeContainer) Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
+	if argv[0] == "sh" {
+		m := casePattern.FindStringSubmatch(argv[2])
+		if m == nil {
+			return ExecResult{ExitCode: 2, Stderr: "no machine check"}, nil
+		}
+		if !strings.Contains("|"+m[1]+"|", "|"+f.machine+"|") {
+			return ExecResult{ExitCode: 42, Stderr: archMarker + f.machine + "\n"}, nil
+		}
+		zr, err := gzip.NewReader(stdin)
+		if err != nil {
+			return ExecResult{ExitCode: 1, Stderr: "gunzip: invalid magic"}, nil
+		}
+		raw, _ := io.ReadAll(zr)
+		f.mu.Lock()
+		f.installed = append(f.installed, raw)
+		f.mu.Unlock()
+		return ExecResult{}, nil
+	}
+	f.mu.Lock()
+	f.starts++
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.exits++; f.mu.Unlock() }()
+	if f.dieAfter > 0 {
+		// answer dieAfter requests, then end as a restarted container would
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		cw := &countingWriter{w: stdout, limit: f.dieAfter + 1, done: cancel}
+		err := probeagent.Serve(ctx, stdin, cw, probeagent.Options{})
+		f.dieAfter = 0
+		return ExecResult{ExitCode: 137}, err
+	}
+	err := probeagent.Serve(ctx, stdin, stdout, probeagent.Options{})
+	return ExecResult{}, err
+}
+
+// countingWriter cancels after limit lines (the hello counts).
+type countingWriter struct {
+	w     io.Writer
+	n     int
+	limit int
+	done  func()
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.n >= c.limit {
+		return len(p), nil
+	}
+	c.n += bytes.Count(p, []byte("\n"))
+	n, err := c.w.Write(p)
+	if c.n >= c.limit {
+		c.done()
+	}
+	return n, err
+}
+
+type fakeSender struct{ sent int }
+
+func (f *fakeSender) String() string { return "fallback" }
+func (f *fakeSender) Send(ctx context.Context, atts []Attempt) ([][]Observation, error) {
+	f.sent += len(atts)
+	out := make([][]Observation, len(atts))
+	for i := range atts {
+		out[i] = []Observation{{Outcome: probe.Connected, Detail: "fallback"}}
+	}
+	return out, nil
+}
+
+func listener(t *testing.T) (int, int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	c, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := c.Addr().(*net.TCPAddr).Port
+	c.Close()
+	return l.Addr().(*net.TCPAddr).Port, closed
+}
+
+func binary(t *testing.T, arch string) []byte {
+	t.Helper()
+	gz, err := agentbin.Gzipped(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := gzip.NewReader(gz)
+	raw, _ := io.ReadAll(zr)
+	return raw
+}
+
+func TestAgentSender(t *testing.T) {
+	open, closed := listener(t)
+	host := machineOf(t)
+	f := &fakeContainer{machine: host}
+	fb := &fakeSender{}
+	s := &agentSender{r: f, fallback: fb, logf: t.Logf}
+	atts := []Attempt{
+		{Host: "127.0.0.1", Port: open, Proto: probe.TCP, Timeout: time.Second, Repeat: 2},
+		{Host: "127.0.0.1", Port: closed, Proto: probe.TCP, Timeout: time.Second},
+	}
+	for round := 0; round < 2; round++ {
+		obs, err := s.Send(context.Background(), atts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(obs[0]) != 2 || obs[0][0].Outcome != probe.Connected || obs[0][1].Outcome != probe.Connected {
+			t.Errorf("round %d: open port, two runs: %+v", round, obs[0])
+		}
+		if len(obs[1]) != 1 || obs[1][0].Outcome != probe.Refused {
+			t.Errorf("round %d: closed port: %+v", round, obs[1])
+		}
+	}
+	if fb.sent != 0 || s.Broken() != nil {
+		t.Errorf("the fallback was used (%d) or the agent broken (%v)", fb.sent, s.Broken())
+	}
+	if f.starts != 1 || len(f.installed) != 1 {
+		t.Errorf("two rounds started %d agents with %d installs, want one of each (the agent is kept)", f.starts, len(f.installed))
+	}
+	if !bytes.Equal(f.installed[0], binary(t, goarch(host))) {
+		t.Errorf("the binary copied is not the agent for %s", host)
+	}
+	s.Close()
+	waitFor(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.exits == 1 }, "the agent to end when the sender closes")
+	if _, err := s.Send(context.Background(), atts[:1]); err != nil || fb.sent != 1 {
+		t.Errorf("after Close, probes go through the fallback: err %v, fallback %d", err, fb.sent)
+	}
+}
+
+func machineOf(t *testing.T) string {
+	for _, m := range []string{"x86_64", "aarch64"} {
+		if _, err := agentbin.Gzipped(goarch(m)); err == nil && goarch(m) == goarchHere() {
+			return m
+		}
+	}
+	t.Skip("no agent for this machine's architecture")
+	return ""
+}
+
+func TestAgentSenderOtherArchitecture(t *testing.T) {
+	// ckadlab guesses its own architecture; the container says otherwise
+	// and gets the other binary (the fake runs the agent in-process, so
+	// the binary is only compared).
+	other := map[string]string{"amd64": "aarch64", "arm64": "x86_64"}[goarchHere()]
+	if other == "" {
+		t.Skip("no other architecture")
+	}
+	open, _ := listener(t)
+	f := &fakeContainer{machine: other}
+	s := &agentSender{r: f, fallback: &fakeSender{}, logf: t.Logf}
+	defer s.Close()
+	obs, err := s.Send(context.Background(), []Attempt{{Host: "127.0.0.1", Port: open, Timeout: time.Second}})
+	if err != nil || obs[0][0].Outcome != probe.Connected {
+		t.Fatalf("Send = %+v, %v", obs, err)
+	}
+	if len(f.installed) != 1 || !bytes.Equal(f.installed[0], binary(t, goarch(other))) {
+		t.Errorf("the container got %d binaries, want the %s one", len(f.installed), goarch(other))
+	}
+}
+
+func TestAgentSenderFallsBack(t *testing.T) {
+	f := &fakeContainer{machine: "s390x"}
+	fb := &fakeSender{}
+	s := &agentSender{r: f, fallback: fb, logf: t.Logf}
+	obs, err := s.Send(context.Background(), []Attempt{{Host: "127.0.0.1", Port: 1, Timeout: time.Second}})
+	if err != nil || fb.sent != 1 || obs[0][0].Detail != "fallback" {
+		t.Fatalf("a container without an agent for its architecture uses the fallback: %+v %v (fallback %d)", obs, err, fb.sent)
+	}
+	if err := s.Broken(); err == nil || !strings.Contains(err.Error(), "s390x") {
+		t.Errorf("Broken() = %v, want the architecture named", err)
+	}
+	if f.starts != 0 {
+		t.Errorf("the agent was started %d times without being installed", f.starts)
+	}
+}
+
+func TestAgentSenderRestartsOnce(t *testing.T) {
+	open, _ := listener(t)
+	f := &fakeContainer{machine: machineOf(t), dieAfter: 1}
+	s := &agentSender{r: f, fallback: &fakeSender{}, logf: t.Logf}
+	defer s.Close()
+	att := []Attempt{{Host: "127.0.0.1", Port: open, Timeout: time.Second}}
+	if _, err := s.Send(context.Background(), att); err != nil {
+		t.Fatal(err)
+	}
+	// the agent has ended (a restarted container): the next probe starts
+	// a new one
+	waitFor(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.exits == 1 }, "the first agent to end")
+	obs, err := s.Send(context.Background(), att)
+	if err != nil || obs[0][0].Outcome != probe.Connected {
+		t.Fatalf("after the agent ended: %+v, %v", obs, err)
+	}
+	if f.starts != 2 {
+		t.Errorf("agent started %d times, want 2", f.starts)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool, what string) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if ok() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestObservation(t *testing.T) {
+	tests := []struct {
+		in   probeagent.Response
+		want Observation
+		err  bool
+	}{
+		{probeagent.Response{Outcome: probeagent.Connected, Status: 503, Body: "x"}, Observation{Outcome: probe.Connected, Status: 503, Body: "x"}, false},
+		{probeagent.Response{Outcome: probeagent.Refused, Detail: "r"}, Observation{Outcome: probe.Refused, Detail: "r"}, false},
+		{probeagent.Response{Outcome: probeagent.Unresolved}, Observation{Outcome: probe.Unresolved}, false},
+		{probeagent.Response{Outcome: probeagent.Unreachable}, Observation{Outcome: probe.Unreachable}, false},
+		{probeagent.Response{Outcome: probeagent.TimedOut}, Observation{TimedOut: true}, false},
+		{probeagent.Response{Outcome: probeagent.Stopped}, Observation{}, true},
+		{probeagent.Response{Outcome: probeagent.Invalid}, Observation{}, true},
+		{probeagent.Response{Outcome: "??"}, Observation{}, true},
+	}
+	for _, tt := range tests {
+		got, err := observation(tt.in)
+		if (err != nil) != tt.err || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("observation(%+v) = %+v, %v; want %+v (error %v)", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestAttemptRequest(t *testing.T) {
+	a := Attempt{Host: "web.shop", Port: 80, Proto: probe.UDP, HTTP: true, HTTPHost: "shop.example", Marker: "m", Timeout: 1500 * time.Millisecond}
+	req, wait := a.request()
+	if req.Proto != "tcp" || req.Path != "/" || req.TimeoutMS != 1500 || req.HTTPHost != "shop.example" || req.Marker != "m" {
+		t.Errorf("HTTP request = %+v", req)
+	}
+	if wait < 3*a.Timeout+7*time.Second {
+		t.Errorf("the client waits %s, less than the agent may take", wait)
+	}
+	req, _ = Attempt{Host: "10.0.0.1", Port: 53, Proto: probe.UDP, Timeout: time.Second}.request()
+	if req.Proto != "udp" || req.HTTP || req.Path != "" {
+		t.Errorf("UDP request = %+v", req)
+	}
+}
+
+func goarchHere() string { return runtime.GOARCH }
