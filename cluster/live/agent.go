@@ -1,21 +1,22 @@
 package live
 
 // The probe agent: one long-lived process per source (see package
-// probeagent) instead of a process per probe. A check copies the agent
-// into the source's container once (one exec, the gzip-compressed binary
-// on standard input), starts it in a second exec whose standard input
-// and output stay open, and sends every probe from that source as a JSON
-// line; the agent answers each as it finishes. Closing the backend closes
-// the agent's input and it exits; it deletes its executable when it
-// starts, so nothing stays behind in the learner's container. A source
-// where the agent cannot run (no writable /tmp, an architecture without
-// an agent) falls back to running agnhost connect and wget per probe.
+// probeagent) instead of a process per probe. The first check that probes
+// from a container copies the agent there (one exec, the gzip-compressed
+// binary on standard input, to /tmp/.ckadlab-probe-agent-HASH, where
+// later checks find it); each check starts it in an exec whose standard
+// input and output stay open and sends every probe from that source as a
+// JSON line; the agent answers each as it finishes. Closing the backend
+// closes the agent's input and it exits. The only trace in the container
+// is that hidden file in /tmp: no new container, no change to the pod
+// that kubectl get, describe or logs would show, gone with the pod. A
+// source where the agent cannot run (no writable /tmp, an architecture
+// without an agent) falls back to running agnhost connect and wget per
+// probe.
 
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,7 +98,11 @@ func (s *agentSender) session(ctx context.Context) (*agentSession, error) {
 	if s.sess != nil {
 		return s.sess, nil
 	}
+	start := time.Now()
 	sess, err := startAgent(ctx, s.r)
+	if err == nil {
+		s.logf("probe agent in %s: ready in %s (copied in %s)", s.r, time.Since(start).Round(time.Millisecond), sess.installTook.Round(time.Millisecond))
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			s.broken = err
@@ -171,7 +176,7 @@ func installAgent(ctx context.Context, r Streamer, path string) error {
 		if err != nil {
 			return err
 		}
-		script := fmt.Sprintf(`m=$(uname -m); case "$m" in %s) ;; *) echo "%s$m" >&2; exit 42;; esac; umask 077 && gunzip -c >%s && chmod 700 %s`,
+		script := fmt.Sprintf(`m=$(uname -m); case "$m" in %s) ;; *) echo "%s$m" >&2; exit 42;; esac; umask 077 && t=%s.$$ && gunzip -c >"$t" && chmod 700 "$t" && mv -f "$t" %s || { rm -f "$t"; exit 1; }`,
 			machines(arch), archMarker, path, path)
 		res, err := r.Stream(ctx, []string{"sh", "-c", script}, gz, io.Discard)
 		if i := strings.Index(res.Stderr, archMarker); i >= 0 {
@@ -205,28 +210,60 @@ type agentSession struct {
 	hello   chan probeagent.Hello
 	dead    chan struct{}
 	why     error
+
+	installTook time.Duration // how long copying the agent took
 }
 
-// startAgent installs and starts the agent in r's container and waits for
-// its hello.
+// agentPath is where the agent lives in a container: named after its
+// sources, so that a changed agent is copied again.
+func agentPath() string {
+	return "/tmp/" + probeagent.FilePrefix + "-" + strings.TrimSpace(agentbin.SourceHash)[:16]
+}
+
+// missingMarker is what the start command prints when the agent is not
+// in the container yet.
+const missingMarker = "ckadlab-probe-agent-missing"
+
+// errAgentMissing: the agent has not been copied into the container.
+var errAgentMissing = errors.New("the probe agent is not in the container")
+
+// startAgent starts the agent in r's container (copying it there first
+// when it is missing) and waits for its hello.
 func startAgent(ctx context.Context, r Streamer) (*agentSession, error) {
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	path := "/tmp/" + probeagent.FilePrefix + "." + hex.EncodeToString(rnd[:])
+	path := agentPath()
+	s, err := runAgent(ctx, r, path)
+	if !errors.Is(err, errAgentMissing) {
+		return s, err
+	}
+	t0 := time.Now()
 	if err := installAgent(ctx, r, path); err != nil {
 		return nil, err
 	}
+	installed := time.Since(t0)
+	s, err = runAgent(ctx, r, path)
+	if s != nil {
+		s.installTook = installed
+	}
+	return s, err
+}
+
+// runAgent starts the agent at path and waits for its hello.
+func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, error) {
 	sctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &agentSession{r: r, stdin: pw, cancel: cancel, pending: map[int]chan probeagent.Response{},
 		hello: make(chan probeagent.Hello, 1), dead: make(chan struct{})}
 	lw := &lineWriter{fn: s.onLine}
+	script := fmt.Sprintf(`[ -x %s ] || { echo %s >&2; exit 3; }; exec %s`, path, missingMarker, path)
 	go func() {
-		res, err := r.Stream(sctx, []string{path}, pr, lw)
+		res, err := r.Stream(sctx, []string{"sh", "-c", script}, pr, lw)
 		_ = pr.Close()
-		if err == nil {
+		switch {
+		case strings.Contains(res.Stderr, missingMarker):
+			err = errAgentMissing
+		case err == nil:
 			err = fmt.Errorf("%w (exit %d: %s)", errAgentGone, res.ExitCode, lastLine(res.Stderr))
-		} else {
+		default:
 			err = fmt.Errorf("%w: %v", errAgentGone, err)
 		}
 		s.die(err)
@@ -241,8 +278,6 @@ func startAgent(ctx context.Context, r Streamer) (*agentSession, error) {
 		}
 		return s, nil
 	case <-s.dead:
-		// it never ran: remove its file (it deletes it itself once running)
-		_, _ = r.Run(context.WithoutCancel(ctx), []string{"rm", "-f", path})
 		return nil, s.why
 	case <-timer.C:
 		s.close()

@@ -27,6 +27,7 @@ type fakeContainer struct {
 	dieAfter  int    // the agent ends after that many responses (0: never)
 	mu        sync.Mutex
 	installed [][]byte // decompressed binaries received
+	wiped     bool     // the container restarted: /tmp is empty again
 	starts    int
 	exits     int
 	runs      []string
@@ -44,7 +45,24 @@ func (f *fakeContainer) Run(ctx context.Context, argv []string) (ExecResult, err
 var casePattern = regexp.MustCompile(`case "\$m" in ([^)]*)\)`)
 
 func (f *fakeContainer) Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
-	if argv[0] == "sh" {
+	if argv[0] != "sh" {
+		return ExecResult{ExitCode: 127, Stderr: "not found"}, nil
+	}
+	if !strings.Contains(argv[2], "gunzip") {
+		// start the agent
+		f.mu.Lock()
+		missing := len(f.installed) == 0 || f.wiped
+		f.wiped = false
+		f.mu.Unlock()
+		if missing {
+			if !strings.Contains(argv[2], agentPath()) {
+				return ExecResult{ExitCode: 2, Stderr: "wrong path"}, nil
+			}
+			return ExecResult{ExitCode: 3, Stderr: missingMarker + "\n"}, nil
+		}
+		return f.serve(ctx, stdin, stdout)
+	}
+	{
 		m := casePattern.FindStringSubmatch(argv[2])
 		if m == nil {
 			return ExecResult{ExitCode: 2, Stderr: "no machine check"}, nil
@@ -62,6 +80,9 @@ func (f *fakeContainer) Stream(ctx context.Context, argv []string, stdin io.Read
 		f.mu.Unlock()
 		return ExecResult{}, nil
 	}
+}
+
+func (f *fakeContainer) serve(ctx context.Context, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
 	f.mu.Lock()
 	f.starts++
 	f.mu.Unlock()
@@ -303,3 +324,28 @@ func TestAttemptRequest(t *testing.T) {
 }
 
 func goarchHere() string { return runtime.GOARCH }
+
+// TestAgentKeptBetweenChecks: a later check (a new sender) finds the agent
+// already in the container; a restarted container (empty /tmp) gets it
+// again.
+func TestAgentKeptBetweenChecks(t *testing.T) {
+	open, _ := listener(t)
+	f := &fakeContainer{machine: machineOf(t)}
+	att := []Attempt{{Host: "127.0.0.1", Port: open, Timeout: time.Second}}
+	for check := 0; check < 3; check++ {
+		if check == 2 {
+			f.mu.Lock()
+			f.wiped = true
+			f.mu.Unlock()
+		}
+		s := &agentSender{r: f, fallback: &fakeSender{}, logf: t.Logf}
+		obs, err := s.Send(context.Background(), att)
+		if err != nil || obs[0][0].Outcome != probe.Connected {
+			t.Fatalf("check %d: %+v, %v", check, obs, err)
+		}
+		s.Close()
+	}
+	if len(f.installed) != 2 || f.starts != 3 {
+		t.Errorf("three checks (the last after a container restart) copied the agent %d times and started it %d times, want 2 and 3", len(f.installed), f.starts)
+	}
+}

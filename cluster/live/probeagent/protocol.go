@@ -8,8 +8,7 @@
 // The protocol is JSON lines: the agent prints a Hello, then reads
 // Requests from its standard input and prints one Response per Request
 // (in the order they finish). It exits when its input ends, after an idle
-// period, or after a maximum lifetime, and it deletes its own executable
-// when it starts: nothing stays behind in the container.
+// period, or after a maximum lifetime.
 //
 // The agent classifies outcomes the way agnhost connect and busybox wget
 // (the commands it replaces) do, so that the live backend reads the same
@@ -82,6 +81,6 @@ type Response struct {
 // MaxBody is how much of an HTTP body a Response carries.
 const MaxBody = 4096
 
-// FilePrefix starts the name of the agent's temporary executable; an
-// agent started from such a file deletes it.
+// FilePrefix starts the name of the agent's executable in a container
+// (/tmp/.ckadlab-probe-agent-HASH).
 const FilePrefix = ".ckadlab-probe-agent"
