@@ -115,6 +115,14 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A learner checks a while after the last change; the answer was
+		// applied a moment ago. Wait for the cluster to settle first (as
+		// the check would), so that the figure is the check's own time.
+		settled, err := b.WaitSettled(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		record("lab check: settle wait after applying an answer", settled)
 		rep, err := checker.Run(ctx, l, b, checker.Options{Concurrency: session.LiveConcurrency})
 		fallbacks := b.AgentFallbacks()
 		b.Close()

@@ -332,3 +332,14 @@ func buildSnapshot(o netmodel.Objects, pinned []PinnedPod, external netip.Addr, 
 	s.model = netmodel.New(o, opts)
 	return s
 }
+
+// WaitSettled waits until the cluster has settled after the latest change
+// to the objects probes depend on (as a check's first probe would), and
+// returns how long it waited. The snapshot read meanwhile is dropped: the
+// next probe reads the cluster again.
+func (b *Backend) WaitSettled(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	_, err := b.settledSnapshot(ctx)
+	b.Refresh()
+	return time.Since(start), err
+}
