@@ -409,7 +409,7 @@ func (a Attempt) request() (probeagent.Request, time.Duration) {
 
 // observation reads an agent's response as an Observation.
 func observation(r probeagent.Response) (Observation, error) {
-	o := Observation{Status: r.Status, Body: r.Body, Detail: r.Detail}
+	o := Observation{Status: r.Status, Body: r.Body, Detail: r.Detail, NoDNSAnswer: r.NoDNSAnswer}
 	switch r.Outcome {
 	case probeagent.Connected:
 		o.Outcome = probe.Connected

@@ -50,9 +50,12 @@ type Observation struct {
 	// nothing routes them is decided by the caller).
 	Outcome  probe.Outcome
 	TimedOut bool
-	Status   int    // HTTP status (HTTP attempts that got an answer)
-	Body     string // HTTP body (short answers only, e.g. /hostname)
-	Detail   string // the client's own words, for reasons
+	// NoDNSAnswer: Unresolved because no DNS answer came in time (a
+	// dropped query, or a node too busy to answer).
+	NoDNSAnswer bool
+	Status      int    // HTTP status (HTTP attempts that got an answer)
+	Body        string // HTTP body (short answers only, e.g. /hostname)
+	Detail      string // the client's own words, for reasons
 }
 
 func seconds(d time.Duration) string {
@@ -173,7 +176,7 @@ func (a Attempt) parseConnect(r ExecResult) Observation {
 	o := Observation{Detail: lastLine(stderr)}
 	if (r.ExitCode == 124 || r.ExitCode == 143) && a.byName() {
 		// killed by the watchdog: name resolution hung
-		o.Outcome, o.Detail = probe.Unresolved, "no DNS answer within "+a.Timeout.String()+"+4s (the client was stopped)"
+		o.Outcome, o.NoDNSAnswer, o.Detail = probe.Unresolved, true, "no DNS answer within "+a.Timeout.String()+"+4s (the client was stopped)"
 		return o
 	}
 	if r.ExitCode == 0 {

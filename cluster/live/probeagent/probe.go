@@ -85,6 +85,9 @@ func do(ctx context.Context, req Request) Response {
 	return httpGet(conn, req, wait)
 }
 
+// resolver is the agent's resolver (a test replaces it).
+var resolver = net.DefaultResolver
+
 // resolve turns the request's host into an address the way the container
 // does (Go's resolver reads the container's /etc/resolv.conf and
 // /etc/hosts, as agnhost connect does). A lookup that fails or gets no
@@ -99,16 +102,15 @@ func resolve(ctx context.Context, req Request, timeout time.Duration) (netip.Add
 	}
 	lctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	addrs, err := net.DefaultResolver.LookupNetIP(lctx, "ip", req.Host)
+	addrs, err := resolver.LookupNetIP(lctx, "ip", req.Host)
 	if err == nil && len(addrs) == 0 {
 		err = errors.New("no addresses")
 	}
 	if err != nil {
-		detail := err.Error()
 		if lctx.Err() != nil {
-			detail = fmt.Sprintf("no DNS answer for %s within %s", req.Host, wait)
+			return netip.Addr{}, &Response{Outcome: Unresolved, NoDNSAnswer: true, Detail: fmt.Sprintf("no DNS answer for %s within %s", req.Host, wait)}
 		}
-		return netip.Addr{}, &Response{Outcome: Unresolved, Detail: detail}
+		return netip.Addr{}, &Response{Outcome: Unresolved, Detail: err.Error()}
 	}
 	return addrs[0].Unmap(), nil
 }

@@ -181,3 +181,24 @@ func TestDoStopsWithContext(t *testing.T) {
 		t.Errorf("a stopped lookup must not read as a verdict on the name: %+v", got)
 	}
 }
+
+// TestDoDNSWithoutAnswer: a DNS server that never answers (a dropped
+// query) makes the name unresolved, marked as "no answer" so that the
+// backend can ask again before a verdict.
+func TestDoDNSWithoutAnswer(t *testing.T) {
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	old := resolver
+	defer func() { resolver = old }()
+	resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", silent.LocalAddr().String())
+	}}
+	got := Do(context.Background(), Request{Host: "db.shop.svc.cluster.local", Port: 80, TimeoutMS: 100, DNSTimeoutMS: 300})
+	if got.Outcome != Unresolved || !got.NoDNSAnswer || !strings.Contains(got.Detail, "no DNS answer") {
+		t.Errorf("Do = %+v, want unresolved with no DNS answer", got)
+	}
+}

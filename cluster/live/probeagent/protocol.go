@@ -76,6 +76,9 @@ type Response struct {
 	Detail string `json:"detail,omitempty"`
 	// NoHTTPAnswer: connected, but no HTTP answer within the timeout.
 	NoHTTPAnswer bool `json:"no_http_answer,omitempty"`
+	// NoDNSAnswer: unresolved because no DNS answer came in time (rather
+	// than an answer saying the name does not exist).
+	NoDNSAnswer bool `json:"no_dns_answer,omitempty"`
 }
 
 // MaxBody is how much of an HTTP body a Response carries.
