@@ -100,8 +100,8 @@ func (s *agentSender) session(ctx context.Context) (*agentSession, error) {
 	}
 	start := time.Now()
 	sess, err := startAgent(ctx, s.r)
-	if err == nil {
-		s.logf("probe agent in %s: ready in %s (copied in %s)", s.r, time.Since(start).Round(time.Millisecond), sess.installTook.Round(time.Millisecond))
+	if err == nil && sess.installTook > 0 {
+		s.logf("probe agent copied to %s in %s (ready after %s)", s.r, sess.installTook.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	}
 	if err != nil {
 		if ctx.Err() == nil {
