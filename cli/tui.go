@@ -17,6 +17,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/tui"
 )
 
@@ -101,7 +102,10 @@ func openLog(dir string) (*slog.Logger, func(), error) {
 	klog.LogToStderr(false)
 	klog.SetOutput(f)
 	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	prevLive := session.LiveLogf
+	session.LiveLogf = log.Printf
 	return logger, func() {
+		session.LiveLogf = prevLive
 		log.SetOutput(prevOut)
 		log.SetFlags(prevFlags)
 		klog.SetOutput(io.Discard)

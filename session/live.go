@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log"
 	"os"
 	"strings"
 	"time"
@@ -168,6 +167,11 @@ func ResetLive(ctx context.Context, c *live.Clients, l *labs.Lab) ([]string, err
 	return ns, c.DeleteNamespaces(ctx, ns)
 }
 
+// LiveLogf receives what the live backend logs (a probe agent that had to
+// be copied or could not run): nothing by default, the TUI's log file
+// when the TUI runs.
+var LiveLogf = func(string, ...any) {}
+
 // LiveBackend is the live grading backend for a lab (the one check uses,
 // and the e2e suite): it knows the lab's pinned pods (host stand-ins) and
 // probes from outside through lc.
@@ -176,7 +180,7 @@ func LiveBackend(lc *LiveCluster, name string, l *labs.Lab) (*live.Backend, erro
 	if err != nil {
 		return nil, err
 	}
-	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned, Logf: log.Printf,
+	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned, Logf: LiveLogf,
 		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off"}), nil
 }
 
