@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/go-logr/logr"
 	"io"
+	"k8s.io/klog/v2"
 	"os"
 	"os/signal"
 	"strings"
@@ -64,6 +66,10 @@ type app struct {
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// client-go reports closed exec streams and the like through klog,
+	// to stderr by default: not on a learner's terminal (the TUI sends
+	// klog to its log file).
+	klog.SetLogger(logr.Discard())
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	root := a.rootCommand()
 	root.SetArgs(args)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/go-logr/logr"
 	"io"
 	"log"
 	"log/slog"
@@ -99,6 +100,7 @@ func openLog(dir string) (*slog.Logger, func(), error) {
 	prevOut, prevFlags := log.Writer(), log.Flags()
 	log.SetOutput(f)
 	// client-go and kind log through klog, to stderr by default.
+	klog.ClearLogger()
 	klog.LogToStderr(false)
 	klog.SetOutput(f)
 	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -109,6 +111,7 @@ func openLog(dir string) (*slog.Logger, func(), error) {
 		log.SetOutput(prevOut)
 		log.SetFlags(prevFlags)
 		klog.SetOutput(io.Discard)
+		klog.SetLogger(logr.Discard())
 		f.Close()
 	}, nil
 }

@@ -208,6 +208,7 @@ type agentSession struct {
 	nextID  int
 	pending map[int]chan probeagent.Response
 	hello   chan probeagent.Hello
+	missing chan struct{} // the agent is not in the container
 	dead    chan struct{}
 	why     error
 
@@ -252,15 +253,15 @@ func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, erro
 	sctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &agentSession{r: r, stdin: pw, cancel: cancel, pending: map[int]chan probeagent.Response{},
-		hello: make(chan probeagent.Hello, 1), dead: make(chan struct{})}
+		hello: make(chan probeagent.Hello, 1), missing: make(chan struct{}, 1), dead: make(chan struct{})}
 	lw := &lineWriter{fn: s.onLine}
-	script := fmt.Sprintf(`[ -x %s ] || { echo %s >&2; exit 3; }; exec %s`, path, missingMarker, path)
+	// The marker goes to standard output, read as it comes: `docker exec
+	// -i` does not end before its input does, even when the command has.
+	script := fmt.Sprintf(`[ -x %s ] || { echo %s; exit 3; }; exec %s`, path, missingMarker, path)
 	go func() {
 		res, err := r.Stream(sctx, []string{"sh", "-c", script}, pr, lw)
 		_ = pr.Close()
 		switch {
-		case strings.Contains(res.Stderr, missingMarker):
-			err = errAgentMissing
 		case err == nil:
 			err = fmt.Errorf("%w (exit %d: %s)", errAgentGone, res.ExitCode, lastLine(res.Stderr))
 		default:
@@ -277,6 +278,9 @@ func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, erro
 			return nil, fmt.Errorf("the probe agent speaks protocol %q, ckadlab %q", h.Version, probeagent.Version)
 		}
 		return s, nil
+	case <-s.missing:
+		s.close()
+		return nil, errAgentMissing
 	case <-s.dead:
 		return nil, s.why
 	case <-timer.C:
@@ -290,6 +294,13 @@ func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, erro
 
 func (s *agentSession) onLine(line []byte) {
 	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	if string(bytes.TrimSpace(line)) == missingMarker {
+		select {
+		case s.missing <- struct{}{}:
+		default:
+		}
 		return
 	}
 	var probeResp probeagent.Response

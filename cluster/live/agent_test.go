@@ -58,7 +58,11 @@ func (f *fakeContainer) Stream(ctx context.Context, argv []string, stdin io.Read
 			if !strings.Contains(argv[2], agentPath()) {
 				return ExecResult{ExitCode: 2, Stderr: "wrong path"}, nil
 			}
-			return ExecResult{ExitCode: 3, Stderr: missingMarker + "\n"}, nil
+			// like docker exec -i: the marker is printed, but the exec
+			// only ends with its input
+			_, _ = io.WriteString(stdout, missingMarker+"\n")
+			_, _ = io.Copy(io.Discard, stdin)
+			return ExecResult{ExitCode: 3}, nil
 		}
 		return f.serve(ctx, stdin, stdout)
 	}
