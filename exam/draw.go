@@ -95,7 +95,9 @@ func ParseWeights(s string) (Weights, error) {
 // Plan is a drawn exam: what `exam --plan` prints and what an exam is
 // built from.
 type Plan struct {
-	Seed  uint64     `json:"seed"`
+	Seed uint64 `json:"seed"`
+	// Set is the published exam set (Sets) the plan is; 0 when drawn.
+	Set   int        `json:"set,omitempty"`
 	Tasks []PlanTask `json:"tasks"`
 }
 

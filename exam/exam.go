@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ckadlab/ckadlab/labs"
@@ -22,9 +23,11 @@ const StateVersion = 1
 // Deadline minus the clock's now, so an exam resumed after a crash keeps
 // its deadline, and a test's fake clock drives it exactly.
 type Exam struct {
-	Version  int           `json:"version"`
-	ID       string        `json:"id"`
-	Seed     uint64        `json:"seed"`
+	Version int    `json:"version"`
+	ID      string `json:"id"`
+	Seed    uint64 `json:"seed"`
+	// Set is the published exam set (Sets) the exam sits; 0 when drawn.
+	Set      int           `json:"set,omitempty"`
 	Cluster  string        `json:"cluster"`
 	Started  time.Time     `json:"started_at"`
 	Deadline time.Time     `json:"deadline"`
@@ -45,17 +48,33 @@ type Task struct {
 	Points     int         `json:"points"`
 	Minutes    int         `json:"minutes"`
 	Namespace  string      `json:"namespace"`
-	// Workspace is where the task's answer files go (offline).
+	// Context is the kube context the task names (ckad-k1, …): on a live
+	// cluster ckadlab writes it into the kubeconfig with the task's
+	// namespace as its default (see ContextName).
+	Context string `json:"context"`
+	// Workspace is where the task's answer files go (offline). Its name
+	// is the task's number, not the lab's, which could give the answer
+	// away.
 	Workspace string `json:"workspace"`
-	Flagged   bool   `json:"flagged"`
-	Attempted bool   `json:"attempted"`
-	Visited   bool   `json:"visited"`
+	// Docs are the documentation pages the task may look up.
+	Docs      []Doc `json:"docs"`
+	Flagged   bool  `json:"flagged"`
+	Attempted bool  `json:"attempted"`
+	Visited   bool  `json:"visited"`
+	// Note is the learner's free text about the task (shown in the
+	// review).
+	Note string `json:"note,omitempty"`
 }
 
+// TaskKey names task i (0-based) where the lab's id would give the answer
+// away: its workspace folder ("task-07").
+func TaskKey(i int) string { return fmt.Sprintf("task-%02d", i+1) }
+
 // New builds an exam from a plan: lookup finds each task's lab, and
-// workspace names each task's workspace. The exam starts at now and ends
-// at now+duration.
-func New(id string, plan Plan, lookup func(id string) (*labs.Lab, error), workspace func(labID string) string, cluster string, now time.Time, duration time.Duration) (*Exam, error) {
+// workspace gives each task's workspace from its key (TaskKey). Each task
+// gets its kube context (one per namespace) and its documentation pages.
+// The exam starts at now and ends at now+duration.
+func New(id string, plan Plan, lookup func(id string) (*labs.Lab, error), workspace func(key string) string, cluster string, now time.Time, duration time.Duration) (*Exam, error) {
 	if id == "" {
 		return nil, errors.New("an exam needs an id")
 	}
@@ -65,10 +84,10 @@ func New(id string, plan Plan, lookup func(id string) (*labs.Lab, error), worksp
 	if len(plan.Tasks) == 0 {
 		return nil, errors.New("the exam has no tasks")
 	}
-	e := &Exam{Version: StateVersion, ID: id, Seed: plan.Seed, Cluster: cluster, Started: now.UTC(),
+	e := &Exam{Version: StateVersion, ID: id, Seed: plan.Seed, Set: plan.Set, Cluster: cluster, Started: now.UTC(),
 		Deadline: now.UTC().Add(duration), Duration: duration}
 	seen := map[string]bool{}
-	for _, pt := range plan.Tasks {
+	for i, pt := range plan.Tasks {
 		if seen[pt.ID] {
 			return nil, fmt.Errorf("lab %s is drawn twice", pt.ID)
 		}
@@ -78,8 +97,9 @@ func New(id string, plan Plan, lookup func(id string) (*labs.Lab, error), worksp
 			return nil, err
 		}
 		e.Tasks = append(e.Tasks, Task{Lab: l.ID, Title: l.Title, Domain: l.Domain, Difficulty: l.Difficulty,
-			Points: pt.Points, Minutes: l.Minutes, Namespace: l.Namespace, Workspace: workspace(l.ID)})
+			Points: pt.Points, Minutes: l.Minutes, Namespace: l.Namespace, Workspace: workspace(TaskKey(i)), Docs: LabDocs(l)})
 	}
+	assignContexts(e.Tasks)
 	e.Tasks[0].Visited = true
 	return e, nil
 }
@@ -121,6 +141,16 @@ func (e *Exam) Move(d int) {
 		return
 	}
 	e.Goto(((e.Current+d)%n + n) % n)
+}
+
+// SetNote keeps the learner's note on task i (surrounding blank space
+// trimmed; "" removes it).
+func (e *Exam) SetNote(i int, note string) error {
+	if i < 0 || i >= len(e.Tasks) {
+		return fmt.Errorf("no task %d", i+1)
+	}
+	e.Tasks[i].Note = strings.TrimSpace(note)
+	return nil
 }
 
 // ToggleFlag flags task i for review, or unflags it.
@@ -171,6 +201,13 @@ func Unmarshal(data []byte) (*Exam, error) {
 	}
 	if e.Current < 0 || e.Current >= len(e.Tasks) {
 		e.Current = 0
+	}
+	// An exam stored before tasks named contexts gets them now.
+	for _, t := range e.Tasks {
+		if t.Context == "" {
+			assignContexts(e.Tasks)
+			break
+		}
 	}
 	return &e, nil
 }

@@ -21,8 +21,10 @@ type Outcome struct {
 
 // Result is a graded exam.
 type Result struct {
-	Exam     string    `json:"exam"`
-	Seed     uint64    `json:"seed"`
+	Exam string `json:"exam"`
+	Seed uint64 `json:"seed"`
+	// Set is the published exam set sat (0: a drawn exam).
+	Set      int       `json:"set,omitempty"`
 	Cluster  string    `json:"cluster"`
 	Started  time.Time `json:"started_at"`
 	Finished time.Time `json:"finished_at"`
@@ -60,6 +62,11 @@ type TaskResult struct {
 	Title      string      `json:"title"`
 	Domain     labs.Domain `json:"domain"`
 	Difficulty string      `json:"difficulty"`
+	// Namespace and Context are where the task was worked on.
+	Namespace string `json:"namespace"`
+	Context   string `json:"context"`
+	// Weight is the task's share of the exam in whole percent (Percents).
+	Weight int `json:"weight_percent"`
 	// Points is the task's exam points; Earned its share of them (the
 	// fraction of the lab's check points that passed).
 	Points  int     `json:"points"`
@@ -72,9 +79,17 @@ type TaskResult struct {
 	Attempted bool `json:"attempted"`
 	// NotAnswered is set when the task had no answer (offline: no answer
 	// object in its workspace): it scores 0 and its checks were not run.
-	NotAnswered bool             `json:"not_answered"`
-	Error       string           `json:"error,omitempty"`
-	Checks      []checker.Result `json:"checks"`
+	NotAnswered bool   `json:"not_answered"`
+	Error       string `json:"error,omitempty"`
+	// Checks are the results of the lab's checks. A task not answered or
+	// not graded lists them too, each failed with why it was not run
+	// (NotRun set), so the review always shows every check.
+	Checks []checker.Result `json:"checks"`
+	// NotRun is set when the checks were not run (see Checks).
+	NotRun bool `json:"checks_not_run,omitempty"`
+	// Note is the learner's note on the task; Docs the pages it allowed.
+	Note string `json:"note,omitempty"`
+	Docs []Doc  `json:"docs,omitempty"`
 	// Solution is the reference answer, for the review.
 	Solution labs.Solution `json:"solution"`
 }
@@ -96,16 +111,20 @@ func (e *Exam) Grade(outcomes map[string]Outcome, lookup func(id string) (*labs.
 	if e.Expired(now) {
 		end = e.Deadline
 	}
-	r := &Result{Exam: e.ID, Seed: e.Seed, Cluster: e.Cluster, Started: e.Started, Finished: now, Deadline: e.Deadline,
+	r := &Result{Exam: e.ID, Seed: e.Seed, Set: e.Set, Cluster: e.Cluster, Started: e.Started, Finished: now, Deadline: e.Deadline,
 		DurationSeconds: int64(e.Duration / time.Second), TimeUsedSeconds: int64(max(0, end.Sub(e.Started)) / time.Second),
 		Expired: e.Expired(now), PassMark: PassMark}
 	domains := map[labs.Domain]*DomainResult{}
 	var domainOrder []labs.Domain
+	weights := e.Weights()
 	for i, t := range e.Tasks {
 		tr := TaskResult{Number: i + 1, Lab: t.Lab, Title: t.Title, Domain: t.Domain, Difficulty: t.Difficulty,
+			Namespace: t.Namespace, Context: t.Context, Weight: weights[i], Note: t.Note, Docs: t.Docs,
 			Points: t.Points, Flagged: t.Flagged, Attempted: t.Attempted, Checks: []checker.Result{}}
+		var labChecks []labs.Check
 		if l, err := lookup(t.Lab); err == nil {
 			tr.Solution = l.Solution
+			labChecks = l.Checks
 			for _, c := range l.Checks {
 				tr.Max += c.Points
 			}
@@ -123,6 +142,9 @@ func (e *Exam) Grade(outcomes map[string]Outcome, lookup func(id string) (*labs.
 		default:
 			tr.Score, tr.Max = o.Report.Score, o.Report.Max
 			tr.Checks = o.Report.Checks
+		}
+		if len(tr.Checks) == 0 && len(labChecks) > 0 {
+			tr.Checks, tr.NotRun = notRun(labChecks, tr), true
 		}
 		if tr.Max > 0 {
 			frac := float64(tr.Score) / float64(tr.Max)
@@ -158,6 +180,19 @@ func (e *Exam) Grade(outcomes map[string]Outcome, lookup func(id string) (*labs.
 	}
 	e.Result, e.Finished = r, now
 	return r, nil
+}
+
+// notRun lists a lab's checks, each failed with why it was not run.
+func notRun(checks []labs.Check, tr TaskResult) []checker.Result {
+	why := "not run: the task was not answered"
+	if tr.Error != "" {
+		why = "not run: the task could not be graded"
+	}
+	out := make([]checker.Result, len(checks))
+	for i, c := range checks {
+		out[i] = checker.Result{ID: c.ID, Description: c.Description, Max: c.Points, Observed: why}
+	}
+	return out
 }
 
 func fraction(score, max int) float64 {

@@ -24,8 +24,17 @@ func TestNotAnsweredTasks(t *testing.T) {
 		if tr.NotAnswered != (i > 0) {
 			t.Errorf("task %d: not answered = %v", i+1, tr.NotAnswered)
 		}
-		if i > 0 && (tr.Score != 0 || tr.Earned != 0 || tr.Max != 10 || tr.Error != "" || len(tr.Checks) != 0) {
+		if i > 0 && (tr.Score != 0 || tr.Earned != 0 || tr.Max != 10 || tr.Error != "" || !tr.NotRun || len(tr.Checks) != 2) {
 			t.Errorf("task %d: %+v", i+1, tr)
+		}
+		// The review lists every check of a task not answered, not run.
+		for _, c := range tr.Checks {
+			if i > 0 && (c.Passed || c.Points != 0 || c.Observed != "not run: the task was not answered") {
+				t.Errorf("task %d: check %+v", i+1, c)
+			}
+		}
+		if i == 0 && tr.NotRun {
+			t.Errorf("task 1 was graded but its checks say not run")
 		}
 	}
 	want := 100 * float64(e.Tasks[0].Points) / float64(e.Points())
@@ -33,7 +42,8 @@ func TestNotAnsweredTasks(t *testing.T) {
 		t.Errorf("percent %v, want %v", r.Percent, round1(want))
 	}
 	md := r.Markdown()
-	for _, s := range []string{"| full marks |", "| not answered |", "Not answered: the task's workspace had no answer"} {
+	for _, s := range []string{"| full marks |", "| not answered |", "Not answered: the task's workspace had no answer",
+		"- – **a** (0/6): \n  - not run: the task was not answered"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("Markdown lacks %q:\n%s", s, md)
 		}

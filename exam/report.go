@@ -77,7 +77,11 @@ func (r *Result) Markdown() string {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# ckadlab mock exam %s\n\n", r.Exam)
 	w("**%s: %s%%** (%s of %d points; the pass mark is %s%%)\n\n", r.Verdict(), Num(r.Percent), Num(r.Earned), r.Points, Num(r.PassMark))
-	w("- Seed: %d (`ckadlab exam --seed %d --tasks %d` sits the same exam)\n", r.Seed, r.Seed, len(r.Tasks))
+	if r.Set > 0 {
+		w("- Exam set %d, seed %d (`ckadlab exam --set %d` sits the same exam)\n", r.Set, r.Seed, r.Set)
+	} else {
+		w("- Seed: %d (`ckadlab exam --seed %d --tasks %d` sits the same exam)\n", r.Seed, r.Seed, len(r.Tasks))
+	}
 	w("- Cluster: %s\n", r.Cluster)
 	w("- Started: %s\n", r.Started.UTC().Format(time.RFC3339))
 	used := "- Time used: %s of %s\n"
@@ -89,10 +93,10 @@ func (r *Result) Markdown() string {
 	for _, d := range r.Domains {
 		w("| %s | %d | %s / %d | %s%% |\n", d.Domain.Title(), d.Tasks, Num(d.Earned), d.Points, Num(d.Percent))
 	}
-	w("\n## By task\n\n| # | Task | Domain | Points | Checks | Notes |\n|---:|---|---|---:|---:|---|\n")
+	w("\n## By task\n\n| # | Task | Domain | Weight | Points | Checks | Notes |\n|---:|---|---|---:|---:|---:|---|\n")
 	for _, t := range r.Tasks {
-		w("| %d | %s (`%s`) | %s | %s / %d | %d/%d | %s |\n", t.Number, mdCell(t.Title), t.Lab, t.Domain.Title(),
-			Num(t.Earned), t.Points, t.Score, t.Max, mdCell(taskNotes(t)))
+		w("| %d | %s (`%s`) | %s | %d%% | %s / %d | %d/%d | %s |\n", t.Number, mdCell(t.Title), t.Lab, t.Domain.Title(),
+			t.Weight, Num(t.Earned), t.Points, t.Score, t.Max, mdCell(taskNotes(t)))
 	}
 	w("\n## Review\n")
 	for _, t := range r.Tasks {
@@ -101,6 +105,12 @@ func (r *Result) Markdown() string {
 			mark = "✓"
 		}
 		w("\n### %d. %s %s (`%s`): %s / %d points\n\n", t.Number, mark, t.Title, t.Lab, Num(t.Earned), t.Points)
+		if t.Context != "" {
+			w("Weight %d%% · context `%s` · namespace `%s`\n\n", t.Weight, t.Context, t.Namespace)
+		}
+		if t.Note != "" {
+			w("Your note:\n\n%s\n\n", quote(t.Note))
+		}
 		if t.NotAnswered {
 			w("Not answered: the task's workspace had no answer, so it scores 0 (its checks were not run).\n\n")
 		}
@@ -115,13 +125,26 @@ func (r *Result) Markdown() string {
 			case !c.Passed:
 				m = "✗"
 			}
+			if t.NotRun {
+				m = "–"
+			}
 			w("- %s **%s** (%d/%d): %s\n", m, c.ID, c.Points, c.Max, c.Description)
+			if t.NotRun {
+				w("  - %s\n", c.Observed)
+				continue
+			}
 			if c.Passed || c.Ungraded {
 				continue
 			}
 			w("  - expected: %s\n  - observed: %s\n", c.Expected, c.Observed)
 			for _, why := range c.Explanation() {
 				w("  - why: %s\n", why)
+			}
+		}
+		if len(t.Docs) > 0 {
+			w("\nDocumentation allowed for this task:\n\n")
+			for _, d := range t.Docs {
+				w("- [%s](%s)\n", d.Title, d.URL)
 			}
 		}
 		s := t.Solution
@@ -151,6 +174,9 @@ func taskNotes(t TaskResult) string {
 	if t.Flagged {
 		n = append(n, "flagged")
 	}
+	if t.Note != "" {
+		n = append(n, "note")
+	}
 	switch {
 	case t.NotAnswered:
 		n = append(n, "not answered")
@@ -161,6 +187,15 @@ func taskNotes(t TaskResult) string {
 		n = append(n, "not graded: "+t.Error)
 	}
 	return strings.Join(n, "; ")
+}
+
+// quote is text as a Markdown block quote.
+func quote(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight("> "+l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 func mdCell(s string) string {

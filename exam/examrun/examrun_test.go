@@ -89,8 +89,14 @@ func TestBlankExam(t *testing.T) {
 		t.Fatalf("blank exam: %v%% (%v points), passed %v", res.Percent, res.Earned, res.Passed)
 	}
 	for _, tr := range res.Tasks {
-		if !tr.NotAnswered || tr.Score != 0 || tr.Max == 0 || len(tr.Checks) != 0 || tr.Error != "" {
+		// Its checks were not run: the review lists each, not run.
+		if !tr.NotAnswered || tr.Score != 0 || tr.Max == 0 || !tr.NotRun || len(tr.Checks) == 0 || tr.Error != "" {
 			t.Errorf("task %s: %+v", tr.Lab, tr)
+		}
+		for _, c := range tr.Checks {
+			if c.Passed || c.Points != 0 {
+				t.Errorf("task %s: a check not run passed: %+v", tr.Lab, c)
+			}
 		}
 	}
 	if !res.Tasks[2].Attempted {
