@@ -100,3 +100,80 @@ func lockKubeconfig(path string) (func(), error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// NamedContext is a kube context to write: its name and default namespace.
+type NamedContext struct {
+	Name      string
+	Namespace string
+}
+
+// EnsureContexts writes contexts into the kubeconfig that holds context
+// base, each with base's cluster and user and its own default namespace:
+// the mock exam's per-task contexts (ckad-k1, …). kubeconfig is a file, or
+// several separated as in $KUBECONFIG (the contexts go into the file that
+// defines base). Every other context, cluster and user is left as it is,
+// and so is the current context. A context of the same name for another
+// cluster or user is not overwritten: that is an error naming it. The
+// file is locked as kubectl locks it; it is written only when something
+// changed. It returns the file written to.
+func EnsureContexts(kubeconfig, base string, contexts []NamedContext) (string, error) {
+	var path string
+	for _, p := range filepath.SplitList(kubeconfig) {
+		if p == "" {
+			continue
+		}
+		cfg, err := clientcmd.LoadFromFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", p, err)
+		}
+		if cfg.Contexts[base] != nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		return "", fmt.Errorf("the kubeconfig %s has no context %s", kubeconfig, base)
+	}
+	unlock, err := lockKubeconfig(path)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	// Read again under the lock: another writer may have been first.
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	b := cfg.Contexts[base]
+	if b == nil {
+		return "", fmt.Errorf("the kubeconfig %s has no context %s", path, base)
+	}
+	changed := false
+	for _, c := range contexts {
+		if c.Name == "" || c.Name == base {
+			return "", fmt.Errorf("cannot write kube context %q over %s", c.Name, base)
+		}
+		old := cfg.Contexts[c.Name]
+		if old != nil && (old.Cluster != b.Cluster || old.AuthInfo != b.AuthInfo) {
+			return "", fmt.Errorf("the kubeconfig %s already has a context %s for cluster %s and user %s: ckadlab does not overwrite it (rename it with `kubectl config rename-context %s OTHER`, then start the exam again)",
+				path, c.Name, old.Cluster, old.AuthInfo, c.Name)
+		}
+		if old != nil && old.Namespace == c.Namespace {
+			continue
+		}
+		nc := clientcmdapi.NewContext()
+		nc.Cluster, nc.AuthInfo, nc.Namespace = b.Cluster, b.AuthInfo, c.Namespace
+		cfg.Contexts[c.Name] = nc
+		changed = true
+	}
+	if !changed {
+		return path, nil
+	}
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return path, nil
+}

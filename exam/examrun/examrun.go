@@ -13,8 +13,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ckadlab/ckadlab/cluster/kind"
+	"github.com/ckadlab/ckadlab/cluster/live"
 	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
@@ -102,6 +107,10 @@ func (r *Runner) setUp(ctx context.Context, e *exam.Exam, progress func(i int, t
 		if _, err := r.Mgr.OpenLive(ctx, true); err != nil {
 			return err
 		}
+		// The contexts the tasks name, next to ckadlab's own.
+		if err := r.WriteContexts(e); err != nil {
+			return err
+		}
 	}
 	for i, t := range e.Tasks {
 		if progress != nil {
@@ -124,6 +133,46 @@ func (r *Runner) setUp(ctx context.Context, e *exam.Exam, progress func(i int, t
 		if err := r.Mgr.Dirs.RecordStart(l.ID, e.Started, e.ID); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// KubeContext is where kubectl reaches the live cluster: the kubeconfig
+// (a file, or several as in $KUBECONFIG) and ckadlab's own context in
+// it. ok is false offline, where there is no API server.
+func (r *Runner) KubeContext() (kubeconfig, context string, ok bool) {
+	switch {
+	case r.Mgr.Cluster.IsKind():
+		return live.KubeconfigPath(r.Mgr.Kind.Kubeconfig), kind.Context(r.Mgr.Kind.Name), true
+	case r.Mgr.Cluster.Live():
+		name, _ := r.Mgr.Cluster.Context()
+		kc := r.Mgr.Kubeconfig
+		if kc == "" {
+			kc = os.Getenv(clientcmd.RecommendedConfigPathEnvVar)
+		}
+		if kc == "" {
+			kc = clientcmd.RecommendedHomeFile
+		}
+		return kc, name, true
+	}
+	return "", "", false
+}
+
+// WriteContexts writes the exam's kube contexts (ckad-k1, …, each with its
+// tasks' namespace) into the live cluster's kubeconfig, with the cluster
+// and user of ckadlab's own context, touching no other context (see
+// kind.EnsureContexts). Offline there is no kubeconfig: nothing to do.
+func (r *Runner) WriteContexts(e *exam.Exam) error {
+	kc, base, ok := r.KubeContext()
+	if !ok {
+		return nil
+	}
+	var want []kind.NamedContext
+	for _, c := range e.Contexts() {
+		want = append(want, kind.NamedContext{Name: c.Name, Namespace: c.Namespace})
+	}
+	if _, err := kind.EnsureContexts(kc, base, want); err != nil {
+		return fmt.Errorf("write the exam's kube contexts: %w", err)
 	}
 	return nil
 }
