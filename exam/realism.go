@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -167,4 +168,36 @@ func (t Task) Topic() string {
 		return t.Domain.Title()
 	}
 	return fmt.Sprintf("%s (namespace %s)", t.Domain.Title(), t.Namespace)
+}
+
+// TaskDocument is a task as the learner reads it during the exam
+// (Markdown): the neutral title, the weight, the context line and where to
+// work, the lab's task text, then the documentation it may look up. live
+// is whether a kubeconfig holds the context; offline the context line is
+// informational.
+func TaskDocument(number int, t Task, weight int, taskText string, live bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", NeutralTitle(number, t))
+	fmt.Fprintf(&b, "**Weight: %d%%**\n\n", weight)
+	if t.Context != "" {
+		fmt.Fprintf(&b, "Set the context first:\n\n```sh\n%s\n```\n\n", UseContext(t.Context))
+	}
+	switch {
+	case live:
+		fmt.Fprintf(&b, "Work in namespace `%s` (the context's default namespace).\n\n", t.Namespace)
+	case t.Context != "":
+		fmt.Fprintf(&b, "Work in namespace `%s`. The offline cluster has no API server, so the context line is informational: write your answer as YAML files in this task's workspace.\n\n", t.Namespace)
+	default:
+		fmt.Fprintf(&b, "Work in namespace `%s`: write your answer as YAML files in this task's workspace.\n\n", t.Namespace)
+	}
+	b.WriteString("---\n\n")
+	b.WriteString(strings.TrimSpace(taskText))
+	b.WriteString("\n")
+	if len(t.Docs) > 0 {
+		b.WriteString("\n---\n\nDocumentation you may use:\n\n")
+		for _, d := range t.Docs {
+			fmt.Fprintf(&b, "- [%s](%s)\n", d.Title, d.URL)
+		}
+	}
+	return b.String()
 }

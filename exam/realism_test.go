@@ -247,3 +247,38 @@ func TestReportShowsWeightsContextsAndDocs(t *testing.T) {
 		}
 	}
 }
+
+func TestTaskDocument(t *testing.T) {
+	task := Task{Title: "namespaceSelector AND podSelector: one peer, not two", Domain: labs.NetworkPolicy, Namespace: "shop",
+		Context: "ckad-k3", Docs: Docs(labs.NetworkPolicy, nil)}
+	tests := []struct {
+		name string
+		live bool
+		want []string
+		not  []string
+	}{
+		{"live", true, []string{"# Task 7 — NetworkPolicy (namespace shop)\n\n**Weight: 7%**", "kubectl config use-context ckad-k3",
+			"Work in namespace `shop` (the context's default namespace).", "Allow the frontend.\n",
+			"Documentation you may use:\n\n- [Network Policies](https://kubernetes.io/docs/concepts/services-networking/network-policies/)"},
+			[]string{"informational", task.Title}},
+		{"offline", false, []string{"kubectl config use-context ckad-k3", "the context line is informational"}, []string{task.Title}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := TaskDocument(7, task, 7, "  Allow the frontend.\n\n", tt.live)
+			for _, w := range tt.want {
+				if !strings.Contains(doc, w) {
+					t.Errorf("lacks %q:\n%s", w, doc)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(doc, w) {
+					t.Errorf("has %q:\n%s", w, doc)
+				}
+			}
+			if !strings.HasPrefix(doc, "# Task 7") || strings.Index(doc, "use-context") > strings.Index(doc, "Allow the frontend") {
+				t.Errorf("the task does not start with its title and context line:\n%s", doc)
+			}
+		})
+	}
+}

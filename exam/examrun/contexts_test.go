@@ -3,6 +3,7 @@ package examrun
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +68,31 @@ func TestWriteContexts(t *testing.T) {
 	os.Remove(kc)
 	if err := r.WriteContexts(e); err == nil {
 		t.Fatal("no kubeconfig, no error")
+	}
+}
+
+// Each task's workspace is named by its number, and its TASK.md is the
+// task as the exam shows it: the neutral title, the context line (said to
+// be informational offline) and the documentation, not the lab's title.
+func TestExamWorkspaces(t *testing.T) {
+	r := newRunner(t)
+	e := begin(t, r)
+	for i, task := range e.Tasks {
+		if filepath.Base(task.Workspace) != exam.TaskKey(i) {
+			t.Errorf("task %d: workspace %s", i+1, task.Workspace)
+		}
+		data, err := os.ReadFile(filepath.Join(task.Workspace, "TASK.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(data)
+		for _, want := range []string{"# " + exam.NeutralTitle(i+1, task), "kubectl config use-context " + task.Context, "informational", "https://kubernetes.io/docs/"} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("task %d: TASK.md lacks %q:\n%s", i+1, want, doc)
+			}
+		}
+		if strings.Contains(doc, task.Title) {
+			t.Errorf("task %d: TASK.md gives the title away:\n%s", i+1, doc)
+		}
 	}
 }

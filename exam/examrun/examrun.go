@@ -112,6 +112,7 @@ func (r *Runner) setUp(ctx context.Context, e *exam.Exam, progress func(i int, t
 			return err
 		}
 	}
+	weights := e.Weights()
 	for i, t := range e.Tasks {
 		if progress != nil {
 			progress(i, t)
@@ -120,7 +121,10 @@ func (r *Runner) setUp(ctx context.Context, e *exam.Exam, progress func(i int, t
 		if err != nil {
 			return err
 		}
-		if _, err := state.PrepareDir(t.Workspace, l.Task, l.Setup.Manifests); err != nil {
+		// TASK.md is the task as the exam shows it: neutral title, weight,
+		// context line, documentation.
+		doc := exam.TaskDocument(i+1, t, weights[i], l.Task, !r.offline())
+		if _, err := state.PrepareDir(t.Workspace, doc, l.Setup.Manifests); err != nil {
 			return fmt.Errorf("set up task %d (%s): %w", i+1, l.ID, err)
 		}
 		if !r.offline() {
