@@ -32,6 +32,8 @@ type examFlags struct {
 	weights  string
 	out      string
 	id       string
+	set      int
+	note     int
 
 	plan, start, finish, resume, status, review bool
 }
@@ -60,9 +62,26 @@ A bare ckadlab exam --json starts an exam, or shows the one in progress. An
 exam whose time is up is graded automatically by the next exam command.
 
 ckadlab exam --plan --seed S --tasks N --json prints the draw without starting
-anything, so an instructor can publish the exam a class will sit with --seed S.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runExam(cmd, f) },
+anything, so an instructor can publish the exam a class will sit with --seed S.
+--set 1, 2 or 3 sits (or, with --plan, prints) a published exam set: fixed labs
+and seed, balanced over the three competencies (see the README).
+
+Like the real exam, each task is titled by its domain and namespace only, shows
+its weight in percent, names the kube context to use (kubectl config use-context
+ckad-k1; on a live cluster ckadlab writes these contexts into the kubeconfig,
+offline the line is informational) and the kubernetes.io pages it allows. The
+timer warns at 30, 15 and 5 minutes left. ckadlab exam --note N TEXT keeps a
+note on task N (shown in the review; "" removes it).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("note") {
+				if len(args) != 1 {
+					return fmt.Errorf("--note %d takes the note as one argument: ckadlab exam --note %d \"TEXT\"", f.note, f.note)
+				}
+				return nil
+			}
+			return cobra.NoArgs(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runExam(cmd, f, args) },
 	}
 	fl := cmd.Flags()
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the draw (the same seed, tasks and labs give the same exam; fresh when not set)")
@@ -76,19 +95,32 @@ anything, so an instructor can publish the exam a class will sit with --seed S.`
 	fl.BoolVar(&f.status, "status", false, "show the exam in progress")
 	fl.BoolVar(&f.review, "review", false, "show a graded exam's report with reference solutions and failure reasons (the latest, or --id)")
 	fl.StringVar(&f.id, "id", "", "the exam --review shows (default: the latest)")
+	fl.IntVar(&f.set, "set", 0, "sit (or with --plan, print) published exam set 1, 2 or 3 (fixed labs and seed)")
+	fl.IntVar(&f.note, "note", 0, "keep the note given as the argument on task N of the exam in progress")
 	fl.StringVarP(&f.out, "out", "o", "", "also write the report to FILE (.md or .json)")
 	return cmd
 }
 
-func (a *app) runExam(cmd *cobra.Command, f examFlags) error {
+func (a *app) runExam(cmd *cobra.Command, f examFlags, args []string) error {
+	noting := cmd.Flags().Changed("note")
 	modes := 0
-	for _, m := range []bool{f.plan, f.start, f.finish, f.resume, f.status, f.review} {
+	for _, m := range []bool{f.plan, f.start, f.finish, f.resume, f.status, f.review, noting} {
 		if m {
 			modes++
 		}
 	}
 	if modes > 1 {
-		return errors.New("choose one of --plan, --start, --finish, --resume, --status and --review")
+		return errors.New("choose one of --plan, --start, --finish, --resume, --status, --review and --note")
+	}
+	if cmd.Flags().Changed("set") {
+		if _, err := exam.FindSet(f.set); err != nil {
+			return err
+		}
+		for _, other := range []string{"seed", "tasks", "weights"} {
+			if cmd.Flags().Changed(other) {
+				return fmt.Errorf("--set %d fixes the labs and the seed: leave out --%s", f.set, other)
+			}
+		}
 	}
 	if f.out != "" {
 		if _, err := exam.FormatFor(f.out); err != nil {
@@ -139,12 +171,21 @@ func (a *app) runExam(cmd *cobra.Command, f examFlags) error {
 		return err
 	}
 	if active != nil && active.Expired(a.now()) {
+		if noting {
+			// A note is kept even at the deadline: it changes no answer.
+			return a.noteExam(run, active, f.note, args[0])
+		}
 		a.notice("Time is up for exam %s: grading it.", active.ID)
 		res, err := run.Grade(cmd.Context(), active, nil)
 		return a.emitGraded(res, err, f.out)
 	}
 
 	switch {
+	case noting:
+		if active == nil {
+			return errors.New("no exam in progress to keep a note on (start one with ckadlab exam)")
+		}
+		return a.noteExam(run, active, f.note, args[0])
 	case f.finish:
 		if active == nil {
 			return errors.New("no exam in progress (start one with ckadlab exam, or ckadlab exam --start)")
@@ -177,7 +218,7 @@ func (a *app) runExam(cmd *cobra.Command, f examFlags) error {
 		if err != nil {
 			return err
 		}
-		return a.emitStart(e)
+		return a.emitStart(run, e)
 	}
 	// The TUI.
 	if active != nil {
@@ -196,6 +237,13 @@ func (a *app) interactive() bool {
 }
 
 func (a *app) drawExam(cmd *cobra.Command, cat *labs.Catalog, f examFlags) (exam.Plan, error) {
+	if cmd.Flags().Changed("set") {
+		s, err := exam.FindSet(f.set)
+		if err != nil {
+			return exam.Plan{}, err
+		}
+		return s.Plan(cat.All())
+	}
 	seed := f.seed
 	if !cmd.Flags().Changed("seed") {
 		seed = freshSeed()
@@ -240,32 +288,45 @@ func (a *app) beginExam(cmd *cobra.Command, run *examrun.Runner, cat *labs.Catal
 func (a *app) printPlan(w io.Writer, cat *labs.Catalog, plan exam.Plan) {
 	p := a.pal()
 	total := 0
-	fmt.Fprintf(w, "%s\n\n", p.title(fmt.Sprintf("Exam draw: seed %d, %d tasks", plan.Seed, len(plan.Tasks))))
+	head := fmt.Sprintf("Exam draw: seed %d, %d tasks", plan.Seed, len(plan.Tasks))
+	sit := fmt.Sprintf("ckadlab exam --seed %d --tasks %d", plan.Seed, len(plan.Tasks))
+	if plan.Set > 0 {
+		head = fmt.Sprintf("Exam set %d: seed %d, %d tasks", plan.Set, plan.Seed, len(plan.Tasks))
+		sit = fmt.Sprintf("ckadlab exam --set %d", plan.Set)
+	}
+	fmt.Fprintf(w, "%s\n\n", p.title(head))
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	weights := plan.Weights()
 	for i, t := range plan.Tasks {
 		title := t.ID
 		if l, err := cat.Get(t.ID); err == nil {
 			title = l.Title
 		}
 		total += t.Points
-		fmt.Fprintf(tw, "  %d.\t%s\t%s\t%s\t%d pts\n", i+1, t.ID, title, labs.Domain(t.Domain).Title(), t.Points)
+		fmt.Fprintf(tw, "  %d.\t%s\t%s\t%s\t%d%%\t(%d pts)\n", i+1, t.ID, title, labs.Domain(t.Domain).Title(), weights[i], t.Points)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d points; %s%% to pass. Sit it with: ckadlab exam --seed %d --tasks %d\n", total, exam.Num(exam.PassMark), plan.Seed, len(plan.Tasks))
+	fmt.Fprintf(w, "\n%d points; weights in whole percents of them; %s%% to pass. Sit it with: %s\n", total, exam.Num(exam.PassMark), sit)
 }
 
-// examTask is a task as the non-interactive commands print it.
+// examTask is a task as the non-interactive commands print it. Its title
+// is the neutral one (exam.NeutralTitle): the lab's comes with the review.
 type examTask struct {
-	Number     int    `json:"number"`
-	ID         string `json:"id"`
-	Title      string `json:"title"`
-	Domain     string `json:"domain"`
-	Difficulty string `json:"difficulty"`
-	Points     int    `json:"points"`
-	Namespace  string `json:"namespace"`
-	Workspace  string `json:"workspace"`
-	Flagged    bool   `json:"flagged"`
-	Attempted  bool   `json:"attempted"`
+	Number     int        `json:"number"`
+	ID         string     `json:"id"`
+	Title      string     `json:"title"`
+	Domain     string     `json:"domain"`
+	Difficulty string     `json:"difficulty"`
+	Points     int        `json:"points"`
+	Weight     int        `json:"weight_percent"`
+	Namespace  string     `json:"namespace"`
+	Context    string     `json:"context"`
+	UseContext string     `json:"use_context"`
+	Workspace  string     `json:"workspace"`
+	Docs       []exam.Doc `json:"docs"`
+	Note       string     `json:"note,omitempty"`
+	Flagged    bool       `json:"flagged"`
+	Attempted  bool       `json:"attempted"`
 }
 
 type examInfo struct {
@@ -278,24 +339,42 @@ type examInfo struct {
 	RemainingSeconds int64      `json:"remaining_seconds"`
 	Points           int        `json:"points"`
 	PassMark         float64    `json:"pass_mark"`
-	Tasks            []examTask `json:"tasks"`
-	Next             string     `json:"next"`
+	// Warning is the timer's warning (30, 15 or 5 minutes left), if any.
+	Warning *exam.Warning `json:"warning,omitempty"`
+	// Contexts are the kube contexts the tasks name; ContextsNote says
+	// where they are (the kubeconfig, or informational offline).
+	Contexts     []exam.KubeContext `json:"contexts"`
+	ContextsNote string             `json:"contexts_note"`
+	Tasks        []examTask         `json:"tasks"`
+	Next         string             `json:"next"`
 }
 
-func (a *app) info(e *exam.Exam) examInfo {
+func (a *app) info(run *examrun.Runner, e *exam.Exam) examInfo {
+	now := a.now()
 	in := examInfo{Exam: e.ID, Seed: e.Seed, Cluster: e.Cluster, StartedAt: e.Started, Deadline: e.Deadline,
-		DurationSeconds: int64(e.Duration / time.Second), RemainingSeconds: int64(e.Remaining(a.now()) / time.Second),
-		Points: e.Points(), PassMark: exam.PassMark, Tasks: []examTask{},
+		DurationSeconds: int64(e.Duration / time.Second), RemainingSeconds: int64(e.Remaining(now) / time.Second),
+		Points: e.Points(), PassMark: exam.PassMark, Tasks: []examTask{}, Contexts: e.Contexts(),
 		Next: "write each task's answer in its workspace, then: ckadlab exam --finish"}
+	if w, ok := e.Warning(now); ok {
+		in.Warning = &w
+	}
+	if kc, _, ok := run.KubeContext(); ok {
+		in.ContextsNote = "the contexts are in the kubeconfig " + kc
+		in.Next = "work on the cluster (kubectl config use-context as each task says), then: ckadlab exam --finish"
+	} else {
+		in.ContextsNote = "informational: the offline cluster has no API server; write each task's answer as YAML in its workspace"
+	}
+	weights := e.Weights()
 	for i, t := range e.Tasks {
-		in.Tasks = append(in.Tasks, examTask{Number: i + 1, ID: t.Lab, Title: t.Title, Domain: string(t.Domain), Difficulty: t.Difficulty,
-			Points: t.Points, Namespace: t.Namespace, Workspace: t.Workspace, Flagged: t.Flagged, Attempted: t.Attempted})
+		in.Tasks = append(in.Tasks, examTask{Number: i + 1, ID: t.Lab, Title: exam.NeutralTitle(i+1, t), Domain: string(t.Domain), Difficulty: t.Difficulty,
+			Points: t.Points, Weight: weights[i], Namespace: t.Namespace, Context: t.Context, UseContext: exam.UseContext(t.Context),
+			Workspace: t.Workspace, Docs: t.Docs, Note: t.Note, Flagged: t.Flagged, Attempted: t.Attempted})
 	}
 	return in
 }
 
-func (a *app) emitStart(e *exam.Exam) error {
-	in := a.info(e)
+func (a *app) emitStart(run *examrun.Runner, e *exam.Exam) error {
+	in := a.info(run, e)
 	return a.emit(in, func(w io.Writer) {
 		p := a.pal()
 		fmt.Fprintf(w, "%s %s\n", p.ok("Exam started:"), p.bold(e.ID))
@@ -309,7 +388,7 @@ func (a *app) emitStatus(run *examrun.Runner, e *exam.Exam) error {
 			return err
 		}
 	}
-	in := a.info(e)
+	in := a.info(run, e)
 	return a.emit(in, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s\n", a.pal().bold("Exam in progress:"), e.ID)
 		a.printExamInfo(w, in)
@@ -319,7 +398,11 @@ func (a *app) emitStatus(run *examrun.Runner, e *exam.Exam) error {
 func (a *app) printExamInfo(w io.Writer, in examInfo) {
 	p := a.pal()
 	fmt.Fprintf(w, "Seed %d · %d tasks · %d points · %s%% to pass · cluster %s\n", in.Seed, len(in.Tasks), in.Points, exam.Num(in.PassMark), in.Cluster)
-	fmt.Fprintf(w, "Time left: %s (deadline %s)\n\n", exam.Clock(time.Duration(in.RemainingSeconds)*time.Second), in.Deadline.Local().Format("15:04:05"))
+	fmt.Fprintf(w, "Time left: %s (deadline %s)\n", exam.Clock(time.Duration(in.RemainingSeconds)*time.Second), in.Deadline.Local().Format("15:04:05"))
+	if in.Warning != nil {
+		fmt.Fprintf(w, "%s\n", p.bad("⚠ "+in.Warning.Text+": check your flagged tasks"))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	for _, t := range in.Tasks {
 		marks := ""
@@ -329,11 +412,33 @@ func (a *app) printExamInfo(w io.Writer, in examInfo) {
 		if t.Flagged {
 			marks += "⚑"
 		}
-		fmt.Fprintf(tw, "  %d.\t%s\t%s\t%d pts\t%s\t%s\n", t.Number, t.Title, labs.Domain(t.Domain).Title(), t.Points, marks, t.Workspace)
+		if t.Note != "" {
+			marks += "✎"
+		}
+		fmt.Fprintf(tw, "  %s\t%d%%\t%s\t%s\t%s\n", t.Title, t.Weight, t.UseContext, marks, t.Workspace)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%s\n", p.dim("Each workspace has the task in TASK.md: write your answer there as YAML files (hints and"))
+	fmt.Fprintf(w, "\n%s\n", p.dim("Contexts: "+in.ContextsNote+"."))
+	fmt.Fprintf(w, "%s\n", p.dim("Each workspace has the task in TASK.md, with its allowed documentation: write your answer there as YAML files (hints and"))
 	fmt.Fprintf(w, "%s\n", p.dim("solutions are for after the exam). Grade it with: ckadlab exam --finish"))
+}
+
+// noteExam keeps a note on task n (1-based) of the exam in progress.
+func (a *app) noteExam(run *examrun.Runner, e *exam.Exam, n int, text string) error {
+	if err := e.SetNote(n-1, text); err != nil {
+		return fmt.Errorf("--note %d: %w (the exam has %d)", n, err, len(e.Tasks))
+	}
+	if err := run.Save(e); err != nil {
+		return err
+	}
+	t := e.Tasks[n-1]
+	return a.emit(map[string]any{"exam": e.ID, "task": n, "note": t.Note}, func(w io.Writer) {
+		if t.Note == "" {
+			fmt.Fprintf(w, "Removed the note on %s.\n", exam.NeutralTitle(n, t))
+			return
+		}
+		fmt.Fprintf(w, "Kept the note on %s (shown in the review).\n", exam.NeutralTitle(n, t))
+	})
 }
 
 // emitGraded prints what Runner.Grade returned: a result that could not
@@ -472,11 +577,18 @@ func (a *app) examTUI(cmd *cobra.Command, run *examrun.Runner, e *exam.Exam, out
 	if !color {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
+	// The exam set the cluster up: on a live one, the shell's kubectl
+	// reaches it through the kubeconfig with the exam's contexts.
+	cluster := tui.OfflineCluster()
+	if kc, name, ok := run.KubeContext(); ok {
+		cluster = tui.ClusterStatus{Backend: run.Mgr.Cluster.String(), Context: name, Kubeconfig: kc,
+			KubernetesVersion: "…", NetworkPolicy: "self-test at the first check", Phase: tui.ClusterReady, Since: a.now()}
+	}
 	cfg := tui.Config{
 		LoadCatalog:     func() (*labs.Catalog, error) { return a.catalog() },
 		Session:         run.Mgr,
 		Dirs:            run.Mgr.Dirs,
-		Cluster:         tui.OfflineCluster(),
+		Cluster:         cluster,
 		Color:           color,
 		LightBackground: color && !lipgloss.HasDarkBackground(),
 		Animate:         os.Getenv("TERM") != "dumb",
