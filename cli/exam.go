@@ -330,15 +330,15 @@ type examTask struct {
 }
 
 type examInfo struct {
-	Exam             string     `json:"exam"`
-	Seed             uint64     `json:"seed"`
-	Cluster          string     `json:"cluster"`
-	StartedAt        time.Time  `json:"started_at"`
-	Deadline         time.Time  `json:"deadline"`
-	DurationSeconds  int64      `json:"duration_seconds"`
-	RemainingSeconds int64      `json:"remaining_seconds"`
-	Points           int        `json:"points"`
-	PassMark         float64    `json:"pass_mark"`
+	Exam             string    `json:"exam"`
+	Seed             uint64    `json:"seed"`
+	Cluster          string    `json:"cluster"`
+	StartedAt        time.Time `json:"started_at"`
+	Deadline         time.Time `json:"deadline"`
+	DurationSeconds  int64     `json:"duration_seconds"`
+	RemainingSeconds int64     `json:"remaining_seconds"`
+	Points           int       `json:"points"`
+	PassMark         float64   `json:"pass_mark"`
 	// Warning is the timer's warning (30, 15 or 5 minutes left), if any.
 	Warning *exam.Warning `json:"warning,omitempty"`
 	// Contexts are the kube contexts the tasks name; ContextsNote says
