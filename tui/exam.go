@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -14,6 +16,16 @@ import (
 	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
+	"github.com/ckadlab/ckadlab/state"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// The exam screen's own keys.
+var (
+	// examNoteKey opens the note editor of the current task.
+	examNoteKey = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "note"))
+	// examNoteDone saves the note and closes the editor.
+	examNoteDone = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "save note"))
 )
 
 // ExamService runs the I/O of an exam for the TUI (*examrun.Runner
@@ -81,6 +93,13 @@ type examModel struct {
 	auto       bool // grading because time ran out
 	gradeErr   error
 
+	// warned is the timer warning last flashed (minutes: 30, 15, 5; 0
+	// none yet), so each warning flashes once.
+	warned int
+	// noting is set while the note editor of the current task is open.
+	noting bool
+	note   textarea.Model
+
 	width, height int
 }
 
@@ -95,6 +114,46 @@ func (m *examModel) snapshot() *exam.Exam {
 	return &cp
 }
 
+// takesText: the note editor takes every key as text (q and ? too).
+func (m *examModel) takesText(tea.KeyMsg) bool { return m.noting }
+
+// openNote opens the note editor on the current task's note.
+func (m *examModel) openNote() tea.Cmd {
+	ta := textarea.New()
+	ta.Placeholder = "A note on this task: what is left, what to check again…"
+	ta.ShowLineNumbers = false
+	ta.Prompt = "│ "
+	ta.CharLimit = 2000
+	ta.Cursor.SetMode(cursor.CursorStatic)
+	ta.SetWidth(max(20, min(72, m.width-8)))
+	ta.SetHeight(max(3, min(8, m.height-12)))
+	ta.SetValue(m.e.Tasks[m.e.Current].Note)
+	m.note, m.noting = ta, true
+	return m.note.Focus()
+}
+
+// closeNote saves the note with the exam and closes the editor.
+func (m *examModel) closeNote() tea.Cmd {
+	m.noting = false
+	m.note.Blur()
+	before := m.e.Tasks[m.e.Current].Note
+	m.e.SetNote(m.e.Current, m.note.Value())
+	if m.e.Tasks[m.e.Current].Note == before {
+		return nil
+	}
+	return tea.Batch(m.save(), screenFlash(screenExam, "Note saved with the exam (shown in the review).", false))
+}
+
+// warn flashes the timer's warning once per mark (30, 15, 5 minutes).
+func (m *examModel) warn() tea.Cmd {
+	w, ok := m.e.Warning(m.c.now())
+	if !ok || w.Minutes == m.warned {
+		return nil
+	}
+	m.warned = w.Minutes
+	return screenFlash(screenExam, glyphWarn+" "+w.Text+" in the exam: check your flagged tasks.", false)
+}
+
 func (m *examModel) Init() tea.Cmd {
 	if m.e == nil || m.e.Done() {
 		return nil
@@ -103,7 +162,7 @@ func (m *examModel) Init() tea.Cmd {
 		// Resumed after the deadline: graded at once.
 		return m.grade(true)
 	}
-	return tea.Batch(examTick(), m.refresh())
+	return tea.Batch(examTick(), m.refresh(), m.warn())
 }
 
 func examTick() tea.Cmd {
@@ -151,17 +210,20 @@ func (m *examModel) ensureRendered() tea.Cmd {
 	}
 }
 
-// document is the current task as Markdown: its title and text only.
+// document is the current task as Markdown, as the exam shows it: the
+// neutral title (never the lab's, which often names the answer), the
+// weight, the context line, the task's text and its documentation.
 func (m *examModel) document() string {
-	t := m.e.Tasks[m.e.Current]
+	i := m.e.Current
+	t := m.e.Tasks[i]
 	if m.c.cat == nil {
 		return ""
 	}
 	l, err := m.c.cat.Get(t.Lab)
 	if err != nil {
-		return "# " + t.Title + "\n\n(" + err.Error() + ")"
+		return "# " + exam.NeutralTitle(i+1, t) + "\n\n(" + err.Error() + ")"
 	}
-	return "# " + l.Title + "\n\n" + strings.TrimSpace(l.Task)
+	return exam.TaskDocument(i+1, t, m.e.Weights()[i], l.Task, m.c.cluster.Kubeconfig != "")
 }
 
 func (m *examModel) apply(k examRenderKey, out string) {
@@ -195,9 +257,14 @@ func (m *examModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if m.e.Expired(m.c.now()) {
+			if m.noting {
+				// The note typed so far is kept with the exam.
+				m.noting = false
+				m.e.SetNote(m.e.Current, m.note.Value())
+			}
 			return m, m.grade(true)
 		}
-		return m, examTick()
+		return m, tea.Batch(examTick(), m.warn())
 	case examRenderMsg:
 		delete(m.inflight, msg.key)
 		out := msg.out
@@ -274,6 +341,14 @@ func (m *examModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	k := m.c.keys
+	if m.noting {
+		if key.Matches(msg, examNoteDone) {
+			return m.closeNote()
+		}
+		var cmd tea.Cmd
+		m.note, cmd = m.note.Update(msg)
+		return cmd
+	}
 	if m.confirming {
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -301,6 +376,8 @@ func (m *examModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Finish):
 		m.confirming = true
 		return nil
+	case key.Matches(msg, examNoteKey):
+		return m.openNote()
 	case key.Matches(msg, k.Shell):
 		return m.handoff(handoffShell)
 	case key.Matches(msg, k.Editor):
@@ -381,21 +458,80 @@ func (m *examModel) handoff(kind handoffKind) tea.Cmd {
 // num (1-based) on lab l.
 func (m *examModel) handoffIn(kind handoffKind, l *labs.Lab, ws string, num int) tea.Cmd {
 	cfg, cluster := m.c.cfg, m.c.cluster
+	var t exam.Task
+	if num > 0 && num <= len(m.e.Tasks) {
+		t = m.e.Tasks[num-1]
+	}
+	contexts := m.e.Contexts()
 	return func() tea.Msg {
 		if cluster.Kubeconfig != "" {
 			path, err := labKubeconfig(cluster.Kubeconfig, cluster.Context, l.Namespace, ws)
+			if err == nil {
+				err = examKubeconfig(path, contexts, t.Context)
+			}
 			if err != nil {
 				return handoffReadyMsg{from: screenExam, kind: kind, lab: l, err: err}
 			}
 			cluster.Kubeconfig = path
 		}
 		cmd, err := handoffCommand(kind, l, ws, cfg.Environ, cluster)
+		if cmd != nil && num > 0 {
+			// The prompt names the task, not the lab.
+			for i, kv := range cmd.Env {
+				if strings.HasPrefix(kv, "PS1=") {
+					cmd.Env[i] = fmt.Sprintf("PS1=(ckadlab exam task %d) $ ", num)
+				}
+			}
+		}
 		msg := handoffReadyMsg{from: screenExam, kind: kind, lab: l, cmd: cmd, err: err}
 		if kind == handoffShell {
-			msg.banner = strings.Replace(handoffBanner(l, ws, cluster), "the workspace of lab", "the exam workspace of task "+fmt.Sprint(num)+",", 1)
+			msg.banner = examBanner(num, t, ws, cluster.Kubeconfig != "")
 		}
 		return msg
 	}
+}
+
+// examKubeconfig adds the exam's contexts to the shell's kubeconfig at
+// path (labKubeconfig wrote it with one context, current): each with that
+// context's cluster and user and its own namespace; the task's context
+// becomes the current one.
+func examKubeconfig(path string, contexts []exam.KubeContext, current string) error {
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return fmt.Errorf("read the shell's kubeconfig: %w", err)
+	}
+	b := cfg.Contexts[cfg.CurrentContext]
+	if b == nil {
+		return fmt.Errorf("the shell's kubeconfig %s has no current context", path)
+	}
+	for _, c := range contexts {
+		nc := b.DeepCopy()
+		nc.Namespace = c.Namespace
+		cfg.Contexts[c.Name] = nc
+	}
+	if cfg.Contexts[current] != nil {
+		cfg.CurrentContext = current
+	}
+	data, err := clientcmd.Write(*cfg)
+	if err != nil {
+		return err
+	}
+	return state.WriteFileAtomic(path, data, 0o600)
+}
+
+// examBanner is printed before the shell of task num starts.
+func examBanner(num int, t exam.Task, ws string, live bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ckadlab: a shell in the exam workspace of task %d (namespace %s)\n  %s\n", num, t.Namespace, ws)
+	if live {
+		fmt.Fprintf(&b, "kubectl starts in context %s (as after `%s`); every exam context is there.\n", t.Context, exam.UseContext(t.Context))
+	} else {
+		fmt.Fprintf(&b, "The task says `%s`: offline that is informational (there is no API server).\n", exam.UseContext(t.Context))
+		b.WriteString("The offline cluster grades the YAML files in this folder. Write your answer here, e.g.\n")
+		fmt.Fprintf(&b, "  kubectl create ... -n %s --dry-run=client -o yaml > %s\n", t.Namespace, AnswerFile)
+	}
+	b.WriteString("Type exit (or press ctrl+d) to return to ckadlab.\n\n")
+	return b.String()
 }
 
 func (m *examModel) crumbs() []string { return []string{"Exam"} }
@@ -422,16 +558,19 @@ func (m *examModel) View() string {
 	s := m.c.styles
 	t := m.e.Tasks[m.e.Current]
 	left := " " + s.Bold.Render(fmt.Sprintf("Task %d of %d", m.e.Current+1, len(m.e.Tasks))) + s.Muted.Render(" · ") +
-		strings.Join([]string{t.Domain.Title(), s.difficulty(t.Difficulty), fmt.Sprintf("%d pts", t.Points)}, s.Muted.Render(" · "))
+		strings.Join([]string{t.Domain.Title(), s.Bold.Render(fmt.Sprintf("%d%%", m.e.Weights()[m.e.Current]))}, s.Muted.Render(" · "))
 	if t.Flagged {
 		left += "  " + s.Warn.Render(glyphFlag+" flagged")
 	}
+	if t.Note != "" {
+		left += "  " + s.Muted.Render("✎ note")
+	}
 	clock := "⏱ " + m.countdown() + " left "
-	if m.e.Remaining(m.c.now()) < 10*time.Minute {
-		clock = s.Warn.Render(clock)
+	if w, ok := m.e.Warning(m.c.now()); ok {
+		clock = s.Warn.Render(glyphWarn + " " + w.Text + "  " + clock)
 	}
 	line1 := spread(left, clock, m.width)
-	line2 := " " + s.Label.Render("workspace ") + m.c.displayPath(t.Workspace) + s.Label.Render("  namespace ") + t.Namespace
+	line2 := " " + s.Label.Render("context ") + t.Context + s.Label.Render("  namespace ") + t.Namespace + s.Label.Render("  workspace ") + m.c.displayPath(t.Workspace)
 	flagged, attempted := m.e.Counts()
 	info := fmt.Sprintf(" %d of %d attempted · %d flagged ", attempted, len(m.e.Tasks), flagged)
 	pos := fmt.Sprintf(" %3.f%% ", m.vp.ScrollPercent()*100)
@@ -453,6 +592,8 @@ func (m *examModel) View() string {
 	case m.confirming:
 		body = m.confirmView()
 		return header + "\n" + body
+	case m.noting:
+		return header + "\n" + m.noteView()
 	}
 	text := m.vp.View()
 	if m.shown != m.key() {
@@ -491,9 +632,11 @@ func (m *examModel) sidebar() string {
 		if t.Flagged {
 			flag = s.Warn.Render(glyphFlag)
 		}
-		row := fmt.Sprintf("%s%2d %s%s %s", cur, i+1, done, flag, t.Title)
+		// The domain and namespace: the lab's title would give answers away.
+		title := examDomainShort(t.Domain) + " " + t.Namespace
+		row := fmt.Sprintf("%s%2d %s%s %s", cur, i+1, done, flag, title)
 		if i == m.e.Current {
-			row = fmt.Sprintf("%s%2d %s%s %s", cur, i+1, done, flag, s.Selected.Render(t.Title))
+			row = fmt.Sprintf("%s%2d %s%s %s", cur, i+1, done, flag, s.Selected.Render(title))
 		}
 		lines = append(lines, truncate(row, w))
 	}
@@ -501,6 +644,28 @@ func (m *examModel) sidebar() string {
 		lines = append(lines, "")
 	}
 	return lipgloss.NewStyle().Width(w).Render(strings.Join(lines, "\n"))
+}
+
+// examDomainShort is a domain in the question list, short enough to
+// leave room for the namespace.
+func examDomainShort(d labs.Domain) string {
+	switch d {
+	case labs.Services:
+		return "Svc"
+	case labs.Ingress:
+		return "Ing"
+	case labs.NetworkPolicy:
+		return "NetPol"
+	}
+	return d.Title()
+}
+
+// noteView is the note editor of the current task.
+func (m *examModel) noteView() string {
+	s := m.c.styles
+	title := s.Bold.Render("Note on " + exam.NeutralTitle(m.e.Current+1, m.e.Tasks[m.e.Current]))
+	box := s.Dialog.Render(title + "\n\n" + m.note.View() + "\n\n" + s.Muted.Render("saved with the exam, shown in the review · esc save and close"))
+	return lipgloss.Place(m.width, max(1, m.height-3), lipgloss.Center, lipgloss.Center, box)
 }
 
 func (m *examModel) confirmView() string {
@@ -526,7 +691,10 @@ func (m *examModel) ShortHelp() []key.Binding {
 	if m.confirming {
 		return []key.Binding{k.Yes, k.No}
 	}
-	return []key.Binding{k.NextTask, k.PrevTask, k.Flag, k.Shell, k.Finish, k.Help, k.Quit}
+	if m.noting {
+		return []key.Binding{examNoteDone, k.ForceQuit}
+	}
+	return []key.Binding{k.NextTask, k.PrevTask, k.Flag, examNoteKey, k.Shell, k.Finish, k.Help, k.Quit}
 }
 
 func (m *examModel) FullHelp() [][]key.Binding {
@@ -534,9 +702,12 @@ func (m *examModel) FullHelp() [][]key.Binding {
 	if m.confirming {
 		return [][]key.Binding{{k.Yes, k.No}}
 	}
+	if m.noting {
+		return [][]key.Binding{{examNoteDone, k.ForceQuit}}
+	}
 	return [][]key.Binding{
 		{k.NextTask, k.PrevTask, k.Up, k.Down, k.PageUp, k.PageDown},
-		{k.Flag, k.Attempted, k.Shell, k.Editor},
+		{k.Flag, examNoteKey, k.Attempted, k.Shell, k.Editor},
 		{k.Finish, k.Help, k.Quit},
 	}
 }

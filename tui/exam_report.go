@@ -157,6 +157,16 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 		mark = s.Pass.Render(glyphPass)
 	}
 	fmt.Fprintf(&b, " %s %s  %s\n", mark, s.Bold.Render(t.Title), s.Muted.Render(fmt.Sprintf("%s/%d points · checks %d/%d · %s", exam.Num(t.Earned), t.Points, t.Score, t.Max, t.Lab)))
+	if t.Context != "" {
+		b.WriteString("   " + s.Muted.Render(fmt.Sprintf("weight %d%% · context %s · namespace %s", t.Weight, t.Context, t.Namespace)) + "\n")
+	}
+	if t.Note != "" {
+		b.WriteString("\n " + s.Heading.Render("Your note") + "\n")
+		b.WriteString(indentLines(wrapText(t.Note, w-4), "   ") + "\n")
+	}
+	if t.NotAnswered {
+		b.WriteString("\n" + indentLines(wrapText(s.Fail.Render("Not answered: ")+"the task's workspace had no answer, so it scores 0 and its checks were not run.", w-2), " ") + "\n")
+	}
 	if t.Error != "" {
 		b.WriteString("\n" + indentLines(wrapText(s.Fail.Render("Could not be graded: ")+t.Error, w-2), " ") + "\n")
 	}
@@ -166,12 +176,16 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 	for _, c := range t.Checks {
 		m := s.Pass.Render(glyphPass)
 		switch {
-		case c.Ungraded:
+		case c.Ungraded || t.NotRun:
 			m = s.Muted.Render("–")
 		case !c.Passed:
 			m = s.Fail.Render(glyphFail)
 		}
 		b.WriteString(truncate(fmt.Sprintf(" %s %2d/%-2d %s", m, c.Points, c.Max, c.Description), w+1) + "\n")
+		if t.NotRun {
+			b.WriteString(hanging(8, "", s.Muted.Render(c.Observed), w-8) + "\n")
+			continue
+		}
 		if c.Passed || c.Ungraded {
 			continue
 		}
@@ -194,6 +208,12 @@ func (r *examReportModel) reviewText(t exam.TaskResult) string {
 		}
 		if folded > 0 {
 			b.WriteString(hanging(8, s.Label.Render("     "), s.Muted.Render(fmt.Sprintf("(%d more line(s) of the path: w)", folded)), w-8) + "\n")
+		}
+	}
+	if len(t.Docs) > 0 {
+		b.WriteString("\n " + s.Heading.Render("Documentation allowed") + "\n")
+		for _, d := range t.Docs {
+			b.WriteString(truncate("   "+d.Title+"  "+s.Muted.Render(d.URL), w+1) + "\n")
 		}
 	}
 	sol := t.Solution

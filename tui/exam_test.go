@@ -159,6 +159,13 @@ var examGoldenCases = []struct {
 		steps: []step{keys("time ran out")}},
 	{name: "exam-low-time", setup: func(_ *testEnv, _ *fakeExams, c *testClock) { c.set(testNow.Add(55*time.Minute + 30*time.Second)) },
 		steps: []step{keys("listens on TCP 5432")}},
+	// 20 minutes left: the 30-minute warning, in the header and flashed.
+	{name: "exam-warning", setup: func(_ *testEnv, _ *fakeExams, c *testClock) { c.set(testNow.Add(40 * time.Minute)) },
+		steps: []step{keys("listens on TCP 5432")}},
+	{name: "exam-note", steps: []step{keys("listens on TCP 5432"), keys("Note on Task 1", "o"), keys("port q?", "check the port q?")}},
+	{name: "exam-note-saved", steps: []step{keys("listens on TCP 5432"), keys("Note on Task 1", "o"), keys("port q?", "check the port q?"), keys("Note saved", "esc")}},
+	{name: "exam-review-note", steps: []step{keys("listens on TCP 5432"), keys("Note on Task 1", "o"), keys("port", "check the port"), keys("Note saved", "esc"),
+		keys("grade it now?", "F"), keys("enter reviews", "y"), keys("Review: task 1", "enter")}},
 }
 
 func TestGoldenExam(t *testing.T) {
@@ -368,4 +375,80 @@ func TestReviewWrapsUnderTheTextAndScrolls(t *testing.T) {
 	}
 	d.keys("down")
 	d.rejectView("  0% ")
+}
+
+// During the exam no lab title shows: the task, the header and the
+// question list name the domain and namespace; the task starts with its
+// context line (informational offline) and lists its documentation.
+func TestExamShowsNeutralTitles(t *testing.T) {
+	env, _, _ := examEnv(t)
+	d := newExamDriver(t, env.cfg, 120, 40)
+	for i, task := range env.cfg.Exam.Tasks {
+		d.requireView(exam.NeutralTitle(i+1, task), "kubectl config use-context "+task.Context, "informational",
+			"Documentation you may use", "context "+task.Context)
+		if v := d.view(); strings.Contains(v, task.Title) || strings.Contains(v, "# "+task.Title) {
+			t.Fatalf("task %d shows its lab's title %q:\n%s", i+1, task.Title, v)
+		}
+		d.keys("n")
+	}
+}
+
+// Each timer warning flashes once, when its mark is passed.
+func TestExamWarningsFlashOnce(t *testing.T) {
+	env, _, clock := examEnv(t) // 36:53 left
+	d := newExamDriver(t, env.cfg, 100, 30)
+	d.rejectView("minutes left")
+	for _, tt := range []struct {
+		left  time.Duration
+		flash string
+	}{
+		{30*time.Minute + time.Second, ""},
+		{30 * time.Minute, "30 minutes left in the exam"},
+		{26 * time.Minute, ""}, // the same warning does not flash again
+		{15 * time.Minute, "15 minutes left in the exam"},
+		{5 * time.Minute, "5 minutes left in the exam"},
+	} {
+		clock.set(testNow.Add(time.Hour - tt.left))
+		d.send(examTickMsg{})
+		if tt.flash != "" {
+			d.requireView(tt.flash)
+		} else {
+			d.rejectView("in the exam: check")
+		}
+		d.keys("n") // a key clears the flash
+	}
+	// The header keeps the latest warning.
+	d.requireView("5 minutes left  ⏱ 0:05:00 left")
+}
+
+// The note editor takes every key as text (q does not quit), saves the
+// note with the exam on esc, and a note typed when time runs out is kept.
+func TestExamNotes(t *testing.T) {
+	env, fx, clock := examEnv(t)
+	d := newExamDriver(t, env.cfg, 100, 30)
+	d.keys("o")
+	d.requireView("Note on Task 1 — ")
+	d.keys("q", "?", "n", "f")
+	d.requireView("q?nf")
+	d.keys("esc")
+	d.requireView("Note saved", "✎ note")
+	if saved := fx.last(); saved == nil || saved.Tasks[0].Note != "q?nf" || saved.Tasks[0].Flagged {
+		t.Fatalf("saved %+v", saved)
+	}
+	// Editing it again starts from the note; unchanged, nothing is saved.
+	n := len(fx.saved)
+	d.keys("o")
+	d.requireView("q?nf")
+	d.keys("esc")
+	if len(fx.saved) != n {
+		t.Fatal("an unchanged note was saved again")
+	}
+	// Time runs out while typing a note on task 2: the note is graded with it.
+	d.keys("n", "o", "x", "y")
+	clock.set(testNow.Add(time.Hour))
+	d.send(examTickMsg{})
+	d.requireView("enter reviews")
+	if got := fx.last(); !got.Done() || got.Tasks[1].Note != "xy" || got.Result.Tasks[1].Note != "xy" {
+		t.Fatalf("the note typed at the deadline: %+v", got.Tasks[1])
+	}
 }
