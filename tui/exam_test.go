@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/labs"
@@ -450,5 +452,50 @@ func TestExamNotes(t *testing.T) {
 	d.requireView("enter reviews")
 	if got := fx.last(); !got.Done() || got.Tasks[1].Note != "xy" || got.Result.Tasks[1].Note != "xy" {
 		t.Fatalf("the note typed at the deadline: %+v", got.Tasks[1])
+	}
+}
+
+// On a live cluster the exam shell's kubeconfig holds every exam context
+// (the lab cluster's cluster and user, each task's namespace) and starts
+// in the task's; the prompt and the banner name the task, not the lab.
+func TestExamShellLiveKubeconfig(t *testing.T) {
+	env, _, _ := examEnv(t)
+	src := filepath.Join(env.home, "kubeconfig")
+	if err := os.WriteFile(src, []byte(twoContexts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env.cfg.Cluster = ClusterStatus{Backend: "kind (ckadlab)", Context: "kind-ckadlab", Kubeconfig: src, Phase: ClusterReady}
+	d := newExamDriver(t, env.cfg, 100, 30)
+	d.keys("n") // task 2
+	em := d.m.screens[screenExam].(*examModel)
+	task := env.cfg.Exam.Tasks[1]
+	l := mustLab(t, env, task.Lab)
+	msg := em.handoffIn(handoffShell, l, task.Workspace, 2)().(handoffReadyMsg)
+	if msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	path := filepath.Join(task.Workspace, ".kube", "config")
+	if !slices.Contains(msg.cmd.Env, "KUBECONFIG="+path) || !slices.Contains(msg.cmd.Env, "PS1=(ckadlab exam task 2) $ ") {
+		t.Fatalf("env: %q", msg.cmd.Env)
+	}
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.CurrentContext != task.Context {
+		t.Errorf("current context %s, want %s", cfg.CurrentContext, task.Context)
+	}
+	for _, c := range env.cfg.Exam.Contexts() {
+		got := cfg.Contexts[c.Name]
+		if got == nil || got.Cluster != "kind-ckadlab" || got.AuthInfo != "kind-ckadlab" || got.Namespace != c.Namespace {
+			t.Errorf("context %s = %+v", c.Name, got)
+		}
+	}
+	if cfg.Contexts["prod"] != nil || cfg.AuthInfos["prod-admin"] != nil {
+		t.Error("the shell's kubeconfig has another cluster's context")
+	}
+	if !strings.Contains(msg.banner, "exam workspace of task 2 (namespace "+task.Namespace+")") || !strings.Contains(msg.banner, "kubectl config use-context "+task.Context) ||
+		strings.Contains(msg.banner, task.Lab) {
+		t.Errorf("banner: %s", msg.banner)
 	}
 }
