@@ -242,6 +242,28 @@ func boolFlag(flags map[string]string, name string, def bool) bool {
 
 // agnhostListener models the agnhost subcommands the labs use.
 func agnhostListener(l *listener, c *corev1.Container, argv []string) {
+	if len(c.Command) > 0 && path.Base(c.Command[0]) != "agnhost" {
+		// The command replaces the image's entrypoint /agnhost: a
+		// subcommand name is no program of its own (kubectl create
+		// deployment ... -- netexec writes exactly this), while a shell
+		// may run busybox's servers or agnhost itself.
+		if sh := path.Base(c.Command[0]); sh == "sh" || sh == "ash" {
+			l.what = "agnhost image running " + strconv.Quote(strings.Join(argv, " "))
+			l.sockets = shellListeners(argv)
+			if runsProgram(argv, "agnhost") {
+				l.assumed = true
+				l.unsure = fmt.Sprintf("container %s runs agnhost from a shell script, which the offline model does not read", c.Name)
+				for _, cp := range c.Ports {
+					l.sockets = append(l.sockets, socket{port: int(cp.ContainerPort), proto: protoOr(cp.Protocol), app: appAssumed})
+				}
+			}
+			return
+		}
+		l.what = "agnhost image with command " + strconv.Quote(strings.Join(c.Command, " "))
+		l.note = fmt.Sprintf("its command %q replaces the image's entrypoint /agnhost, and the image has no program %q: the container cannot start (put the subcommand in args, or write command [/agnhost, %s])",
+			strings.Join(c.Command, " "), c.Command[0], c.Command[0])
+		return
+	}
 	if len(argv) > 0 && path.Base(argv[0]) == "agnhost" {
 		argv = argv[1:]
 	}

@@ -256,3 +256,34 @@ func TestListening(t *testing.T) {
 		t.Errorf("Listening = %s, want %s", got, want)
 	}
 }
+
+// TestAgnhostCommandReplacesEntrypoint: `kubectl create deployment ... --
+// netexec` writes command [netexec], which replaces /agnhost: nothing
+// listens (live, the container cannot start).
+func TestAgnhostCommandReplacesEntrypoint(t *testing.T) {
+	img := "registry.k8s.io/e2e-test-images/agnhost:2.66.1"
+	tests := []struct {
+		name string
+		c    corev1.Container
+		want string
+		note string
+	}{
+		{"args", corev1.Container{Name: "a", Image: img, Args: []string{"netexec", "--http-port=8080"}}, "[TCP/8080 UDP/8081]", ""},
+		{"command /agnhost", corev1.Container{Name: "a", Image: img, Command: []string{"/agnhost", "netexec", "--http-port=8080"}}, "[TCP/8080 UDP/8081]", ""},
+		{"command agnhost", corev1.Container{Name: "a", Image: img, Command: []string{"agnhost"}, Args: []string{"netexec", "--http-port=9090"}}, "[TCP/9090 UDP/8081]", ""},
+		{"command netexec", corev1.Container{Name: "a", Image: img, Command: []string{"netexec", "--http-port=8080"}}, "[]", "has no program \"netexec\""},
+		{"shell nc", corev1.Container{Name: "a", Image: img, Command: []string{"sh", "-c", "nc -lk -p 7000 -e true"}}, "[TCP/7000]", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{tt.c}}}
+			if got := fmt.Sprint(Listening(p)); got != tt.want {
+				t.Errorf("Listening = %s, want %s", got, tt.want)
+			}
+			l := containerListener(&tt.c)
+			if tt.note != "" && !strings.Contains(l.note, tt.note) {
+				t.Errorf("note = %q, want it to contain %q", l.note, tt.note)
+			}
+		})
+	}
+}
