@@ -260,7 +260,7 @@ func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, erro
 	script := fmt.Sprintf(`[ -x %s ] || { echo %s; exit 3; }; exec %s`, path, missingMarker, path)
 	go func() {
 		res, err := r.Stream(sctx, []string{"sh", "-c", script}, pr, lw)
-		_ = pr.Close()
+		_ = pw.Close() // writers fail, the copy into the exec ends quietly (EOF)
 		switch {
 		case err == nil:
 			err = fmt.Errorf("%w (exit %d: %s)", errAgentGone, res.ExitCode, lastLine(res.Stderr))
