@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/content"
 	"github.com/ckadlab/ckadlab/labs"
 )
@@ -132,7 +133,9 @@ func TestExamOfflineEndToEnd(t *testing.T) {
 		percent float64
 	}{
 		{"reference answers score 100%", func(l *labs.Lab) string { return l.Solution.Manifests }, ExitOK, true, 100},
-		{"wrong answers fail", func(l *labs.Lab) string { return l.Wrong[0].Manifests }, ExitFailed, false, -1},
+		// Each lab's harshest wrong answer: the exam fails whichever
+		// labs the seed draws as the bank grows.
+		{"wrong answers fail", func(l *labs.Lab) string { return harshestWrong(l).Manifests }, ExitFailed, false, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -466,4 +469,23 @@ func TestExamUnansweredTasksAreNoPractice(t *testing.T) {
 			}
 		})
 	}
+}
+
+// harshestWrong is the wrong answer of l that loses the most points.
+func harshestWrong(l *labs.Lab) labs.WrongAnswer {
+	points := map[string]int{}
+	for _, c := range l.Checks {
+		points[c.ID] = c.Points
+	}
+	best, lost := l.Wrong[0], -1
+	for _, w := range l.Wrong {
+		n := 0
+		for _, id := range checker.ExpectedFailures(l, w.Fails) {
+			n += points[id]
+		}
+		if n > lost {
+			best, lost = w, n
+		}
+	}
+	return best
 }
