@@ -438,42 +438,40 @@ func observation(r probeagent.Response) (Observation, error) {
 	return o, nil
 }
 
-// send runs the attempts concurrently. The runs of one attempt start 200
-// ms apart (as the command path runs them), each without waiting for the
-// one before to end: two runs of a probe whose packets are dropped take
-// one timeout, not two.
+// send runs the attempts concurrently, the runs of one attempt one after
+// the other, 200 ms apart, as the command path does: a read that timed out
+// is confirmed by a read that starts after it, not alongside it (on a busy
+// node both could wait on the same stall).
 func (s *agentSession) send(ctx context.Context, atts []Attempt) ([][]Observation, error) {
-	type run struct{ i, k int }
-	var runs []run
-	for i, a := range atts {
-		for k := 0; k < a.repeats(); k++ {
-			runs = append(runs, run{i, k})
-		}
-	}
 	obs := make([][]Observation, len(atts))
-	for i, a := range atts {
-		obs[i] = make([]Observation, a.repeats())
-	}
-	errs := make([]error, len(runs))
+	errs := make([]error, len(atts))
 	var wg sync.WaitGroup
-	for j, rn := range runs {
+	for i, a := range atts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if rn.k > 0 {
-				select {
-				case <-time.After(time.Duration(rn.k) * 200 * time.Millisecond):
-				case <-ctx.Done():
-					errs[j] = ctx.Err()
+			for k := 0; k < a.repeats(); k++ {
+				if k > 0 {
+					select {
+					case <-time.After(200 * time.Millisecond):
+					case <-ctx.Done():
+						errs[i] = ctx.Err()
+						return
+					}
+				}
+				req, wait := a.run(k).request()
+				resp, err := s.do(ctx, req, wait)
+				if err == nil {
+					var o Observation
+					if o, err = observation(resp); err == nil {
+						obs[i] = append(obs[i], o)
+					}
+				}
+				if err != nil {
+					errs[i] = err
 					return
 				}
 			}
-			req, wait := atts[rn.i].run(rn.k).request()
-			resp, err := s.do(ctx, req, wait)
-			if err == nil {
-				obs[rn.i][rn.k], err = observation(resp)
-			}
-			errs[j] = err
 		}()
 	}
 	wg.Wait()
