@@ -63,7 +63,7 @@ func do(ctx context.Context, req Request) Response {
 	addr := net.JoinHostPort(ip.String(), strconv.Itoa(req.Port))
 	switch {
 	case proto == "udp":
-		return udpProbe(ctx, addr, timeout)
+		return udpProbe(ctx, addr, udpPayload(req.Port), timeout)
 	case proto == "sctp":
 		return sctpProbe(ctx, ip, req.Port, timeout)
 	}
@@ -130,10 +130,28 @@ func classify(err error) Response {
 	return r
 }
 
+// udpPayload is the datagram a UDP probe sends: agnhost's servers answer
+// "hostname" (as agnhost connect sends it); a DNS server ignores a
+// datagram that is no DNS message, so port 53 gets a real query (any
+// answer, NXDOMAIN too, proves the server got it).
+func udpPayload(port int) []byte {
+	if port != 53 {
+		return []byte("hostname\n")
+	}
+	// ID 0x6b6c, recursion desired, one question:
+	// kubernetes.default.svc.cluster.local. A IN
+	msg := []byte{0x6b, 0x6c, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0}
+	for _, label := range strings.Split("kubernetes.default.svc.cluster.local", ".") {
+		msg = append(msg, byte(len(label)))
+		msg = append(msg, label...)
+	}
+	return append(msg, 0, 0, 1, 0, 1)
+}
+
 // udpProbe sends a datagram and waits for an answer, as agnhost connect
 // does: an answer is a connection, an ICMP port unreachable is refused,
 // silence is a timeout.
-func udpProbe(ctx context.Context, addr string, timeout time.Duration) Response {
+func udpProbe(ctx context.Context, addr string, payload []byte, timeout time.Duration) Response {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "udp", addr)
 	if err != nil {
@@ -141,7 +159,7 @@ func udpProbe(ctx context.Context, addr string, timeout time.Duration) Response 
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout))
-	if _, err := conn.Write([]byte("hostname\n")); err != nil {
+	if _, err := conn.Write(payload); err != nil {
 		return classify(err)
 	}
 	buf := make([]byte, 1024)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // closedPort returns a local TCP port nothing listens on.
@@ -200,5 +201,49 @@ func TestDoDNSWithoutAnswer(t *testing.T) {
 	got := Do(context.Background(), Request{Host: "db.shop.svc.cluster.local", Port: 80, TimeoutMS: 100, DNSTimeoutMS: 300})
 	if got.Outcome != Unresolved || !got.NoDNSAnswer || !strings.Contains(got.Detail, "no DNS answer") {
 		t.Errorf("Do = %+v, want unresolved with no DNS answer", got)
+	}
+}
+
+// TestDoUDPToDNS: a DNS server answers only DNS messages; a probe to UDP
+// port 53 sends a query and reads any answer as connected.
+func TestDoUDPToDNS(t *testing.T) {
+	msg := udpPayload(53)
+	if len(msg) < 12 || msg[5] != 1 || msg[len(msg)-1] != 1 {
+		t.Fatalf("not a DNS query with one question: %x", msg)
+	}
+	if string(udpPayload(8081)) != "hostname\n" {
+		t.Errorf("other ports get agnhost's hostname request")
+	}
+	// A fake DNS server (on another port: 53 needs root) that drops
+	// anything but a query for kubernetes.default.svc.cluster.local.
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n > 12 && strings.Contains(string(buf[12:n]), "\x0akubernetes\x07default") {
+				reply := append([]byte{}, buf[:n]...)
+				reply[2] |= 0x80 // a response (NXDOMAIN or not, it answered)
+				_, _ = pc.WriteTo(reply, from)
+			}
+		}
+	}()
+	_, port := hostPort(t, pc.LocalAddr().String())
+	conn, _ := net.Dial("udp", pc.LocalAddr().String())
+	defer conn.Close()
+	got := udpProbe(context.Background(), conn.RemoteAddr().String(), udpPayload(53), time.Second)
+	if got.Outcome != Connected {
+		t.Errorf("a DNS query to a DNS server: %+v", got)
+	}
+	got = udpProbe(context.Background(), conn.RemoteAddr().String(), udpPayload(port), 300*time.Millisecond)
+	if got.Outcome != TimedOut {
+		t.Errorf("agnhost's request to a DNS server goes unanswered: %+v", got)
 	}
 }
