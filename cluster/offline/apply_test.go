@@ -2,6 +2,7 @@ package offline
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -575,5 +576,29 @@ spec:
 	u := get(t, c, "ing", "default", "web")
 	if fieldU(u, "spec.ingressClassName") != "haproxy" || fieldU(u, "status.loadBalancer") != "map[]" {
 		t.Errorf("ingress: %v %v", u.Object["spec"], u.Object["status"])
+	}
+}
+
+// TestIngressUpdatedWithoutClass: the DefaultIngressClass admission
+// plugin fills in the class on create only; kubectl apply or edit that
+// drops the class from an existing Ingress leaves it without one (and no
+// controller serves it), as measured live.
+func TestIngressUpdatedWithoutClass(t *testing.T) {
+	ing := "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n%s  defaultBackend: {service: {name: web, port: {number: 80}}}\n"
+	c := New()
+	applyYAML(t, c, shopNS+fmt.Sprintf(ing, "  ingressClassName: haproxy\n"))
+	applyYAML(t, c, fmt.Sprintf(ing, ""))
+	u := get(t, c, "ing", "shop", "web")
+	if got := fieldU(u, "spec.ingressClassName"); got != "<absent>" {
+		t.Errorf("class after the update = %s, want none", got)
+	}
+	if got := fieldU(u, "status.loadBalancer"); got != "map[]" {
+		t.Errorf("a class-less Ingress got an address: %s", got)
+	}
+	// created without a class: the default class
+	c = New()
+	applyYAML(t, c, shopNS+fmt.Sprintf(ing, ""))
+	if got := fieldU(get(t, c, "ing", "shop", "web"), "spec.ingressClassName"); got != "nginx" {
+		t.Errorf("class on create = %s, want nginx", got)
 	}
 }

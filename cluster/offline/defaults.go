@@ -90,7 +90,11 @@ func applyDefaults(obj, old runtime.Object, tx *txn) {
 	case *networkingv1.NetworkPolicy:
 		defaultNetworkPolicy(o)
 	case *networkingv1.Ingress:
-		if o.Spec.IngressClassName == nil && o.Annotations["kubernetes.io/ingress.class"] == "" {
+		// The DefaultIngressClass admission plugin fills in the class on
+		// create only: an update that drops the class leaves none
+		// (measured live).
+		_, updating := old.(*networkingv1.Ingress)
+		if !updating && o.Spec.IngressClassName == nil && o.Annotations["kubernetes.io/ingress.class"] == "" {
 			if name, ok := tx.defaultIngressClass(); ok {
 				o.Spec.IngressClassName = &name
 			}
