@@ -63,7 +63,7 @@ func do(ctx context.Context, req Request) Response {
 	addr := net.JoinHostPort(ip.String(), strconv.Itoa(req.Port))
 	switch {
 	case proto == "udp":
-		return udpProbe(ctx, addr, udpPayload(req.Port), timeout)
+		return udpProbe(ctx, addr, udpPayloads(req.Port), timeout)
 	case proto == "sctp":
 		return sctpProbe(ctx, ip, req.Port, timeout)
 	}
@@ -130,13 +130,15 @@ func classify(err error) Response {
 	return r
 }
 
-// udpPayload is the datagram a UDP probe sends: agnhost's servers answer
-// "hostname" (as agnhost connect sends it); a DNS server ignores a
-// datagram that is no DNS message, so port 53 gets a real query (any
-// answer, NXDOMAIN too, proves the server got it).
-func udpPayload(port int) []byte {
+// udpPayloads are the datagrams a UDP probe sends; any answer to any of
+// them is a connection. agnhost's servers answer "hostname" (what agnhost
+// connect sends; netexec ignores anything else), a DNS server ignores a
+// datagram that is no DNS message: port 53 gets both, a real query too
+// (an answer, NXDOMAIN included, proves the server got it).
+func udpPayloads(port int) [][]byte {
+	hostname := []byte("hostname\n")
 	if port != 53 {
-		return []byte("hostname\n")
+		return [][]byte{hostname}
 	}
 	// ID 0x6b6c, recursion desired, one question:
 	// kubernetes.default.svc.cluster.local. A IN
@@ -145,13 +147,13 @@ func udpPayload(port int) []byte {
 		msg = append(msg, byte(len(label)))
 		msg = append(msg, label...)
 	}
-	return append(msg, 0, 0, 1, 0, 1)
+	return [][]byte{hostname, append(msg, 0, 0, 1, 0, 1)}
 }
 
 // udpProbe sends a datagram and waits for an answer, as agnhost connect
 // does: an answer is a connection, an ICMP port unreachable is refused,
 // silence is a timeout.
-func udpProbe(ctx context.Context, addr string, payload []byte, timeout time.Duration) Response {
+func udpProbe(ctx context.Context, addr string, payloads [][]byte, timeout time.Duration) Response {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "udp", addr)
 	if err != nil {
@@ -159,8 +161,10 @@ func udpProbe(ctx context.Context, addr string, payload []byte, timeout time.Dur
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout))
-	if _, err := conn.Write(payload); err != nil {
-		return classify(err)
+	for _, p := range payloads {
+		if _, err := conn.Write(p); err != nil {
+			return classify(err)
+		}
 	}
 	buf := make([]byte, 1024)
 	n, err := conn.Read(buf)

@@ -204,46 +204,47 @@ func TestDoDNSWithoutAnswer(t *testing.T) {
 	}
 }
 
-// TestDoUDPToDNS: a DNS server answers only DNS messages; a probe to UDP
-// port 53 sends a query and reads any answer as connected.
+// TestDoUDPToDNS: a DNS server answers only DNS messages, agnhost netexec
+// only "hostname": a probe to UDP port 53 sends both and reads any answer
+// as connected.
 func TestDoUDPToDNS(t *testing.T) {
-	msg := udpPayload(53)
-	if len(msg) < 12 || msg[5] != 1 || msg[len(msg)-1] != 1 {
-		t.Fatalf("not a DNS query with one question: %x", msg)
+	p := udpPayloads(53)
+	if len(p) != 2 || string(p[0]) != "hostname\n" || len(p[1]) < 12 || p[1][5] != 1 || p[1][len(p[1])-1] != 1 {
+		t.Fatalf("port 53 payloads: %q", p)
 	}
-	if string(udpPayload(8081)) != "hostname\n" {
-		t.Errorf("other ports get agnhost's hostname request")
+	if p := udpPayloads(8081); len(p) != 1 || string(p[0]) != "hostname\n" {
+		t.Errorf("other ports get agnhost's hostname request only: %q", p)
 	}
-	// A fake DNS server (on another port: 53 needs root) that drops
-	// anything but a query for kubernetes.default.svc.cluster.local.
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if n > 12 && strings.Contains(string(buf[12:n]), "\x0akubernetes\x07default") {
-				reply := append([]byte{}, buf[:n]...)
-				reply[2] |= 0x80 // a response (NXDOMAIN or not, it answered)
-				_, _ = pc.WriteTo(reply, from)
-			}
+	server := func(answers func([]byte) bool) string {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	_, port := hostPort(t, pc.LocalAddr().String())
-	conn, _ := net.Dial("udp", pc.LocalAddr().String())
-	defer conn.Close()
-	got := udpProbe(context.Background(), conn.RemoteAddr().String(), udpPayload(53), time.Second)
-	if got.Outcome != Connected {
-		t.Errorf("a DNS query to a DNS server: %+v", got)
+		t.Cleanup(func() { pc.Close() })
+		go func() {
+			buf := make([]byte, 512)
+			for {
+				n, from, err := pc.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				if answers(buf[:n]) {
+					_, _ = pc.WriteTo([]byte("answer"), from)
+				}
+			}
+		}()
+		return pc.LocalAddr().String()
 	}
-	got = udpProbe(context.Background(), conn.RemoteAddr().String(), udpPayload(port), 300*time.Millisecond)
-	if got.Outcome != TimedOut {
-		t.Errorf("agnhost's request to a DNS server goes unanswered: %+v", got)
+	dns := server(func(b []byte) bool {
+		return len(b) > 12 && strings.Contains(string(b[12:]), "\x0akubernetes\x07default")
+	})
+	netexec := server(func(b []byte) bool { return strings.TrimSpace(string(b)) == "hostname" })
+	for name, addr := range map[string]string{"DNS server": dns, "netexec": netexec} {
+		if got := udpProbe(context.Background(), addr, udpPayloads(53), time.Second); got.Outcome != Connected {
+			t.Errorf("port-53 probe to a %s: %+v", name, got)
+		}
+	}
+	if got := udpProbe(context.Background(), dns, udpPayloads(8081), 300*time.Millisecond); got.Outcome != TimedOut {
+		t.Errorf("agnhost's request alone to a DNS server goes unanswered: %+v", got)
 	}
 }
