@@ -230,6 +230,7 @@ func (pr *prober) checkDNSQuery() error {
 		return refuse(probe.Unresolved, fmt.Sprintf("Unresolved: the DNS Service %s has no port 53/UDP.", key))
 	}
 	eps := pr.m.endpoints(s, sp)
+	pr.readinessUnsure(s, eps)
 	if len(eps) == 0 {
 		return refuse(probe.Unresolved, fmt.Sprintf("Unresolved: the DNS Service %s has no endpoints.", key), pr.m.whyNoEndpoints(s, sp))
 	}

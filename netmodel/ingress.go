@@ -965,6 +965,7 @@ func (pr *prober) routed(match *ingressMatch, ctrl *corev1.Pod, req ingressReque
 	// Hop 2: the controller connects to the Service's endpoints.
 	pr.service = svcKey(bs)
 	eps := pr.m.endpoints(bs, bsp)
+	pr.readinessUnsure(bs, eps)
 	ip, _ := netip.ParseAddr(ctrl.Status.PodIP)
 	from := Peer{Pod: ctrl, IP: ip}
 	if ctrl.Spec.HostNetwork {

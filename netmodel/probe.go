@@ -457,6 +457,7 @@ func (pr *prober) toService(s *corev1.Service, depth int) (*conn, error) {
 		return nil, err
 	}
 	eps := pr.m.endpoints(s, sp)
+	pr.readinessUnsure(s, eps)
 	if len(eps) == 0 {
 		return nil, refuse(probe.Refused, fmt.Sprintf("Refused: Service %s has no endpoints, so kube-proxy rejects connections to %s:%d.", svcKey(s), s.Spec.ClusterIP, sp.Port), pr.m.whyNoEndpoints(s, sp))
 	}
@@ -530,12 +531,14 @@ func (pr *prober) toHeadless(s *corev1.Service) (*conn, error) {
 			e.port = p.Number
 			eps = append(eps, e)
 		}
+		pr.readinessUnsure(s, eps)
 	default:
 		sp, err := pr.m.servicePort(s, p, pr.proto)
 		if err != nil {
 			return nil, err
 		}
 		eps = pr.m.endpoints(s, sp)
+		pr.readinessUnsure(s, eps)
 		// The client connects to the target port the name's addresses
 		// serve (the first endpoint's; without one, the targetPort).
 		port := sp.TargetPort.IntValue()
@@ -760,6 +763,7 @@ func (pr *prober) viaExternal(s *corev1.Service, sp *corev1.ServicePort, n node,
 	pr.enterExternal(s, sp, n, entryKind(entry))
 	pr.service = svcKey(s)
 	eps := pr.m.endpoints(s, sp)
+	pr.readinessUnsure(s, eps)
 	if len(eps) == 0 {
 		return nil, refuse(probe.Refused, fmt.Sprintf("Refused: Service %s has no endpoints, so kube-proxy rejects connections to its %s.", svcKey(s), entry), pr.m.whyNoEndpoints(s, sp))
 	}

@@ -235,7 +235,7 @@ func (m *Model) whyNoEndpoints(s *corev1.Service, sp *corev1.ServicePort) string
 		return fmt.Sprintf("Service %s has no selector and its hand-made EndpointSlices list no ready address for port %s", key, portName(sp))
 	}
 	sel := labels.SelectorFromSet(s.Spec.Selector)
-	var matching, notRunning []string
+	var matching, notRunning, probeFails []string
 	others := map[string]bool{}
 	for _, p := range m.objs.Pods {
 		if p.Namespace != s.Namespace {
@@ -254,12 +254,22 @@ func (m *Model) whyNoEndpoints(s *corev1.Service, sp *corev1.ServicePort) string
 			continue
 		}
 		matching = append(matching, p.Name)
+		if !PodReady(&p) {
+			if ev := PodReadiness(&p, p.Status.PodIP).Events(); len(ev) > 0 {
+				probeFails = append(probeFails, fmt.Sprintf("%s: %s", p.Name, strings.Join(ev, "; ")))
+			}
+		}
 	}
 	selStr := formatLabels(s.Spec.Selector)
 	switch {
 	case len(matching) > 0:
 		sort.Strings(matching)
-		return fmt.Sprintf("Service %s has no ready endpoints for port %s: pods %s match its selector %s but are not ready or not listed in its EndpointSlices", key, portName(sp), strings.Join(matching, ", "), selStr)
+		msg := fmt.Sprintf("Service %s has no ready endpoints for port %s: pods %s match its selector %s but are not ready or not listed in its EndpointSlices", key, portName(sp), strings.Join(matching, ", "), selStr)
+		if len(probeFails) > 0 {
+			sort.Strings(probeFails)
+			msg += fmt.Sprintf("; their readinessProbe fails (%s), and a pod that is not ready is not a Service endpoint", strings.Join(probeFails, "; "))
+		}
+		return msg
 	case len(notRunning) > 0:
 		sort.Strings(notRunning)
 		return fmt.Sprintf("Service %s has no endpoints: the pods its selector %s matches are not running (%s)", key, selStr, strings.Join(notRunning, ", "))

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -418,19 +419,34 @@ func qosClass(p *corev1.Pod) corev1.PodQOSClass {
 	return corev1.PodQOSBestEffort
 }
 
-// setPodStatus makes a scheduled pod Running and Ready with its IP,
-// unless its manifest says otherwise (status.phase other than Running, or
-// a Ready condition that is False).
+// setPodStatus makes a scheduled pod Running with its IP, unless its
+// manifest says otherwise (status.phase other than Running), and Ready
+// when its readiness probes succeed as netmodel runs them and its
+// manifest does not set a Ready condition that is False. A pod whose
+// readiness probe the model cannot run counts as ready, with the Reason
+// netmodel.ReadinessAssumed on its Ready condition (probes through it as
+// a Service endpoint are then not graded offline).
 func setPodStatus(p *corev1.Pod, ip string, seq int) {
 	phase := p.Status.Phase
 	if phase == "" {
 		phase = corev1.PodRunning
 	}
-	ready := phase == corev1.PodRunning
+	running := phase == corev1.PodRunning
+	ready := running
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady && c.Status == corev1.ConditionFalse {
 			ready = false
 		}
+	}
+	forced := running && !ready // the manifest says not ready
+	var rd netmodel.Readiness
+	containerReady := map[string]bool{}
+	if running {
+		rd = netmodel.PodReadiness(p, ip)
+		for _, c := range rd.Containers {
+			containerReady[c.Container] = c.Ready
+		}
+		ready = ready && rd.Ready
 	}
 	start := metav1.NewTime(epoch.Add(secondsOf(seq)))
 	cond := func(t corev1.PodConditionType, ok bool) corev1.PodCondition {
@@ -440,6 +456,17 @@ func setPodStatus(p *corev1.Pod, ip string, seq int) {
 		}
 		return corev1.PodCondition{Type: t, Status: s, LastTransitionTime: start}
 	}
+	readyCond, containersCond := cond(corev1.PodReady, ready), cond(corev1.ContainersReady, ready)
+	switch {
+	case running && !forced && !rd.Ready:
+		// As the kubelet words it.
+		msg := fmt.Sprintf("containers with unready status: [%s]", strings.Join(rd.NotReady(), " "))
+		readyCond.Reason, readyCond.Message = "ContainersNotReady", msg
+		containersCond.Reason, containersCond.Message = "ContainersNotReady", msg
+	case ready && len(rd.Unknown()) > 0:
+		readyCond.Reason, readyCond.Message = netmodel.ReadinessAssumed, strings.Join(rd.Unknown(), "; ")+
+			"; the offline cluster counts it as ready"
+	}
 	st := corev1.PodStatus{
 		Phase:     phase,
 		HostIP:    NodeIP,
@@ -447,10 +474,10 @@ func setPodStatus(p *corev1.Pod, ip string, seq int) {
 		StartTime: &start,
 		QOSClass:  qosClass(p),
 		Conditions: []corev1.PodCondition{
-			cond("PodReadyToStartContainers", phase == corev1.PodRunning),
+			cond("PodReadyToStartContainers", running),
 			cond(corev1.PodInitialized, true),
-			cond(corev1.PodReady, ready),
-			cond(corev1.ContainersReady, ready),
+			readyCond,
+			containersCond,
 			cond(corev1.PodScheduled, true),
 		},
 	}
@@ -464,7 +491,7 @@ func setPodStatus(p *corev1.Pod, ip string, seq int) {
 			Image:       c.Image,
 			ImageID:     c.Image,
 			ContainerID: "containerd://" + fmt.Sprintf("%016x", hash64(p.Namespace, p.Name, c.Name)),
-			Ready:       ready,
+			Ready:       running && !forced && containerReady[c.Name],
 		}
 		if phase == corev1.PodRunning {
 			t := true

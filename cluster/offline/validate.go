@@ -222,7 +222,7 @@ func validatePodSpec(s *corev1.PodSpec, p *field.Path) field.ErrorList {
 	}
 	names := map[string]bool{}
 	portNames := map[string]bool{}
-	check := func(cs []corev1.Container, cp *field.Path) {
+	check := func(cs []corev1.Container, cp *field.Path, init bool) {
 		for i := range cs {
 			c := &cs[i]
 			ip := cp.Index(i)
@@ -263,10 +263,24 @@ func validatePodSpec(s *corev1.PodSpec, p *field.Path) field.ErrorList {
 					errs = append(errs, field.NotSupported(pp.Child("protocol"), port.Protocol, protocols))
 				}
 			}
+			sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+			for _, pr := range []struct {
+				name  string
+				probe *corev1.Probe
+			}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
+				if pr.probe == nil {
+					continue
+				}
+				if init && !sidecar {
+					errs = append(errs, field.Forbidden(ip.Child(pr.name), "may not be set for init containers without restartPolicy=Always"))
+					continue
+				}
+				errs = append(errs, validateProbe(pr.probe, pr.name, ip.Child(pr.name))...)
+			}
 		}
 	}
-	check(s.InitContainers, p.Child("initContainers"))
-	check(s.Containers, p.Child("containers"))
+	check(s.InitContainers, p.Child("initContainers"), true)
+	check(s.Containers, p.Child("containers"), false)
 	switch s.RestartPolicy {
 	case corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever:
 	default:
@@ -629,6 +643,67 @@ func validateIngressBackend(b *networkingv1.IngressBackend, p *field.Path) field
 		}
 	default:
 		errs = append(errs, field.Invalid(p, "", "resource or service backend is required"))
+	}
+	return errs
+}
+
+// validateProbe is the API server's validation of a container probe: one
+// handler, valid ports and scheme, non-negative numbers, a success
+// threshold of 1 for liveness and startup probes.
+func validateProbe(pr *corev1.Probe, kind string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	handlers := 0
+	one := func(set bool, name string, validate func(*field.Path) field.ErrorList) {
+		if !set {
+			return
+		}
+		if handlers > 0 {
+			errs = append(errs, field.Forbidden(p.Child(name), "may not specify more than 1 handler type"))
+			return
+		}
+		handlers++
+		errs = append(errs, validate(p.Child(name))...)
+	}
+	one(pr.Exec != nil, "exec", func(hp *field.Path) field.ErrorList {
+		if len(pr.Exec.Command) == 0 {
+			return field.ErrorList{field.Required(hp.Child("command"), "")}
+		}
+		return nil
+	})
+	one(pr.HTTPGet != nil, "httpGet", func(hp *field.Path) field.ErrorList {
+		var es field.ErrorList
+		if pr.HTTPGet.Path == "" {
+			es = append(es, field.Required(hp.Child("path"), ""))
+		}
+		es = append(es, validatePortNumOrName(hp.Child("port"), pr.HTTPGet.Port)...)
+		if s := pr.HTTPGet.Scheme; s != corev1.URISchemeHTTP && s != corev1.URISchemeHTTPS {
+			es = append(es, field.NotSupported(hp.Child("scheme"), s, []string{"HTTP", "HTTPS"}))
+		}
+		return es
+	})
+	one(pr.TCPSocket != nil, "tcpSocket", func(hp *field.Path) field.ErrorList {
+		return validatePortNumOrName(hp.Child("port"), pr.TCPSocket.Port)
+	})
+	one(pr.GRPC != nil, "grpc", func(hp *field.Path) field.ErrorList {
+		return validatePortNum(hp.Child("port"), pr.GRPC.Port)
+	})
+	if handlers == 0 {
+		errs = append(errs, field.Required(p, "must specify a handler type"))
+	}
+	for _, n := range []struct {
+		name string
+		v    int32
+	}{{"initialDelaySeconds", pr.InitialDelaySeconds}, {"timeoutSeconds", pr.TimeoutSeconds}, {"periodSeconds", pr.PeriodSeconds},
+		{"successThreshold", pr.SuccessThreshold}, {"failureThreshold", pr.FailureThreshold}} {
+		if n.v < 0 {
+			errs = append(errs, field.Invalid(p.Child(n.name), n.v, "must be greater than or equal to 0"))
+		}
+	}
+	if kind != "readinessProbe" && pr.SuccessThreshold != 1 {
+		errs = append(errs, field.Invalid(p.Child("successThreshold"), pr.SuccessThreshold, "must be 1"))
+	}
+	if kind == "readinessProbe" && pr.TerminationGracePeriodSeconds != nil {
+		errs = append(errs, field.Invalid(p.Child("terminationGracePeriodSeconds"), *pr.TerminationGracePeriodSeconds, "must not be set for readinessProbes"))
 	}
 	return errs
 }
