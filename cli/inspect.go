@@ -80,13 +80,29 @@ func (a *app) currentLab() (*labs.Lab, error) {
 
 // world builds the offline cluster a lab's check would grade: its setup
 // and the answer files. It says on stderr which lab's world is shown.
-func (a *app) world(cmdName string, f worldFlags) (*offline.Cluster, error) {
+// namespace is the lab's: where get and describe look without -n, as
+// kubectl does on a live cluster, whose kube context names the lab's
+// namespace ("default" for a lab without one).
+func (a *app) world(cmdName string, f worldFlags) (c *offline.Cluster, namespace string, err error) {
+	c, l, err := a.labWorld(cmdName, f)
+	if err != nil {
+		return nil, "", err
+	}
+	namespace = l.Namespace
+	if namespace == "" {
+		namespace = "default"
+	}
+	return c, namespace, nil
+}
+
+// labWorld is world's cluster and the lab it belongs to.
+func (a *app) labWorld(cmdName string, f worldFlags) (*offline.Cluster, *labs.Lab, error) {
 	choice, err := session.ChooseCluster(context.Background(), a.clusterF)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if choice.Target.Live() {
-		return nil, fmt.Errorf("ckadlab %s reads the offline cluster; you are working on the %s cluster: use kubectl there (eval \"$(ckadlab env)\"), or pass --cluster offline", cmdName, choice.Target)
+		return nil, nil, fmt.Errorf("ckadlab %s reads the offline cluster; you are working on the %s cluster: use kubectl there (eval \"$(ckadlab env)\"), or pass --cluster offline", cmdName, choice.Target)
 	}
 	var l *labs.Lab
 	if f.lab != "" {
@@ -95,40 +111,42 @@ func (a *app) world(cmdName string, f worldFlags) (*offline.Cluster, error) {
 		l, err = a.currentLab()
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	setup, err := checker.SetupObjects(l)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dir, where := f.answers, f.answers
 	if dir == "" {
 		d, err := a.stateDirs()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		dir, where = d.Workspace(l.ID), "the workspace"
 	}
 	var answers []manifest.Object
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if f.answers != "" {
-			return nil, fmt.Errorf("--answers %s: no such folder", f.answers)
+			return nil, nil, fmt.Errorf("--answers %s: no such folder", f.answers)
 		}
 		a.notice("lab %s (offline): its setup only; the lab is not started (ckadlab start %s)", l.ID, l.ID)
 	} else {
 		if answers, err = session.ReadAnswers(dir, l.Namespace, where); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		a.notice("lab %s (offline): its setup and %d answer object(s) from %s", l.ID, len(answers), dir)
 	}
-	return offline.Build(setup, answers, l.Namespace)
+	c, err := offline.Build(setup, answers, l.Namespace)
+	return c, l, err
 }
 
 const inspectLong = `Offline there is no API server for kubectl: ckadlab %s reads the offline
 cluster a check grades (the lab's setup and your answer files, with what the
 controllers derive: ReplicaSets, pods with IPs, EndpointSlices, Endpoints,
 load balancer addresses) and prints it as kubectl does. It reads the lab
-started last, or --lab LAB. On a live cluster, use kubectl.`
+started last, or --lab LAB; without -n it looks in the lab's namespace, as
+kubectl does live. On a live cluster, use kubectl.`
 
 func (a *app) getCommand() *cobra.Command {
 	var wf worldFlags
@@ -149,16 +167,19 @@ func (a *app) getCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.world("get", wf)
+			c, ns, err := a.world("get", wf)
 			if err != nil {
 				return err
+			}
+			if !cmd.Flags().Changed("namespace") {
+				o.Namespace = ns
 			}
 			o.Kinds, o.Names = args[0], args[1:]
 			return inspect.Get(a.stdout, a.stderr, c, o)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&o.Namespace, "namespace", "n", "", "namespace (default \"default\")")
+	fl.StringVarP(&o.Namespace, "namespace", "n", "", "namespace (default: the lab's namespace, as its kube context has it live)")
 	fl.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
 	fl.StringVarP(&o.Selector, "selector", "l", "", "label selector, e.g. app=web,tier!=db or role")
 	fl.BoolVar(&o.ShowLabels, "show-labels", false, "add a LABELS column")
@@ -184,16 +205,19 @@ func (a *app) describeCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.world("describe", wf)
+			c, ns, err := a.world("describe", wf)
 			if err != nil {
 				return err
+			}
+			if !cmd.Flags().Changed("namespace") {
+				o.Namespace = ns
 			}
 			o.Kind, o.Names = args[0], args[1:]
 			return inspect.Describe(a.stdout, c, o)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&o.Namespace, "namespace", "n", "", "namespace (default \"default\")")
+	fl.StringVarP(&o.Namespace, "namespace", "n", "", "namespace (default: the lab's namespace, as its kube context has it live)")
 	fl.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace")
 	fl.StringVarP(&o.Selector, "selector", "l", "", "label selector (when no NAME is given)")
 	wf.add(a, cmd)

@@ -100,6 +100,36 @@ func TestGetDescribeOffline(t *testing.T) {
 	}
 }
 
+// TestGetDescribeUseTheLabNamespace: without -n, get and describe look
+// in the lab's namespace, as kubectl does live (the lab's kube context
+// names it); -n still chooses another.
+func TestGetDescribeUseTheLabNamespace(t *testing.T) {
+	home := t.TempDir()
+	if _, errOut, code := run(t, home, "start", "np-test-network-policy", "--cluster", "offline"); code != 0 {
+		t.Fatalf("start: %s", errOut)
+	}
+	out, errOut, code := run(t, home, "get", "pods", "--show-labels", "--cluster", "offline")
+	if code != 0 || !strings.Contains(out, "role=db") {
+		t.Errorf("get pods without -n: exit %d, %s\n%s", code, errOut, out)
+	}
+	out, errOut, code = run(t, home, "get", "pods", "-n", "default", "--cluster", "offline")
+	if code != 0 || strings.Contains(out, "role=db") || !strings.Contains(errOut, "No resources found in default namespace.") {
+		t.Errorf("get pods -n default: exit %d, %s\n%s", code, errOut, out)
+	}
+	if _, errOut, code := run(t, home, "solution", "np-test-network-policy", "--write", workspaceOf(home, "np-test-network-policy"), "--cluster", "offline"); code != 0 {
+		t.Fatalf("solution --write: %s", errOut)
+	}
+	out, errOut, code = run(t, home, "describe", "netpol", "test-network-policy", "--cluster", "offline")
+	if code != 0 || !strings.Contains(out, "Namespace:    prod") {
+		t.Errorf("describe without -n: exit %d, %s\n%s", code, errOut, out)
+	}
+	// Another lab named with --lab: its namespace.
+	out, errOut, code = run(t, home, "get", "svc", "--lab", "svc-fix-selector", "--cluster", "offline")
+	if code != 0 || !strings.Contains(out, "helpdesk") {
+		t.Errorf("get svc --lab svc-fix-selector: exit %d, %s\n%s", code, errOut, out)
+	}
+}
+
 // workspaceOf is the workspace folder of a lab under a test home.
 func workspaceOf(home, lab string) string {
 	return home + "/data/ckadlab/workspace/" + lab

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/cluster/offline"
 	"github.com/ckadlab/ckadlab/manifest"
+	"github.com/ckadlab/ckadlab/netmodel"
 )
 
 // DescribeOptions are `describe`'s arguments and flags.
@@ -34,7 +37,9 @@ type DescribeOptions struct {
 
 // Describe prints objects of the offline cluster as `kubectl describe`
 // does, for the kinds the labs use (other kinds get their metadata).
-// Events are always <none>: the offline cluster keeps none.
+// The offline cluster keeps no events: Events are <none>, except on a
+// running pod whose readiness probe fails, which shows the kubelet's
+// Unhealthy event as netmodel words it.
 func Describe(out io.Writer, c *offline.Cluster, o DescribeOptions) error {
 	kinds, err := ResolveKinds(o.Kind)
 	if err != nil {
@@ -582,7 +587,7 @@ func (d *describer) pod(pod *corev1.Pod) string {
 		}
 		p.line(0, "QoS Class:\t%s", pod.Status.QOSClass)
 		p.multi(0, "Node-Selectors", pod.Spec.NodeSelector, "=")
-		p.line(0, "Events:\t<none>")
+		podEvents(p, pod)
 	})
 }
 
@@ -632,6 +637,14 @@ func container(p pw, c corev1.Container, cs corev1.ContainerStatus, withStatus b
 		}
 		p.line(lvl+1, "Ready:\t%s", titleBool(cs.Ready))
 		p.line(lvl+1, "Restart Count:\t%d", cs.RestartCount)
+	}
+	for _, pr := range []struct {
+		name  string
+		probe *corev1.Probe
+	}{{"Liveness", c.LivenessProbe}, {"Readiness", c.ReadinessProbe}, {"Startup", c.StartupProbe}} {
+		if pr.probe != nil {
+			p.line(lvl+1, "%s:\t%s", pr.name, describeProbe(pr.probe))
+		}
 	}
 	if len(c.Env) == 0 {
 		p.line(lvl+1, "Environment:\t<none>")
@@ -821,4 +834,56 @@ func titleBool(b bool) string {
 		return "True"
 	}
 	return "False"
+}
+
+// describeProbe is a probe as kubectl describe shows it.
+func describeProbe(pr *corev1.Probe) string {
+	attrs := fmt.Sprintf("delay=%ds timeout=%ds period=%ds successThreshold=%d failureThreshold=%d",
+		pr.InitialDelaySeconds, pr.TimeoutSeconds, pr.PeriodSeconds, pr.SuccessThreshold, pr.FailureThreshold)
+	switch {
+	case pr.Exec != nil:
+		return fmt.Sprintf("exec %v %s", pr.Exec.Command, attrs)
+	case pr.HTTPGet != nil:
+		u := &url.URL{Scheme: strings.ToLower(string(pr.HTTPGet.Scheme)), Host: pr.HTTPGet.Host, Path: pr.HTTPGet.Path}
+		if port := pr.HTTPGet.Port.String(); port != "" {
+			u.Host = net.JoinHostPort(pr.HTTPGet.Host, port)
+		}
+		return fmt.Sprintf("http-get %s %s", u.String(), attrs)
+	case pr.TCPSocket != nil:
+		return fmt.Sprintf("tcp-socket %s:%s %s", pr.TCPSocket.Host, pr.TCPSocket.Port.String(), attrs)
+	case pr.GRPC != nil:
+		service := ""
+		if pr.GRPC.Service != nil {
+			service = *pr.GRPC.Service
+		}
+		return fmt.Sprintf("grpc <pod>:%d %s %s", pr.GRPC.Port, service, attrs)
+	}
+	return "unknown " + attrs
+}
+
+// podEvents are the kubelet's events the offline cluster can tell: a
+// running pod's failing readiness probes (netmodel decides them), and a
+// note for a probe it counted as passing without running it.
+func podEvents(p pw, pod *corev1.Pod) {
+	type event struct{ typ, reason, from, msg string }
+	var evs []event
+	if pod.Status.Phase == corev1.PodRunning {
+		r := netmodel.PodReadiness(pod, pod.Status.PodIP)
+		for _, e := range r.Events() {
+			evs = append(evs, event{"Warning", "Unhealthy", "kubelet", e})
+		}
+		for _, u := range r.Unknown() {
+			evs = append(evs, event{"Normal", netmodel.ReadinessAssumed, "ckadlab", u + ": counted as ready offline"})
+		}
+	}
+	if len(evs) == 0 {
+		p.line(0, "Events:\t<none>")
+		return
+	}
+	p.line(0, "Events:")
+	p.line(1, "Type\tReason\tAge\tFrom\tMessage")
+	p.line(1, "----\t------\t----\t----\t-------")
+	for _, e := range evs {
+		p.line(1, "%s\t%s\t<unknown>\t%s\t%s", e.typ, e.reason, e.from, e.msg)
+	}
 }
