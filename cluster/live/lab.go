@@ -170,7 +170,11 @@ func (c *Clients) WaitTerminated(ctx context.Context, namespaces []string, timeo
 
 // WaitReady waits until every pod in the namespaces is Running and Ready
 // and every Deployment there has its replicas available. It reports the
-// pods that are not ready when the time is up.
+// pods that are not ready when the time is up. A pod whose readiness
+// probe the network model expects to fail (a lab's broken probe, or a
+// wrong answer that keeps it) is only waited for until it runs, and a
+// Deployment whose pod template has such a probe is not waited for: it
+// would never become available.
 func (c *Clients) WaitReady(ctx context.Context, namespaces []string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -182,6 +186,9 @@ func (c *Clients) WaitReady(ctx context.Context, namespaces []string, timeout ti
 				return waitErr(ctx, err, waiting, timeout)
 			}
 			for _, d := range deps.Items {
+				if neverReady(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: d.Name}, Spec: d.Spec.Template.Spec}) {
+					continue
+				}
 				want := int32(1)
 				if d.Spec.Replicas != nil {
 					want = *d.Spec.Replicas
@@ -198,6 +205,9 @@ func (c *Clients) WaitReady(ctx context.Context, namespaces []string, timeout ti
 				if p.DeletionTimestamp != nil || p.Annotations[probeForAnnot] != "" {
 					continue
 				}
+				if p.Status.Phase == corev1.PodRunning && neverReady(&p) {
+					continue
+				}
 				if !netmodel.PodReady(&p) {
 					waiting = append(waiting, fmt.Sprintf("pod %s/%s (%s)", n, p.Name, podState(&p)))
 				}
@@ -212,6 +222,12 @@ func (c *Clients) WaitReady(ctx context.Context, namespaces []string, timeout ti
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// neverReady says whether the network model expects a readiness probe of
+// the pod to fail (not when it cannot tell).
+func neverReady(p *corev1.Pod) bool {
+	return !netmodel.PodReadiness(p, p.Status.PodIP).Ready
 }
 
 func waitErr(ctx context.Context, err error, waiting []string, timeout time.Duration) error {
