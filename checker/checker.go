@@ -15,7 +15,9 @@ import (
 
 	"github.com/ckadlab/ckadlab/cluster"
 	"github.com/ckadlab/ckadlab/labs"
+	"github.com/ckadlab/ckadlab/netmodel"
 	"github.com/ckadlab/ckadlab/probe"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Result is the outcome of one check.
@@ -305,6 +307,12 @@ func resourceCheck(ctx context.Context, lab *labs.Lab, rc *labs.ResourceCheck, b
 		res.Why = what + " must be deleted"
 		return res
 	}
+	if why := assumedStatus(obj, rc); why != "" {
+		res.Ungraded = true
+		res.Expected, res.Observed = what+" status", "not graded: its status counts pods as ready whose readiness probe was not run"
+		res.Why = why + netmodel.UngradableSuffix
+		return res
+	}
 	res.Passed = true
 	var exp, obs, why []string
 	for _, fa := range rc.Fields {
@@ -325,6 +333,32 @@ func resourceCheck(ctx context.Context, lab *labs.Lab, rc *labs.ResourceCheck, b
 	res.Expected, res.Observed = strings.Join(exp, "; "), strings.Join(obs, "; ")
 	res.Reasons = why
 	return res
+}
+
+// assumedStatus is why a resource check of an object's status cannot be
+// graded (""): the offline cluster counted pods of it as ready without
+// being able to run their readiness probe (an exec or grpc probe), and
+// marked a status condition with netmodel.ReadinessAssumed. A live
+// cluster never does.
+func assumedStatus(obj *unstructured.Unstructured, rc *labs.ResourceCheck) string {
+	reads := false
+	for _, fa := range rc.Fields {
+		if fa.Path == "status" || strings.HasPrefix(fa.Path, "status.") || strings.HasPrefix(fa.Path, "status[") {
+			reads = true
+		}
+	}
+	if !reads {
+		return ""
+	}
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if ok && m["reason"] == netmodel.ReadinessAssumed {
+			msg, _ := m["message"].(string)
+			return msg
+		}
+	}
+	return ""
 }
 
 func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Result {
@@ -352,6 +386,8 @@ func probeCheck(ctx context.Context, pc *labs.ProbeCheck, b cluster.Backend) Res
 		res.Ungraded = true
 		res.Observed = "not graded: " + res.Observed
 		res.Why = pr.Ungradable
+		// Why it is not graded comes first in every report.
+		lead(pr.Ungradable)
 		return res
 	}
 	connected := pr.Outcome == probe.Connected || pr.Outcome == probe.HTTPError

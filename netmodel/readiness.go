@@ -247,12 +247,31 @@ func (pr *prober) readinessUnsure(s *corev1.Service, eps []endpoint) {
 	if s == nil || s.Spec.PublishNotReadyAddresses {
 		return
 	}
+	var pods []string
+	first := ""
+	seen := map[*corev1.Pod]bool{}
 	for _, e := range eps {
-		if e.pod == nil {
+		if e.pod == nil || seen[e.pod] {
 			continue
 		}
+		seen[e.pod] = true
 		if why := assumedReady(e.pod); why != "" {
-			pr.cannotGrade(fmt.Sprintf("%s; whether it is a ready endpoint of Service %s is not known", why, svcKey(s)))
+			pods = append(pods, podKey(e.pod))
+			if first == "" {
+				first = why
+			}
 		}
 	}
+	if len(pods) == 0 {
+		return
+	}
+	pr.cannotGrade(fmt.Sprintf("whether %s %s ready endpoints of Service %s is not known (%s)",
+		strings.Join(pods, ", "), plural(len(pods), "is one of the", "are"), svcKey(s), first))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -520,6 +520,31 @@ func podsOwnedBy(v *view, ns string, owner types.UID) (total, ready int) {
 	return total, ready
 }
 
+// assumedReadyPod is why a pod of the owner counts as ready without its
+// readiness probe having been run ("" when none does).
+func assumedReadyPod(v *view, ns string, owner types.UID) string {
+	var out []string
+	for k, o := range v.all {
+		if k.kind != "Pod" || k.ns != ns {
+			continue
+		}
+		p := o.(*corev1.Pod)
+		if !isOwnedBy(p, owner) {
+			continue
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && c.Reason == netmodel.ReadinessAssumed {
+				out = append(out, c.Message)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	sort.Strings(out)
+	return out[0]
+}
+
 // workloadStatus fills the status of ReplicaSets, Deployments,
 // StatefulSets and DaemonSets from their pods.
 func workloadStatus(v *view, recs []*record, keys map[*record]key, nd *corev1.Node) {
@@ -539,6 +564,7 @@ func workloadStatus(v *view, recs []*record, keys map[*record]key, nd *corev1.No
 			if !ok {
 				continue
 			}
+			assumed := assumedReadyPod(v, rs.Namespace, rs.UID)
 			n, ready := rs.Status.Replicas, rs.Status.ReadyReplicas
 			o.Status = appsv1.DeploymentStatus{
 				ObservedGeneration:  o.Generation,
@@ -553,6 +579,11 @@ func workloadStatus(v *view, recs []*record, keys map[*record]key, nd *corev1.No
 			reason, msg := "MinimumReplicasAvailable", "Deployment has minimum availability."
 			if ready < *o.Spec.Replicas-int32(maxUnavailable(o)) {
 				avail, reason, msg = corev1.ConditionFalse, "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
+			}
+			if assumed != "" {
+				// Its ready count rests on a readiness probe the model
+				// cannot run: checks of its status are not graded offline.
+				reason, msg = netmodel.ReadinessAssumed, assumed
 			}
 			o.Status.Conditions = []appsv1.DeploymentCondition{
 				{Type: appsv1.DeploymentAvailable, Status: avail, Reason: reason, Message: msg, LastUpdateTime: at, LastTransitionTime: at},

@@ -116,6 +116,11 @@ func TestReadinessDecidesEndpoints(t *testing.T) {
 			if got := fieldU(dep, "status.readyReplicas"); got != wantReady && !(wantReady == "0" && got == "<absent>") {
 				t.Errorf("deployment readyReplicas = %s, want %s", got, wantReady)
 			}
+			// The Deployment's status rests on the assumption too: its
+			// Available condition says so.
+			if got := fieldU(dep, "status.conditions[0].reason"); (got == netmodel.ReadinessAssumed) != (tc.reason == netmodel.ReadinessAssumed) {
+				t.Errorf("deployment Available reason %q (pods' Ready reason %q)", got, tc.reason)
+			}
 			slices := slicesOf(c, "shop", "web")
 			if len(slices) != 1 || len(slices[0].Endpoints) != 2 {
 				t.Fatalf("want one slice with both pods, got %+v", slices)
