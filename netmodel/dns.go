@@ -9,6 +9,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/probe"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 )
 
 // This file models the cluster DNS as CoreDNS serves it and as a pod's
@@ -157,17 +158,25 @@ func (m *Model) noPublicTLD(fqdn string) bool {
 	return specialUseTLDs[tld] || m.namespaces[tld] != nil
 }
 
-// hostnameRecord finds the pod behind host.svc.ns: an endpoint of the
-// headless Service svc with that hostname (pods with spec.hostname and
-// spec.subdomain set to the Service name).
+// hostnameRecord finds the pod behind host.svc.ns as CoreDNS's
+// kubernetes plugin does for an endpoint query: a ready endpoint of
+// Service svc whose hostname is host (pods with spec.hostname and
+// spec.subdomain set to the Service name, as a StatefulSet's), or, for an
+// endpoint without a hostname, whose address written with dashes is host
+// (10-244-0-7). Headless or not: CoreDNS answers endpoint queries for
+// every Service with endpoints (measured live with a StatefulSet behind a
+// ClusterIP Service).
 func (m *Model) hostnameRecord(ns, svc, host string) *corev1.Pod {
 	s := m.services[ns+"/"+svc]
-	if s == nil || !headless(s) {
+	if s == nil || s.Spec.Type == corev1.ServiceTypeExternalName {
 		return nil
 	}
 	for _, es := range m.slices[ns+"/"+svc] {
 		for _, ep := range es.Endpoints {
-			if ep.Hostname == nil || *ep.Hostname != host || (ep.Conditions.Ready != nil && !*ep.Conditions.Ready) {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready && !s.Spec.PublishNotReadyAddresses {
+				continue
+			}
+			if !endpointNamed(ep, host) {
 				continue
 			}
 			if ep.TargetRef != nil {
@@ -183,6 +192,15 @@ func (m *Model) hostnameRecord(ns, svc, host string) *corev1.Pod {
 		}
 	}
 	return nil
+}
+
+// endpointNamed: the endpoint's DNS label is host (its hostname, else its
+// first address with dashes).
+func endpointNamed(ep discoveryv1.Endpoint, host string) bool {
+	if ep.Hostname != nil && *ep.Hostname != "" {
+		return *ep.Hostname == host
+	}
+	return len(ep.Addresses) > 0 && strings.ReplaceAll(strings.ReplaceAll(ep.Addresses[0], ".", "-"), ":", "-") == host
 }
 
 // readyAddresses lists the ready pods of a Service whatever their ports

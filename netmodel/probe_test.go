@@ -456,6 +456,19 @@ func TestProbeDNS(t *testing.T) {
 			setup:   hostnamePod,
 			allowed: true, outcome: probe.Connected, summary: "reached shop/db-0 on TCP/5432",
 			reasons: []string{"db-0.db resolves as db-0.db.shop.svc.cluster.local", "is the hostname record of pod shop/db-0"}},
+		{name: "hostname record of a ClusterIP Service (CoreDNS answers endpoint queries for any Service)", from: "shop/client", to: "dns:db-0.db.shop.svc.cluster.local", port: "5432",
+			setup: func(c *rf) {
+				hostnamePod(c)
+				s := &c.o.Services[len(c.o.Services)-1]
+				s.Spec.ClusterIP, s.Spec.ClusterIPs = "10.96.0.99", []string{"10.96.0.99"}
+			},
+			allowed: true, outcome: probe.Connected, summary: "reached shop/db-0 on TCP/5432",
+			reasons: []string{"is the hostname record of pod shop/db-0"}},
+		{name: "endpoint named by its address with dashes", from: "shop/client", to: "dns:10-244-0-15.web.shop.svc.cluster.local", port: "8080",
+			allowed: true, outcome: probe.Connected, summary: "reached shop/web-1 on TCP/8080"},
+		{name: "a hostname no endpoint has", from: "shop/client", to: "dns:db-7.db.shop.svc.cluster.local", port: "5432",
+			setup:   hostnamePod,
+			allowed: false, outcome: probe.Unresolved},
 		{name: "headless Service name", from: "other/client", to: "dns:db.shop", port: "5432",
 			setup:   hostnamePod,
 			allowed: true, outcome: probe.Connected, backend: "shop/db-0", service: "shop/db"},
