@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ckadlab/ckadlab/internal/seeded"
 	"github.com/ckadlab/ckadlab/labs"
 )
 
@@ -108,6 +109,12 @@ type PlanTask struct {
 	Points int         `json:"points"`
 }
 
+// TaskVariant is the variant of lab l that an exam drawn with seed sets:
+// the seed fixes every task's variant (labs.Lab.VariantForSeed; 0 for a
+// lab without parameters), so the same seed gives the same exam, values
+// and all, and `start LAB --seed S` repeats a task of exam S.
+func TaskVariant(l *labs.Lab, seed uint64) uint64 { return l.VariantForSeed(seed) }
+
 // DrawOptions choose a draw.
 type DrawOptions struct {
 	Seed uint64
@@ -122,7 +129,7 @@ type DrawOptions struct {
 // positive weight gets at least one task when there are enough tasks); the
 // labs within a domain and the order of the tasks are chosen by a
 // generator seeded with opts.Seed. The same seed, pool and options always
-// give the same exam, on every machine (the generator and the shuffle are
+// give the same exam (and TaskVariant the same variants), on every machine (the generator and the shuffle are
 // ckadlab's own, not math/rand's, whose algorithms may change).
 func Draw(pool []*labs.Lab, opts DrawOptions) (Plan, error) {
 	if len(pool) == 0 {
@@ -153,14 +160,14 @@ func Draw(pool []*labs.Lab, opts DrawOptions) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	rng := newRNG(opts.Seed)
+	rng := seeded.New(opts.Seed)
 	var picked []*labs.Lab
 	for _, d := range domainOrder(byDomain) {
 		list := append([]*labs.Lab(nil), byDomain[d]...)
-		rng.shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
+		rng.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
 		picked = append(picked, list[:quota[d]]...)
 	}
-	rng.shuffle(len(picked), func(i, j int) { picked[i], picked[j] = picked[j], picked[i] })
+	rng.Shuffle(len(picked), func(i, j int) { picked[i], picked[j] = picked[j], picked[i] })
 	plan := Plan{Seed: opts.Seed, Tasks: make([]PlanTask, len(picked))}
 	for i, l := range picked {
 		plan.Tasks[i] = PlanTask{ID: l.ID, Domain: l.Domain, Points: TaskPoints(l)}
@@ -264,40 +271,4 @@ func apportion(n int, w Weights, byDomain map[labs.Domain][]*labs.Lab) (map[labs
 		}
 	}
 	return quota, nil
-}
-
-// rng is splitmix64: tiny, fast and fully specified, so a seed means the
-// same exam in every version of Go.
-type rng struct{ s uint64 }
-
-func newRNG(seed uint64) *rng { return &rng{s: seed} }
-
-func (r *rng) next() uint64 {
-	r.s += 0x9e3779b97f4a7c15
-	z := r.s
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// intn is uniform in [0, n) (rejection sampling, no modulo bias).
-func (r *rng) intn(n int) int {
-	if n <= 1 {
-		return 0
-	}
-	bound := uint64(n)
-	limit := math.MaxUint64 - math.MaxUint64%bound
-	for {
-		v := r.next()
-		if v < limit {
-			return int(v % bound)
-		}
-	}
-}
-
-// shuffle is Fisher-Yates.
-func (r *rng) shuffle(n int, swap func(i, j int)) {
-	for i := n - 1; i > 0; i-- {
-		swap(i, r.intn(i+1))
-	}
 }

@@ -52,6 +52,9 @@ type Task struct {
 	// cluster ckadlab writes it into the kubeconfig with the task's
 	// namespace as its default (see ContextName).
 	Context string `json:"context"`
+	// Variant is the variant of the lab the task sets (0, the default
+	// values, in exams saved before labs had variants).
+	Variant uint64 `json:"variant,omitempty"`
 	// Workspace is where the task's answer files go (offline). Its name
 	// is the task's number, not the lab's, which could give the answer
 	// away.
@@ -96,8 +99,12 @@ func New(id string, plan Plan, lookup func(id string) (*labs.Lab, error), worksp
 		if err != nil {
 			return nil, err
 		}
+		variant := TaskVariant(l, plan.Seed)
+		if l, err = l.Variant(variant); err != nil {
+			return nil, fmt.Errorf("task %s: %w", pt.ID, err)
+		}
 		e.Tasks = append(e.Tasks, Task{Lab: l.ID, Title: l.Title, Domain: l.Domain, Difficulty: l.Difficulty,
-			Points: pt.Points, Minutes: l.Minutes, Namespace: l.Namespace, Workspace: workspace(TaskKey(i)), Docs: LabDocs(l)})
+			Points: pt.Points, Minutes: l.Minutes, Namespace: l.Namespace, Variant: variant, Workspace: workspace(TaskKey(i)), Docs: LabDocs(l)})
 	}
 	assignContexts(e.Tasks)
 	e.Tasks[0].Visited = true

@@ -118,6 +118,16 @@ func (c *Catalog) Get(id string) (*Lab, error) {
 	return nil, &UnknownLabError{ID: id, Suggestion: s}
 }
 
+// GetVariant returns variant n of the lab with that id (Get, then
+// Lab.Variant).
+func (c *Catalog) GetVariant(id string, n uint64) (*Lab, error) {
+	l, err := c.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	return l.Variant(n)
+}
+
 // Filter returns the labs (in All order) matching every non-empty
 // criterion: domain (read with ParseDomain, so short forms such as
 // "netpol" work; an unknown domain matches nothing), difficulty, tag

@@ -75,9 +75,19 @@ type Lab struct {
 	// built-in labs), for messages.
 	Source string `toml:"-"`
 
+	// Variant is which variant of a lab with parameters this is: 0 is the
+	// default values, N > 0 the values drawn with seed N (see
+	// Lab.Variant). Always 0 for a lab without parameters.
+	VariantN uint64 `toml:"-"`
+	// Values are this variant's parameter values by name (nil for a lab
+	// without parameters).
+	Values map[string]string `toml:"-"`
+
 	// index maps key paths to lines of Source (see Lab.Line); set by the
 	// loader, nil for labs built in code.
 	index *keyIndex
+	// tpl is the lab's raw text and parameters (nil without [params]).
+	tpl *template
 }
 
 // Setup is what `start` creates before the learner begins.

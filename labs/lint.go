@@ -165,6 +165,7 @@ func Lint(labs []*Lab, decode ManifestDecoder) []Diagnostic {
 		l := &linter{lab: lab, decode: decode}
 		l.run()
 		out = append(out, l.out...)
+		out = append(out, lintVariants(lab, decode, l.out)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].File != out[j].File {
@@ -451,4 +452,59 @@ func kindTitle(lower string) string {
 		return "DaemonSet"
 	}
 	return lower
+}
+
+// LintSample is how many variants of a lab with parameters lint proves
+// (Lab.SampleVariants): variant 0 and the first others with new values.
+const LintSample = 5
+
+// lintVariants reports the parameters a lab declares and never uses, and
+// lints its sampled variants other than 0: a variant that does not
+// render, and the findings of a variant that variant 0 (whose findings
+// are seen) does not have.
+func lintVariants(lab *Lab, decode ManifestDecoder, seen []Diagnostic) []Diagnostic {
+	if !lab.HasParams() {
+		return nil
+	}
+	var out []Diagnostic
+	for _, p := range lab.UnusedParams() {
+		out = append(out, Diagnostic{File: lab.Source, Line: p.Line, Lab: lab.ID, Severity: SeverityWarning,
+			Message: fmt.Sprintf("parameter %s is declared but never used ({{%s}} appears nowhere)", p.Name, p.Name)})
+	}
+	known := map[string]bool{}
+	for _, d := range seen {
+		known[fmt.Sprint(d.Line, d.Severity, d.Message)] = true
+	}
+	for _, n := range lab.SampleVariants(LintSample)[1:] {
+		v, err := lab.Variant(n)
+		if err != nil {
+			var el ErrorList
+			if errors.As(err, &el) {
+				for _, d := range el.Diagnostics() {
+					d.Lab = lab.ID
+					out = append(out, d)
+				}
+				continue
+			}
+			d := Diagnostic{File: lab.Source, Line: max(lab.Line("params"), 1), Lab: lab.ID, Severity: SeverityError, Message: err.Error()}
+			var e *Error
+			if errors.As(err, &e) {
+				d.Line, d.Message = e.Line, e.Msg
+			}
+			out = append(out, d)
+			continue
+		}
+		l := &linter{lab: v, decode: decode}
+		l.run()
+		for _, d := range l.out {
+			// The same finding in another variant's words is still news:
+			// only an identical one is dropped.
+			if key := fmt.Sprint(d.Line, d.Severity, d.Message); !known[key] {
+				known[key] = true
+				d.Message = fmt.Sprintf("variant %d (%s): %s", n, v.ValuesText(), d.Message)
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }

@@ -116,11 +116,37 @@ func Parse(name string, src []byte) (*Lab, ErrorList) {
 		return nil, ErrorList{err}
 	}
 	text := string(src)
+	tpl, errs := parseTemplate(name, text)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if tpl == nil {
+		return parseText(name, text, nil)
+	}
+	return tpl.lab(0)
+}
+
+// decodeRaw decodes TOML text into a generic tree.
+func decodeRaw(name, text string) (map[string]any, *Error) {
 	var raw map[string]any
 	if _, err := toml.Decode(text, &raw); err != nil {
-		return nil, ErrorList{syntaxError(name, err)}
+		return nil, syntaxError(name, err)
+	}
+	return raw, nil
+}
+
+// parseText decodes and validates the TOML text of a lab (of a lab with
+// parameters, the text rendered with one variant's values: tpl is its
+// template and [params] is allowed).
+func parseText(name, text string, tpl *template) (*Lab, ErrorList) {
+	raw, serr := decodeRaw(name, text)
+	if serr != nil {
+		return nil, ErrorList{serr}
 	}
 	ix := indexKeys(text)
+	if tpl != nil {
+		delete(raw, "params") // read by parseTemplate
+	}
 
 	var perrs []pathError
 	checkSchema(reflect.TypeOf(Lab{}), raw, "", &perrs)
@@ -135,6 +161,7 @@ func Parse(name string, src []byte) (*Lab, ErrorList) {
 	}
 	lab.Source = name
 	lab.index = ix
+	lab.tpl = tpl
 	if errs := validate(lab); len(errs) > 0 {
 		return nil, locate(name, ix, errs)
 	}

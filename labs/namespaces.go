@@ -45,15 +45,35 @@ func Namespaces(l *Lab, decode ManifestDecoder) []string {
 	return out
 }
 
+// AllNamespaces is Namespaces over every variant of a lab with
+// parameters: the renderings that together use every pool value of every
+// parameter (see coverVariants), so a namespace written {{ns}} counts with
+// each of its values.
+func AllNamespaces(l *Lab, decode ManifestDecoder) []string {
+	used := map[string]bool{}
+	for _, v := range l.coverVariants() {
+		for _, ns := range Namespaces(v, decode) {
+			used[ns] = true
+		}
+	}
+	out := make([]string, 0, len(used))
+	for ns := range used {
+		out = append(out, ns)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // NamespaceClashes warns about each lab of added that uses a namespace a
-// lab of base or an earlier lab of added uses. A live exam sets its tasks
+// lab of base or an earlier lab of added uses, in any variant
+// (AllNamespaces). A live exam sets its tasks
 // up side by side on one cluster and resets each task's namespaces before
 // applying its setup, so two such labs drawn into one exam would wipe each
 // other's setup.
 func NamespaceClashes(base, added []*Lab, decode ManifestDecoder) []Diagnostic {
 	owner := map[string]*Lab{}
 	for _, l := range base {
-		for _, ns := range Namespaces(l, decode) {
+		for _, ns := range AllNamespaces(l, decode) {
 			if owner[ns] == nil {
 				owner[ns] = l
 			}
@@ -64,7 +84,7 @@ func NamespaceClashes(base, added []*Lab, decode ManifestDecoder) []Diagnostic {
 		if l == nil {
 			continue
 		}
-		for _, ns := range Namespaces(l, decode) {
+		for _, ns := range AllNamespaces(l, decode) {
 			if other := owner[ns]; other != nil && other.ID != l.ID {
 				out = append(out, Diagnostic{
 					File: l.Source, Line: l.Line("namespace"), Lab: l.ID, Severity: SeverityWarning,

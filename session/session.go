@@ -55,6 +55,10 @@ type StartInfo struct {
 	Workspace string   `json:"workspace"`
 	Namespace string   `json:"namespace"`
 	Answers   []string `json:"answers"` // answer files already in the workspace
+	// Variant is the lab's variant (0: the default values) and Values its
+	// parameters' values (none for a lab without parameters).
+	Variant uint64            `json:"variant"`
+	Values  map[string]string `json:"values,omitempty"`
 	// Live clusters only: where kubectl reaches the lab, and how long
 	// applying the setup and waiting for it took.
 	Context    string  `json:"context,omitempty"`
@@ -71,7 +75,10 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 	if err != nil {
 		return StartInfo{}, err
 	}
-	info := StartInfo{Lab: l.ID, Cluster: m.Cluster.String(), Workspace: ws, Namespace: l.Namespace}
+	if err := m.Dirs.SaveVariant(l.ID, l.VariantN); err != nil {
+		return StartInfo{}, err
+	}
+	info := StartInfo{Lab: l.ID, Cluster: m.Cluster.String(), Workspace: ws, Namespace: l.Namespace, Variant: l.VariantN, Values: l.Values}
 	if m.live() {
 		lc, err := m.openLive(ctx, true)
 		if err != nil {
@@ -97,6 +104,27 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 		return info, &NotSavedError{What: "the start of " + l.ID, Err: err}
 	}
 	return info, nil
+}
+
+// StartedVariant is the variant of lab (any variant of it) that was
+// started last in its workspace, and whether a start was recorded:
+// show, check, solution, reset and hints use it. A lab never started, or
+// started before labs had variants, is variant 0.
+func (m *Manager) StartedVariant(l *labs.Lab) (*labs.Lab, bool, error) {
+	return StartedVariant(m.Dirs, l)
+}
+
+// StartedVariant is Manager.StartedVariant for the workspaces of dirs.
+func StartedVariant(dirs state.Dirs, l *labs.Lab) (*labs.Lab, bool, error) {
+	n, ok, err := dirs.LoadVariant(l.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	v, err := l.Variant(n)
+	if err != nil {
+		return nil, false, fmt.Errorf("the started variant %d of %s: %w (start the lab again)", n, l.ID, err)
+	}
+	return v, ok, nil
 }
 
 // NotSavedError is returned with a result (a started lab, a grade) that

@@ -219,7 +219,7 @@ func (m *examModel) document() string {
 	if m.c.cat == nil {
 		return ""
 	}
-	l, err := m.c.cat.Get(t.Lab)
+	l, err := m.c.cat.GetVariant(t.Lab, t.Variant)
 	if err != nil {
 		return "# " + exam.NeutralTitle(i+1, t) + "\n\n(" + err.Error() + ")"
 	}
@@ -444,7 +444,7 @@ func (m *examModel) handoff(kind handoffKind) tea.Cmd {
 	if m.c.cat == nil {
 		return nil
 	}
-	l, err := m.c.cat.Get(t.Lab)
+	l, err := m.c.cat.GetVariant(t.Lab, t.Variant)
 	if err != nil {
 		return flash(err.Error(), true)
 	}

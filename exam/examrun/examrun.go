@@ -117,7 +117,7 @@ func (r *Runner) setUp(ctx context.Context, e *exam.Exam, progress func(i int, t
 		if progress != nil {
 			progress(i, t)
 		}
-		l, err := r.Cat.Get(t.Lab)
+		l, err := r.Cat.GetVariant(t.Lab, t.Variant)
 		if err != nil {
 			return err
 		}
@@ -298,7 +298,7 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		l, err := r.Cat.Get(t.Lab)
+		l, err := r.Cat.GetVariant(t.Lab, t.Variant)
 		if err != nil {
 			outcomes[t.Lab] = exam.Outcome{Err: fmt.Errorf("the lab is no longer in the catalog (%v)", err)}
 			continue
