@@ -2,6 +2,7 @@ package checker_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/ckadlab/ckadlab/checker"
@@ -12,7 +13,8 @@ import (
 
 // TestContent is the contract of every built-in lab, on the offline
 // cluster: the reference solution scores 100%, and each wrong answer fails
-// exactly the checks it names.
+// exactly the checks it names, in variant 0 and in the sample of other
+// variants lint proves (labs.LintSample).
 func TestContent(t *testing.T) {
 	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
@@ -28,8 +30,11 @@ func TestContent(t *testing.T) {
 			if len(l.Wrong) == 0 {
 				t.Fatal("lab has no wrong answer")
 			}
-			for _, p := range checker.Verify(context.Background(), l, session.OfflineOpener) {
+			for _, p := range checker.VerifyVariants(context.Background(), l, session.OfflineOpener, labs.LintSample) {
 				t.Error(p)
+			}
+			if l.HasParams() && len(l.SampleVariants(labs.LintSample)) < labs.LintSample {
+				t.Errorf("%d variants: a lab with parameters has at least %d", l.Variants(), labs.LintSample)
 			}
 		})
 	}
@@ -48,18 +53,31 @@ func TestBlankAnswerScoresZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range all {
+	for _, base := range all {
+		for _, n := range base.SampleVariants(labs.LintSample) {
+			l, err := base.Variant(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			blankScoresZero(t, l)
+		}
+	}
+}
+
+func blankScoresZero(t *testing.T, l *labs.Lab) {
+	t.Helper()
+	{
 		b, err := session.OfflineOpener(context.Background(), l, "blank answer", "")
 		if err != nil {
 			t.Errorf("%s: %v", l.ID, err)
-			continue
+			return
 		}
 		rep, err := checker.Run(context.Background(), l, b, checker.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rep.Score != 0 {
-			t.Errorf("%s: the untouched setup scores %d/%d (passing: %v)", l.ID, rep.Score, rep.Max, passing(rep))
+			t.Errorf("%s variant %d: the untouched setup scores %d/%d (passing: %v)", l.ID, l.VariantN, rep.Score, rep.Max, passing(rep))
 		}
 	}
 }
@@ -75,15 +93,16 @@ func passing(rep *checker.Report) []string {
 }
 
 // TestMutationScore: every mutant of every built-in lab's solution fails at
-// least one check, or the lab declares it equivalent with a reason.
+// least one check, or the lab declares it equivalent with a reason, in
+// every variant lint proves.
 func TestMutationScore(t *testing.T) {
 	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
 		t.Fatal(err)
 	}
 	total := 0
-	for _, l := range all {
-		t.Run(l.ID, func(t *testing.T) {
+	for _, l := range variantsOf(t, all) {
+		t.Run(fmt.Sprintf("%s/variant-%d", l.ID, l.VariantN), func(t *testing.T) {
 			rep, err := checker.VerifyMutants(context.Background(), l, session.OfflineOpener, session.OfflineMutationOptions)
 			if err != nil {
 				t.Fatal(err)
@@ -103,13 +122,31 @@ func TestMutationScore(t *testing.T) {
 	t.Logf("%d mutants over %d labs", total, len(all))
 }
 
+// variantsOf is every lab of all in each variant lint proves.
+func variantsOf(tb testing.TB, all []*labs.Lab) []*labs.Lab {
+	var out []*labs.Lab
+	for _, base := range all {
+		for _, n := range base.SampleVariants(labs.LintSample) {
+			v, err := base.Variant(n)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // BenchmarkLintAll is what `ckadlab lint` spends grading the built-in labs:
-// each lab's solution, correct, blank and wrong answers, and every mutant.
+// each lab's solution, correct, blank and wrong answers, and every mutant,
+// in every variant lint proves.
 func BenchmarkLintAll(b *testing.B) {
 	all, err := labs.LoadFSAs(content.FS, ".", "content")
 	if err != nil {
 		b.Fatal(err)
 	}
+	all = variantsOf(b, all)
+	b.ReportMetric(float64(len(all)), "variants")
 	ctx := context.Background()
 	mutants := 0
 	for i := 0; i < b.N; i++ {

@@ -29,7 +29,10 @@ type MutantResult struct {
 // mutants (declared by the lab) and invalid ones (the API refuses them)
 // do not count.
 type MutationReport struct {
-	Lab        string         `json:"lab"`
+	Lab string `json:"lab"`
+	// Variant is the variant of the lab whose solution was mutated (0:
+	// the default values; see labs.Lab.Variant).
+	Variant    uint64         `json:"variant"`
 	Mutants    int            `json:"mutants"`
 	Killed     int            `json:"killed"`
 	Survived   int            `json:"survived"`
@@ -63,6 +66,11 @@ func (r *MutationReport) Problems() []Problem {
 	}
 	for _, id := range r.Stale {
 		out = append(out, Problem{r.Lab, "equivalent " + id, "no such mutant of the solution (ckadlab lint --mutants lists them)"})
+	}
+	if r.Variant != 0 {
+		for i := range out {
+			out[i].Answer = fmt.Sprintf("variant %d: %s", r.Variant, out[i].Answer)
+		}
 	}
 	return out
 }
@@ -161,7 +169,7 @@ func VerifyMutants(ctx context.Context, lab *labs.Lab, open Opener, opt Mutation
 	for _, e := range lab.Equivalent {
 		declared[e.Mutant] = e.Reason
 	}
-	rep := &MutationReport{Lab: lab.ID, Mutants: len(mutants), Results: make([]MutantResult, len(mutants))}
+	rep := &MutationReport{Lab: lab.ID, Variant: lab.VariantN, Mutants: len(mutants), Results: make([]MutantResult, len(mutants))}
 	seen := map[string]bool{}
 	for _, m := range mutants {
 		seen[m.ID] = true

@@ -101,6 +101,39 @@ func Verify(ctx context.Context, lab *labs.Lab, open Opener) []Problem {
 	return out
 }
 
+// VerifyVariants is Verify on each of the variants of lab that
+// labs.Lab.SampleVariants(k) picks (variant 0 first; a lab without
+// parameters has only that one). A problem of another variant names it
+// and its values in Answer ("variant 7 (ns=store, port=8081): solution").
+// A variant that does not render is a problem too.
+func VerifyVariants(ctx context.Context, lab *labs.Lab, open Opener, k int) []Problem {
+	var out []Problem
+	for _, n := range lab.SampleVariants(k) {
+		v, err := lab.Variant(n)
+		if err != nil {
+			out = append(out, Problem{lab.ID, fmt.Sprintf("variant %d", n), err.Error()})
+			continue
+		}
+		for _, p := range Verify(ctx, v, open) {
+			p.Answer = VariantLabel(v) + p.Answer
+			out = append(out, p)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return out
+}
+
+// VariantLabel is "variant N (values): " for a variant other than 0, ""
+// for variant 0.
+func VariantLabel(l *labs.Lab) string {
+	if l.VariantN == 0 {
+		return ""
+	}
+	return fmt.Sprintf("variant %d (%s): ", l.VariantN, l.ValuesText())
+}
+
 // ExpectedFailures is the sorted set of checks that fail when the checks
 // in fails do: fails and every check that requires one of them, directly
 // or not (such a check is not graded, so it fails too).
