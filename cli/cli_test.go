@@ -219,15 +219,39 @@ func TestLintBuiltinAndBroken(t *testing.T) {
 		Labs     int `json:"labs"`
 		Mutation []struct {
 			Lab      string `json:"lab"`
+			Variant  uint64 `json:"variant"`
 			Mutants  int    `json:"mutants"`
 			Survived int    `json:"survived"`
 		} `json:"mutation"`
+		Variants []struct {
+			Lab      string   `json:"lab"`
+			Variants int      `json:"variants"`
+			Proved   []uint64 `json:"proved"`
+		} `json:"variants"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Mutation) != rep.Labs {
-		t.Fatalf("mutation reports for %d of %d labs", len(rep.Mutation), rep.Labs)
+	// One mutation report per proved variant of each lab: variant 0, and
+	// at least 5 variants of a lab with parameters.
+	reports := map[string]int{}
+	for _, m := range rep.Mutation {
+		reports[m.Lab]++
+	}
+	parameterized := 0
+	for _, v := range rep.Variants {
+		if reports[v.Lab] != len(v.Proved) || len(v.Proved) == 0 || v.Proved[0] != 0 {
+			t.Errorf("%s: %d mutation reports, proved variants %v", v.Lab, reports[v.Lab], v.Proved)
+		}
+		if v.Variants > 1 {
+			parameterized++
+			if len(v.Proved) < 5 {
+				t.Errorf("%s: %d variants, only %v proved", v.Lab, v.Variants, v.Proved)
+			}
+		}
+	}
+	if len(rep.Variants) != rep.Labs || len(reports) != rep.Labs || parameterized < 4 {
+		t.Fatalf("variants of %d labs, mutation reports of %d, of %d labs (%d with parameters)", len(rep.Variants), len(reports), rep.Labs, parameterized)
 	}
 	for _, m := range rep.Mutation {
 		if m.Mutants == 0 || m.Survived != 0 {

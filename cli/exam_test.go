@@ -11,6 +11,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/content"
+	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/labs"
 )
 
@@ -173,7 +174,13 @@ func TestExamOfflineEndToEnd(t *testing.T) {
 				t.Fatalf("second start: exit %d %s", code, errOut)
 			}
 			for _, task := range st.Tasks {
-				if err := os.WriteFile(filepath.Join(task.Workspace, "answer.yaml"), []byte(tt.answer(all[task.ID])), 0o644); err != nil {
+				// The seed fixes each task's variant (of a lab with
+				// parameters): the answer is that variant's.
+				l, err := all[task.ID].Variant(exam.TaskVariant(all[task.ID], st.Seed))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(task.Workspace, "answer.yaml"), []byte(tt.answer(l)), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -313,7 +320,11 @@ func TestStatsAndDrill(t *testing.T) {
 	}
 	ws := filepath.Join(home, "data", "ckadlab", "workspace")
 	os.WriteFile(filepath.Join(ws, failedLab, "answer.yaml"), []byte(all[failedLab].Wrong[0].Manifests), 0o644)
-	os.WriteFile(filepath.Join(ws, passedLab, "answer.yaml"), []byte(all[passedLab].Solution.Manifests), 0o644)
+	// svc-nodeport has parameters: start drew a variant, whose solution
+	// `solution` shows.
+	if _, errOut, code := run(t, home, "solution", passedLab, "--write", filepath.Join(ws, passedLab)); code != 0 {
+		t.Fatalf("solution --write: %s", errOut)
+	}
 	run(t, home, "check", failedLab)
 	run(t, home, "check", passedLab)
 	out, _, code = run(t, home, "drill", "--json", "-n", "2")

@@ -17,9 +17,11 @@ import (
 )
 
 // labCommand is a command that takes one LAB argument and works through the
-// session manager.
-func (a *app) labCommand(use, short string, run func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error) *cobra.Command {
-	return &cobra.Command{
+// session manager. --variant and --seed choose the lab's variant; without
+// them, pick chooses (the started variant, or a fresh one for start).
+func (a *app) labCommand(use, short string, pick func(*labs.Lab) (*labs.Lab, error), run func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error) *cobra.Command {
+	var vf variantFlags
+	cmd := &cobra.Command{
 		Use:               use,
 		Short:             short,
 		Args:              oneLab,
@@ -29,6 +31,9 @@ func (a *app) labCommand(use, short string, run func(cmd *cobra.Command, l *labs
 			if err != nil {
 				return err
 			}
+			if l, err = vf.pick(cmd, l, pick); err != nil {
+				return err
+			}
 			m, err := a.manager()
 			if err != nil {
 				return err
@@ -36,10 +41,12 @@ func (a *app) labCommand(use, short string, run func(cmd *cobra.Command, l *labs
 			return run(cmd, l, m)
 		},
 	}
+	vf.add(cmd, strings.Fields(use)[0])
+	return cmd
 }
 
 func (a *app) startCommand() *cobra.Command {
-	return a.labCommand("start LAB", "Start a lab: prepare its environment and workspace",
+	cmd := a.labCommand("start LAB", "Start a lab: prepare its environment and workspace (a fresh variant of a lab with parameters)", fresh,
 		func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error {
 			if err := a.guardExam(l.ID, "practice runs"); err != nil {
 				return err
@@ -57,6 +64,9 @@ func (a *app) startCommand() *cobra.Command {
 			if err := a.emit(out, func(w io.Writer) {
 				p := a.pal()
 				fmt.Fprintf(w, "%s %s\n\n", p.ok("Started"), p.bold(l.Title))
+				if vl := variantLine(l); vl != "" {
+					fmt.Fprintf(w, "Variant:   %s; again with: ckadlab start %s --variant %d\n", vl, l.ID, l.VariantN)
+				}
 				if info.Context != "" {
 					fmt.Fprintf(w, "Cluster:   %s (context %s, set up in %.1fs)\n", info.Cluster, info.Context, info.Seconds)
 					fmt.Fprintf(w, "Namespace: %s\n\n", l.Namespace)
@@ -83,12 +93,21 @@ func (a *app) startCommand() *cobra.Command {
 			}
 			return nil
 		})
+	cmd.Long = `Start a lab: prepare its workspace (offline) or apply its setup (live).
+
+A lab with parameters (names, namespaces, ports, ... drawn from pools) gets a
+fresh variant at every start: its task, setup, hints, solution and checks all
+use the values drawn. show, check, solution, reset, get, describe and reach
+then use the variant started last. --variant N repeats variant N (0 is the
+lab's default values); --seed S starts the variant a mock exam drawn with
+--seed S sets for this lab.`
+	return cmd
 }
 
 func (a *app) checkCommand() *cobra.Command {
 	var answersDir string
 	var whyFull bool
-	cmd := a.labCommand("check LAB", "Grade a lab: run its checks and explain every failure",
+	cmd := a.labCommand("check LAB", "Grade a lab: run its checks and explain every failure", a.started,
 		func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error {
 			if err := a.guardExam(l.ID, "checks and their reasons"); err != nil {
 				return err
@@ -167,7 +186,7 @@ func (a *app) printReport(w io.Writer, l *labs.Lab, rep *checker.Report, nAnswer
 }
 
 func (a *app) resetCommand() *cobra.Command {
-	return a.labCommand("reset LAB", "Reset a lab: set your answer files aside (kept under .trash) and start clean",
+	return a.labCommand("reset LAB", "Reset a lab: set your answer files aside (kept under .trash) and start clean", a.started,
 		func(cmd *cobra.Command, l *labs.Lab, m *session.Manager) error {
 			info, err := m.Reset(cmd.Context(), l)
 			if err != nil {
@@ -185,6 +204,7 @@ func (a *app) resetCommand() *cobra.Command {
 
 func (a *app) solutionCommand() *cobra.Command {
 	var writeDir string
+	var vf variantFlags
 	cmd := &cobra.Command{
 		Use:               "solution LAB",
 		Short:             "Show a lab's reference solution (--write DIR saves it as YAML)",
@@ -193,6 +213,9 @@ func (a *app) solutionCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := a.lab(args[0])
 			if err != nil {
+				return err
+			}
+			if l, err = vf.pick(cmd, l, a.started); err != nil {
 				return err
 			}
 			if err := a.guardExam(l.ID, "solutions"); err != nil {
@@ -213,11 +236,14 @@ func (a *app) solutionCommand() *cobra.Command {
 			}
 			mode := a.mode(l)
 			commands := renderLines(mode, l.Solution.Commands)
-			v := map[string]any{"lab": l.ID, "commands": commands, "manifests": l.Solution.Manifests,
+			v := map[string]any{"lab": l.ID, "variant": l.VariantN, "commands": commands, "manifests": l.Solution.Manifests,
 				"explanation": mode.Text(l.Solution.Explanation), "written": written}
 			return a.emit(v, func(w io.Writer) {
 				p := a.pal()
 				fmt.Fprintf(w, "%s\n\n", p.title("Solution: "+l.Title))
+				if vl := variantLine(l); vl != "" {
+					fmt.Fprintf(w, "%s\n\n", p.dim("For "+vl))
+				}
 				for _, c := range commands {
 					fmt.Fprintf(w, "  $ %s\n", c)
 				}
@@ -231,6 +257,7 @@ func (a *app) solutionCommand() *cobra.Command {
 			})
 		},
 	}
+	vf.add(cmd, "show")
 	cmd.Flags().StringVar(&writeDir, "write", "", "write the solution manifests to DIR/solution.yaml (for example the lab's workspace)")
 	return cmd
 }

@@ -75,7 +75,7 @@ func (a *app) currentLab() (*labs.Lab, error) {
 	if best == nil {
 		return nil, errors.New("no lab is started: name one with --lab LAB, or run ckadlab start LAB (ckadlab labs lists them)")
 	}
-	return best, nil
+	return a.started(best)
 }
 
 // world builds the offline cluster a lab's check would grade: its setup
@@ -106,7 +106,7 @@ func (a *app) labWorld(cmdName string, f worldFlags) (*offline.Cluster, *labs.La
 	}
 	var l *labs.Lab
 	if f.lab != "" {
-		l, err = a.lab(f.lab)
+		l, err = a.startedLab(f.lab)
 	} else {
 		l, err = a.currentLab()
 	}

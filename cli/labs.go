@@ -26,6 +26,9 @@ type labSummary struct {
 	Status     string   `json:"status"`
 	Best       int      `json:"best"`
 	Source     string   `json:"source"`
+	// Variants is how many distinct variants the lab has (1 without
+	// parameters; estimated above a hundred thousand combinations).
+	Variants int `json:"variants"`
 }
 
 func (a *app) summaries(list []*labs.Lab) []labSummary {
@@ -43,7 +46,7 @@ func (a *app) summaries(list []*labs.Lab) []labSummary {
 			tags = []string{}
 		}
 		out = append(out, labSummary{ID: l.ID, Title: l.Title, Domain: string(l.Domain), Difficulty: l.Difficulty,
-			Points: l.Points, Minutes: l.Minutes, Tags: tags, Status: string(lp.Status), Best: lp.Best, Source: l.Source})
+			Points: l.Points, Minutes: l.Minutes, Tags: tags, Status: string(lp.Status), Best: lp.Best, Source: l.Source, Variants: l.Variants()})
 	}
 	return out
 }
@@ -160,6 +163,7 @@ func (a *app) runHome(cmd *cobra.Command, args []string) error {
 
 func (a *app) showCommand() *cobra.Command {
 	var hints int
+	var vf variantFlags
 	cmd := &cobra.Command{
 		Use:               "show LAB",
 		Short:             "Show a lab's task (and, with --hints N, its first N hints)",
@@ -168,6 +172,9 @@ func (a *app) showCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := a.lab(args[0])
 			if err != nil {
+				return err
+			}
+			if l, err = vf.pick(cmd, l, a.started); err != nil {
 				return err
 			}
 			if hints < 0 {
@@ -191,10 +198,14 @@ func (a *app) showCommand() *cobra.Command {
 			}
 			v := map[string]any{"id": l.ID, "title": l.Title, "domain": l.Domain, "difficulty": l.Difficulty,
 				"points": l.Points, "minutes": l.Minutes, "namespace": l.Namespace, "tags": l.Tags,
-				"task": task, "hints": shown, "hints_total": len(l.Hints), "checks": checks}
+				"task": task, "hints": shown, "hints_total": len(l.Hints), "checks": checks,
+				"variant": l.VariantN, "variants": l.Variants(), "values": l.Values}
 			return a.emit(v, func(w io.Writer) {
 				p := a.pal()
 				fmt.Fprintf(w, "%s  %s\n", p.title(l.Title), p.dim(fmt.Sprintf("[%s · %s · %d pts · ~%d min · namespace %s]", l.Domain, l.Difficulty, l.Points, l.Minutes, l.Namespace)))
+				if l.HasParams() {
+					fmt.Fprintln(w, p.dim(fmt.Sprintf("variant %d of %s (start draws a fresh one; --variant N shows another)", l.VariantN, variantsText(l))))
+				}
 				fmt.Fprintln(w)
 				fmt.Fprintln(w, strings.TrimSpace(task))
 				fmt.Fprintln(w)
@@ -212,6 +223,7 @@ func (a *app) showCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&hints, "hints", 0, "also show the first N hints")
+	vf.add(cmd, "show")
 	return cmd
 }
 

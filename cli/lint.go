@@ -36,12 +36,25 @@ type lintReport struct {
 	Diagnostics []labs.Diagnostic `json:"diagnostics"`
 	Grading     []checker.Problem `json:"grading"`
 	// Mutation is the mutation score of each graded lab (without
-	// --no-mutants).
+	// --no-mutants), one report per proved variant.
 	Mutation []*checker.MutationReport `json:"mutation"`
+	// Variants is how many variants each lab has and which lint proved.
+	Variants []labVariants `json:"variants"`
+}
+
+// labVariants is one lab's variants in lint's report.
+type labVariants struct {
+	Lab       string `json:"lab"`
+	Variants  int    `json:"variants"`
+	Estimated bool   `json:"estimated,omitempty"`
+	// Proved are the variants graded (solution, correct and wrong
+	// answers, blank, mutants): variant 0 and a sample of the others.
+	Proved []uint64 `json:"proved"`
 }
 
 func (a *app) lintCommand() *cobra.Command {
 	var noGrade, noMutants, listMutants bool
+	var sample int
 	cmd := &cobra.Command{
 		Use:   "lint [DIR]",
 		Short: "Check lab files: format, cross-references, and that solutions pass and wrong answers fail",
@@ -68,11 +81,14 @@ mutant with what killed it.`,
 			if err != nil {
 				return err
 			}
-			rep := lintReport{Diagnostics: []labs.Diagnostic{}, Grading: []checker.Problem{}, Mutation: []*checker.MutationReport{}}
+			if sample < 1 {
+				return fmt.Errorf("--variants %d: want 1 or more", sample)
+			}
+			rep := lintReport{Diagnostics: []labs.Diagnostic{}, Grading: []checker.Problem{}, Mutation: []*checker.MutationReport{}, Variants: []labVariants{}}
 			list := builtin
 			if len(args) == 1 {
 				// The pack rules --labs applies, and the same findings.
-				pc, err := checkPack(cmd.Context(), args[0], builtin, !noGrade)
+				pc, err := checkPack(cmd.Context(), args[0], builtin, !noGrade, sample)
 				if err != nil {
 					return err
 				}
@@ -83,7 +99,7 @@ mutant with what killed it.`,
 				rep.Diagnostics = append(rep.Diagnostics, labs.Lint(list, manifestDecoder)...)
 				if !noGrade {
 					for _, l := range list {
-						rep.Grading = append(rep.Grading, checker.Verify(cmd.Context(), l, session.OfflineOpener)...)
+						rep.Grading = append(rep.Grading, checker.VerifyVariants(cmd.Context(), l, session.OfflineOpener, sample)...)
 					}
 				}
 			}
@@ -105,17 +121,30 @@ mutant with what killed it.`,
 					if broken[l.ID] {
 						continue
 					}
-					mr, err := checker.VerifyMutants(cmd.Context(), l, session.OfflineOpener, session.OfflineMutationOptions)
-					if err != nil {
-						if cmd.Context().Err() != nil {
-							return err
+					for _, n := range l.SampleVariants(sample) {
+						v, err := l.Variant(n)
+						if err != nil {
+							continue // VerifyVariants reported it
 						}
-						rep.Grading = append(rep.Grading, checker.Problem{Lab: l.ID, Answer: "mutants", Message: err.Error()})
-						continue
+						mr, err := checker.VerifyMutants(cmd.Context(), v, session.OfflineOpener, session.OfflineMutationOptions)
+						if err != nil {
+							if cmd.Context().Err() != nil {
+								return err
+							}
+							rep.Grading = append(rep.Grading, checker.Problem{Lab: l.ID, Answer: checker.VariantLabel(v) + "mutants", Message: err.Error()})
+							continue
+						}
+						rep.Mutation = append(rep.Mutation, mr)
+						rep.Grading = append(rep.Grading, mr.Problems()...)
 					}
-					rep.Mutation = append(rep.Mutation, mr)
-					rep.Grading = append(rep.Grading, mr.Problems()...)
 				}
+			}
+			for _, l := range list {
+				lv := labVariants{Lab: l.ID, Variants: l.Variants(), Estimated: l.VariantsEstimated(), Proved: []uint64{}}
+				if !noGrade {
+					lv.Proved = l.SampleVariants(sample)
+				}
+				rep.Variants = append(rep.Variants, lv)
 			}
 			rep.Errors += len(rep.Grading)
 			if err := a.emit(rep, func(w io.Writer) { a.printLint(w, rep, listMutants) }); err != nil {
@@ -130,6 +159,7 @@ mutant with what killed it.`,
 	cmd.Flags().BoolVar(&noGrade, "no-grade", false, "skip grading solutions, wrong answers and mutants")
 	cmd.Flags().BoolVar(&noMutants, "no-mutants", false, "skip mutation testing")
 	cmd.Flags().BoolVar(&listMutants, "mutants", false, "list every mutant of each solution and what killed it")
+	cmd.Flags().IntVar(&sample, "variants", labs.LintSample, "how many variants of each lab with parameters to prove (variant 0 and the first others with new values)")
 	return cmd
 }
 
@@ -138,12 +168,29 @@ func (a *app) printLint(w io.Writer, rep lintReport, listMutants bool) {
 	if len(rep.Mutation) > 0 {
 		killed, counted, total := 0, 0, 0
 		fmt.Fprintln(w, "mutation score (mutants of each solution that fail a check):")
-		for _, m := range rep.Mutation {
+		for i := 0; i < len(rep.Mutation); {
+			// One line per lab: its proved variants' mutants together.
+			first := rep.Mutation[i]
+			var m checker.MutationReport
+			m.Lab = first.Lab
+			nv := 0
+			for ; i < len(rep.Mutation) && rep.Mutation[i].Lab == first.Lab; i++ {
+				r := rep.Mutation[i]
+				m.Killed += r.Killed
+				m.Survived += r.Survived
+				m.Equivalent += r.Equivalent
+				m.Invalid += r.Invalid
+				m.Mutants += r.Mutants
+				nv++
+			}
 			mark := p.ok("✓")
 			if m.Survived > 0 {
 				mark = p.bad("✗")
 			}
 			extra := ""
+			if nv > 1 {
+				extra += fmt.Sprintf(", %d variants", nv)
+			}
 			if m.Equivalent > 0 {
 				extra += fmt.Sprintf(", %d equivalent", m.Equivalent)
 			}
@@ -155,12 +202,17 @@ func (a *app) printLint(w io.Writer, rep lintReport, listMutants bool) {
 			counted += m.Killed + m.Survived
 			total += m.Mutants
 			if listMutants {
-				for _, r := range m.Results {
-					detail := r.Reason
-					if r.Status == "killed" {
-						detail = "by " + strings.Join(r.FailedBy, ", ")
+				for _, r := range rep.Mutation[i-nv : i] {
+					if nv > 1 {
+						fmt.Fprintf(w, "    variant %d:\n", r.Variant)
 					}
-					fmt.Fprintf(w, "      %-10s %s: %s  %s\n", r.Status, r.ID, r.Description, detail)
+					for _, res := range r.Results {
+						detail := res.Reason
+						if res.Status == "killed" {
+							detail = "by " + strings.Join(res.FailedBy, ", ")
+						}
+						fmt.Fprintf(w, "      %-10s %s: %s  %s\n", res.Status, res.ID, res.Description, detail)
+					}
 				}
 			}
 		}
@@ -169,6 +221,30 @@ func (a *app) printLint(w io.Writer, rep lintReport, listMutants bool) {
 			score = 100 * float64(killed) / float64(counted)
 		}
 		fmt.Fprintf(w, "  total: %.1f%% (%d of %d mutants killed; %d mutants)\n", score, killed, counted, total)
+	}
+	var varied []labVariants
+	for _, v := range rep.Variants {
+		if v.Variants > 1 {
+			varied = append(varied, v)
+		}
+	}
+	if len(varied) > 0 {
+		fmt.Fprintf(w, "variants (distinct parameter values) of the %d lab(s) with parameters:\n", len(varied))
+		for _, v := range varied {
+			n := fmt.Sprint(v.Variants)
+			if v.Estimated {
+				n = "~" + n
+			}
+			proved := "not graded (--no-grade)"
+			if len(v.Proved) > 0 {
+				ids := make([]string, len(v.Proved))
+				for i, x := range v.Proved {
+					ids[i] = fmt.Sprint(x)
+				}
+				proved = fmt.Sprintf("proved %d: %s", len(v.Proved), strings.Join(ids, ", "))
+			}
+			fmt.Fprintf(w, "  %-30s %8s  %s\n", v.Lab, n, proved)
+		}
 	}
 	for _, d := range rep.Diagnostics {
 		sev := p.bad(string(d.Severity))
@@ -215,9 +291,10 @@ type packCheck struct {
 // warning names namespaces shared with another lab (labs.NamespaceClashes), and,
 // with grade, each lab's reference solution and correct answers score
 // 100%, its setup 0 and its wrong answers fail what they name
-// (checker.Verify, on the offline cluster). Mutation testing is lint's
+// (checker.VerifyVariants of sample variants, on the offline cluster:
+// --labs proves variant 0 only, lint a sample). Mutation testing is lint's
 // alone. The error is for a pack that cannot be read at all.
-func checkPack(ctx context.Context, dir string, builtin []*labs.Lab, grade bool) (packCheck, error) {
+func checkPack(ctx context.Context, dir string, builtin []*labs.Lab, grade bool, sample int) (packCheck, error) {
 	var pc packCheck
 	list, err := labs.LoadPack(dir)
 	if err != nil {
@@ -253,7 +330,7 @@ func checkPack(ctx context.Context, dir string, builtin []*labs.Lab, grade bool)
 		if broken[l.ID] {
 			continue
 		}
-		pc.Grading = append(pc.Grading, checker.Verify(ctx, l, session.OfflineOpener)...)
+		pc.Grading = append(pc.Grading, checker.VerifyVariants(ctx, l, session.OfflineOpener, sample)...)
 		if err := ctx.Err(); err != nil {
 			return pc, err
 		}

@@ -83,7 +83,7 @@ one small change away from what was likely meant) is printed before the reasons.
 			}
 			var res probe.Result
 			if labID != "" {
-				l, err := a.lab(labID)
+				l, err := a.startedLab(labID)
 				if err != nil {
 					return err
 				}

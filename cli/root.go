@@ -248,7 +248,7 @@ func (a *app) catalog() (*labs.Catalog, error) {
 	}
 	all := [][]*labs.Lab{builtin}
 	for _, d := range labs.UniqueDirs(a.labDirs) {
-		pc, err := checkPack(context.Background(), d, builtin, true)
+		pc, err := checkPack(context.Background(), d, builtin, true, 1)
 		if err != nil {
 			return nil, err
 		}

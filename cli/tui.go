@@ -63,6 +63,7 @@ func (a *app) runTUI(cmd *cobra.Command, args []string) error {
 		LightBackground: color && !lipgloss.HasDarkBackground(),
 		Animate:         os.Getenv("TERM") != "dumb",
 		Environ:         os.Environ(),
+		NewVariant:      (*labs.Lab).RandomVariant,
 		Now:             a.now,
 		Log:             logger,
 	}

@@ -116,6 +116,9 @@ func (m *Manager) StartedVariant(l *labs.Lab) (*labs.Lab, bool, error) {
 
 // StartedVariant is Manager.StartedVariant for the workspaces of dirs.
 func StartedVariant(dirs state.Dirs, l *labs.Lab) (*labs.Lab, bool, error) {
+	if !l.HasParams() {
+		return l, false, nil // one variant: nothing to read
+	}
 	n, ok, err := dirs.LoadVariant(l.ID)
 	if err != nil {
 		return nil, false, err
@@ -125,6 +128,21 @@ func StartedVariant(dirs state.Dirs, l *labs.Lab) (*labs.Lab, bool, error) {
 		return nil, false, fmt.Errorf("the started variant %d of %s: %w (start the lab again)", n, l.ID, err)
 	}
 	return v, ok, nil
+}
+
+// PracticeVariant is the variant of lab to practise: the one started last
+// when a start was recorded, variant 0 when the lab has a workspace from
+// before variants were recorded, else variant fresh(lab) (a new draw: the
+// TUI shows it and starts it when the learner begins).
+func PracticeVariant(dirs state.Dirs, l *labs.Lab, fresh func(*labs.Lab) uint64) (*labs.Lab, error) {
+	v, ok, err := StartedVariant(dirs, l)
+	if err != nil || ok || !l.HasParams() {
+		return v, err
+	}
+	if _, err := os.Stat(dirs.Workspace(l.ID)); err == nil || fresh == nil {
+		return v, nil
+	}
+	return l.Variant(fresh(l))
 }
 
 // NotSavedError is returned with a result (a started lab, a grade) that

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // variantFile is the file in a lab's workspace that records which variant
@@ -47,8 +48,8 @@ func SaveVariantIn(ws, labID string, n uint64) error {
 func (d Dirs) LoadVariant(labID string) (uint64, bool, error) {
 	path := filepath.Join(d.Workspace(labID), variantFile)
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, false, nil
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return 0, false, nil // no workspace (under a file: none either)
 	}
 	if err != nil {
 		return 0, false, err

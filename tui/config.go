@@ -52,6 +52,10 @@ type Config struct {
 	// Environ is the base environment of the shell and the editor
 	// (os.Environ()); SHELL, VISUAL and EDITOR are read from it.
 	Environ []string
+	// NewVariant draws the variant of a lab with parameters that is shown
+	// when the learner opens a lab never started (then started with it):
+	// labs.Lab.RandomVariant in the app; nil shows variant 0.
+	NewVariant func(*labs.Lab) uint64
 	// Now is the clock (tests inject a fixed one).
 	Now func() time.Time
 	// Log receives the app's log (a file in the XDG state dir); nil

@@ -50,6 +50,14 @@ var goldenCases = []struct {
 	{name: "labs-paste", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"),
 		{msg: tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("kubectl -n prod get pods\n", 400)), Paste: true}, wait: "No lab matches"}}},
 	{name: "task", steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("Graded checks", "enter")}},
+	// A lab with parameters never started: a fresh variant (7 here), named
+	// in the header, its values in the task.
+	{name: "task-variant", setup: func(e *testEnv) {
+		cat := variantCatalog(e.t)
+		e.cfg.LoadCatalog = func() (*labs.Catalog, error) { return cat, nil }
+		e.cfg.NewVariant = func(*labs.Lab) uint64 { return 7 }
+		os.RemoveAll(e.cfg.Dirs.Workspace("svc-expose-web"))
+	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("variant 7", "enter")}},
 	// A workspace path too long for its line loses folders in its middle.
 	{name: "task-long-workspace", setup: func(e *testEnv) {
 		e.cfg.Dirs.Data = filepath.Join(e.home, ".local", "share", "a-rather-long-folder-name", "and-another-one-under-it", "ckadlab")
@@ -230,4 +238,31 @@ func TestColorKeepsGlyphs(t *testing.T) {
 			t.Errorf("no %q on the check screen with colour on", g)
 		}
 	}
+}
+
+// variantCatalog is the fixture labs with svc-expose-web given parameters
+// (its namespace and its Deployment's port).
+func variantCatalog(t testing.TB) *labs.Catalog {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "labs", "svc-expose-web.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(src), "shop", "{{ns}}")
+	text = strings.Replace(text, "\n[setup]\n", "\n[params]\nns = { pool = [\"shop\", \"market\", \"bazaar\"] }\n\n[setup]\n", 1)
+	l, errs := labs.Parse("svc-expose-web.toml", []byte(text))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	all := []*labs.Lab{l}
+	for _, o := range fixtureLabs(t).All() {
+		if o.ID != l.ID {
+			all = append(all, o)
+		}
+	}
+	cat, err := labs.NewCatalog(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }

@@ -255,6 +255,7 @@ type testEnv struct {
 	cfg  Config
 	sess *fakeSession
 	home string
+	t    testing.TB
 }
 
 // newTestEnv builds a Config over the fixture labs and a fake session, with
@@ -271,6 +272,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	sess.checked("svc-expose-web", 4, 10, testNow)
 	cat := fixtureLabs(t)
 	return &testEnv{
+		t:    t,
 		sess: sess,
 		home: home,
 		cfg: Config{

@@ -18,6 +18,7 @@ import (
 // is shown, and the rendering on the width.
 type renderKey struct {
 	lab      string
+	variant  uint64
 	width    int
 	hints    int
 	solution bool

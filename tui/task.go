@@ -61,8 +61,18 @@ func newViewport(k *KeyMap) viewport.Model {
 	return vp
 }
 
-// open shows a lab (keeping its revealed hints when it is the lab shown last).
+// open shows a lab (keeping its revealed hints when it is the lab shown
+// last): for a lab with parameters, the variant started last, or a fresh
+// one when the lab was never started (session.PracticeVariant).
 func (t *taskModel) open(l *labs.Lab) tea.Cmd {
+	if t.lab != nil && t.lab.ID == l.ID {
+		l = t.lab // the variant shown already
+	} else if v, err := session.PracticeVariant(t.c.cfg.Dirs, l, t.c.cfg.NewVariant); err != nil {
+		t.c.log.Error("lab variant", "lab", l.ID, "err", err)
+		return flash(err.Error(), true)
+	} else {
+		l = v
+	}
 	if t.lab != l {
 		t.lab, t.hints, t.solution = l, 0, false
 		t.shown = renderKey{}
@@ -74,7 +84,7 @@ func (t *taskModel) open(l *labs.Lab) tea.Cmd {
 }
 
 func (t *taskModel) key() renderKey {
-	return renderKey{lab: t.lab.ID, width: t.width, hints: t.hints, solution: t.solution}
+	return renderKey{lab: t.lab.ID, variant: t.lab.VariantN, width: t.width, hints: t.hints, solution: t.solution}
 }
 
 // ensureRendered shows the cached rendering for the current state, or asks
@@ -312,10 +322,14 @@ func (t *taskModel) header() string {
 	l := t.lab
 	lp := t.c.labProgress(l.ID)
 	line1 := " " + s.Bold.Render(truncate(l.Title, t.width-2))
-	line2 := " " + strings.Join([]string{
+	facts := []string{
 		l.Domain.Title(), s.difficulty(l.Difficulty), fmt.Sprintf("%d pts", l.Points),
 		fmt.Sprintf("~%d min", l.Minutes), statusText(s, lp, l.Points),
-	}, s.Muted.Render(" · "))
+	}
+	if l.HasParams() {
+		facts = append(facts, s.Muted.Render(fmt.Sprintf("variant %d", l.VariantN)))
+	}
+	line2 := " " + strings.Join(facts, s.Muted.Render(" · "))
 	hints := fmt.Sprintf(" hints %d/%d ", t.hints, len(l.Hints))
 	pos := fmt.Sprintf(" %3.f%% ", t.vp.ScrollPercent()*100)
 	if t.vp.TotalLineCount() <= t.vp.Height {

@@ -147,9 +147,6 @@ func TestTmuxRealBinary(t *testing.T) {
 
 	home := t.TempDir()
 	solution := filepath.Join(home, "solution.yaml")
-	if err := os.WriteFile(solution, []byte(lab.Solution.Manifests), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	env := []string{
 		"HOME=" + home,
 		"PATH=" + os.Getenv("PATH"),
@@ -171,7 +168,9 @@ func TestTmuxRealBinary(t *testing.T) {
 	s.keys(true, lab.ID)
 	s.waitFor(5*time.Second, "1 of ")
 	s.keys(false, "Enter")
-	s.waitFor(5*time.Second, "namespace "+lab.Namespace, "context offline", "Graded checks")
+	// A lab with parameters shows a fresh variant: its namespace is
+	// known once it is started.
+	s.waitFor(5*time.Second, "namespace ", "context offline", "Graded checks")
 
 	// One hint per key press.
 	s.keys(false, "h")
@@ -182,6 +181,23 @@ func TestTmuxRealBinary(t *testing.T) {
 	screen := s.waitFor(10*time.Second, "Score ", "attempts 1")
 	if !strings.Contains(screen, "✗") || !strings.Contains(screen, "expected") || !strings.Contains(screen, "why") {
 		t.Fatalf("a check without an answer shows no explained failure:\n%s", screen)
+	}
+
+	// The check started the lab: the reference solution of the variant
+	// it recorded is the answer the shell copies in.
+	n, recorded, err := state.Dirs{Data: filepath.Join(home, "data", "ckadlab")}.LoadVariant(lab.ID)
+	if err != nil || (lab.HasParams() && !recorded) {
+		t.Fatalf("the started variant is not recorded: %v", err)
+	}
+	started, err := lab.Variant(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(screen, "namespace "+started.Namespace) {
+		t.Errorf("the screen does not show variant %d's namespace %s:\n%s", n, started.Namespace, screen)
+	}
+	if err := os.WriteFile(solution, []byte(started.Solution.Manifests), 0o644); err != nil {
+		t.Fatal(err)
 	}
 
 	// The shell hand-off: a shell in the workspace, back on exit.
