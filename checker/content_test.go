@@ -145,7 +145,11 @@ func BenchmarkLintAll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	all = variantsOf(b, all)
+	b.Run("default-variants", func(b *testing.B) { benchmarkLint(b, all) })
+	b.Run("sampled-variants", func(b *testing.B) { benchmarkLint(b, variantsOf(b, all)) })
+}
+
+func benchmarkLint(b *testing.B, all []*labs.Lab) {
 	b.ReportMetric(float64(len(all)), "variants")
 	ctx := context.Background()
 	mutants := 0
