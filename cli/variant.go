@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckadlab/ckadlab/exam/examrun"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
 )
@@ -54,11 +55,25 @@ func (f *variantFlags) pick(cmd *cobra.Command, l *labs.Lab, fallback func(*labs
 	return v, err
 }
 
-// started is the variant of l started last (variant 0 when none was).
+// started is the variant of l to use: during a mock exam that sets l, the
+// exam task's variant; else the variant started last (variant 0 when none
+// was).
 func (a *app) started(l *labs.Lab) (*labs.Lab, error) {
+	if !l.HasParams() {
+		return l, nil
+	}
 	d, err := a.stateDirs()
 	if err != nil {
 		return nil, err
+	}
+	// An unreadable database is examguard's to report (it refuses what an
+	// exam keeps closed); here it only means no exam variant.
+	if e, err := examrun.InProgress(d); err == nil && e != nil {
+		for _, t := range e.Tasks {
+			if t.Lab == l.ID {
+				return l.Variant(t.Variant)
+			}
+		}
 	}
 	v, _, err := session.StartedVariant(d, l)
 	return v, err

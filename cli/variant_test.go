@@ -2,10 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ckadlab/ckadlab/exam"
 )
 
 // start draws a variant, records it, and show, solution, check, get and
@@ -128,5 +131,24 @@ func TestWorkspaceWithoutVariantRecord(t *testing.T) {
 	out, _, code := run(t, home, "show", "svc-nodeport", "--json")
 	if code != 0 || !strings.Contains(out, `"variant": 0`) || !strings.Contains(out, `"namespace": "web"`) {
 		t.Errorf("old workspace:\n%s", out)
+	}
+}
+
+// During a mock exam, show gives an exam lab's task in the exam's variant
+// (the one its seed fixes), whatever variant was practised before.
+func TestShowDuringExamUsesTheTaskVariant(t *testing.T) {
+	home := t.TempDir()
+	lab := builtinLabs(t)["svc-nodeport"]
+	if _, errOut, code := run(t, home, "start", "svc-nodeport", "--variant", "3"); code != 0 {
+		t.Fatal(errOut)
+	}
+	n := len(builtinLabs(t))
+	if _, errOut, code := run(t, home, "exam", "--start", "--seed", "7", "--tasks", fmt.Sprint(n), "--json"); code != 0 {
+		t.Fatalf("exam --start: %s", errOut)
+	}
+	want := exam.TaskVariant(lab, 7)
+	out, errOut, code := run(t, home, "show", "svc-nodeport", "--json")
+	if code != 0 || !strings.Contains(out, fmt.Sprintf(`"variant": %d,`, want)) {
+		t.Errorf("show during the exam: exit %d %s\n%s (want variant %d)", code, errOut, out, want)
 	}
 }
