@@ -27,6 +27,7 @@ func fuzzing() bool {
 func FuzzParse(f *testing.F) {
 	f.Add(validLab)
 	f.Add(lintLab)
+	f.Add(paramLab)
 	f.Add(strings.Replace(validLab, "[[checks]]", "[[checks.x]]", 1))
 	f.Add("a = [{b = 1}, [2, '''\n]''']]\n[t]\nc.d = \"\"\"\n[x]\n\"\"\"")
 	f.Fuzz(func(t *testing.T, src string) {

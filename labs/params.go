@@ -86,6 +86,10 @@ const MaxVariantDraws = 1000
 // variants are counted one by one; above it the count is estimated.
 const variantCap = 100_000
 
+// maxRangeValue is the largest value of a range (ports, CIDR octets and
+// counts are far below it).
+const maxRangeValue = 1<<32 - 1
+
 // maxParams bounds the parameters of one lab.
 const maxParams = 32
 
@@ -273,8 +277,8 @@ func parseParam(name string, v any, perrs *[]pathError) *Param {
 			hi, ok2 = list[1].(int64)
 			ok = ok && ok2
 		}
-		if !ok || len(list) != 2 || lo > hi {
-			add("range", "params.%s.range: want [low, high], two integers with low ≤ high", name)
+		if !ok || len(list) != 2 || lo > hi || lo < 0 || hi > maxRangeValue {
+			add("range", "params.%s.range: want [low, high], two integers with 0 ≤ low ≤ high ≤ %d", name, int64(maxRangeValue))
 			return nil
 		}
 		p.Lo, p.Hi = lo, hi
@@ -427,11 +431,11 @@ func (t *template) count() {
 		total = sat(total, p.size())
 	}
 	over := total > variantCap
+	v := make(map[string]string, len(t.params)) // reused: no allocation per value set
 	if !over {
 		ok := 0
 		idx := make([]uint64, len(lead))
 		for {
-			v := make(map[string]string, len(t.params))
 			for i, p := range lead {
 				v[p.Name] = p.value(idx[i])
 			}
@@ -458,7 +462,6 @@ func (t *template) count() {
 	r := newVariantRand(1)
 	ok := 0
 	for range samples {
-		v := make(map[string]string, len(t.params))
 		for _, p := range lead {
 			v[p.Name] = p.value(r.Uint64n(p.size()))
 		}

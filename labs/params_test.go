@@ -2,6 +2,7 @@ package labs
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -61,6 +62,7 @@ func TestParseParamsErrors(t *testing.T) {
 		{"quote in a value", `"store"`, `"st'ore"`, `p.toml:16: params.ns.pool[1]: "st'ore"`},
 		{"duplicate value", `"store"`, `"shop"`, `p.toml:16: params.ns.pool: "shop" is listed twice`},
 		{"bad range", `range = [6379, 6390]`, `range = [6390, 6379]`, "p.toml:18: params.port.range: want [low, high]"},
+		{"huge range", `range = [6379, 6390]`, `range = [-9223372036854775808, 9223372036854775807]`, "p.toml:18: params.port.range: want [low, high], two integers with 0 ≤ low ≤ high ≤ 4294967295"},
 		{"default outside", `default = "db"`, `default = "redis"`, `p.toml:17: params.db.default: "redis" is not one of its values`},
 		{"unknown key", `differs = ["other"]`, `differz = ["other"]`, `p.toml:18: unknown key "differz" in params.port (did you mean "differs"?)`},
 		{"differs unknown", `differs = ["other"]`, `differs = ["otter"]`, `p.toml:18: params.port.differs: no parameter "otter" (did you mean "other"?)`},
@@ -329,5 +331,26 @@ func TestAllNamespacesCoverEveryValue(t *testing.T) {
 	clashes := NamespaceClashes([]*Lab{l}, []*Lab{other}, nsLineDecode)
 	if len(clashes) != 1 || !strings.Contains(clashes[0].Message, "namespace market is also used by lab np-basic") {
 		t.Errorf("clashes %v, want market (a variant's namespace)", clashes)
+	}
+}
+
+// Counting the variants costs no allocation per value set: a lab whose
+// parameters have ~10^5 combinations stays within Parse's budget.
+func TestParseParamsBudget(t *testing.T) {
+	src := strings.Replace(paramLab, `other = { range = [6380, 6381] }`, `other = { range = [6380, 6679] }
+extra = { range = [0, 299] }`, 1)
+	src = strings.Replace(src, `title = "Only the frontend reaches the database"`, `title = "{{extra}}"`, 1)
+	src = strings.Replace(src, `ns = { pool = ["shop", "store", "market"] }`, `ns = { pool = ["shop"] }`, 1)
+	src = strings.Replace(src, `db = { pool = ["db", "cache"], default = "db" }`, `db = { pool = ["db"] }`, 1)
+	src = strings.Replace(src, `range = [6379, 6390]`, `range = [6379, 6379]`, 1)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	l := mustParse(t, src)
+	runtime.ReadMemStats(&after)
+	if l.Variants() != 90_000 || l.VariantsEstimated() {
+		t.Errorf("%d variants (estimated %v), want 90000 counted", l.Variants(), l.VariantsEstimated())
+	}
+	if got, budget := after.TotalAlloc-before.TotalAlloc, parseBudget(src); got > budget {
+		t.Errorf("allocated %d bytes, budget %d", got, budget)
 	}
 }

@@ -30,7 +30,17 @@ func (t *template) lab(n uint64) (*Lab, ErrorList) {
 }
 
 func (t *template) labWith(n uint64, v map[string]string) (*Lab, ErrorList) {
-	l, errs := parseText(t.name, t.render(v), t)
+	text := t.render(v)
+	// Values are longer than their {{name}}: the rendered text is held to
+	// the limits of a lab file too.
+	errs := ErrorList(nil)
+	if err := checkLimits(t.name, []byte(text)); err != nil {
+		errs = ErrorList{err}
+	}
+	var l *Lab
+	if len(errs) == 0 {
+		l, errs = parseText(t.name, text, t)
+	}
 	if len(errs) > 0 {
 		if n != 0 {
 			for _, e := range errs {
