@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,6 +73,12 @@ type StartInfo struct {
 // waits until it is ready. When only the progress entry cannot be written,
 // the ready lab's info is returned with a *NotSavedError.
 func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
+	// The variant started before, if another: live, its namespaces go
+	// (they may not be this variant's).
+	var previous *labs.Lab
+	if prev, ok, err := StartedVariant(m.Dirs, l); err == nil && ok && prev.VariantN != l.VariantN {
+		previous = prev
+	}
 	ws, err := m.Dirs.PrepareWorkspace(l.ID, l.Task, l.Setup.Manifests)
 	if err != nil {
 		return StartInfo{}, err
@@ -85,6 +93,11 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 			return StartInfo{}, err
 		}
 		start := m.now()
+		if previous != nil {
+			if err := removeVariant(ctx, lc, previous, l); err != nil {
+				return StartInfo{}, err
+			}
+		}
 		if err := StartLive(ctx, lc.Clients, l); err != nil {
 			return StartInfo{}, err
 		}
@@ -143,6 +156,32 @@ func PracticeVariant(dirs state.Dirs, l *labs.Lab, fresh func(*labs.Lab) uint64)
 		return v, nil
 	}
 	return l.Variant(fresh(l))
+}
+
+// removeVariant deletes, live, the namespaces of the variant started
+// before that the variant l does not use (StartLive resets l's own).
+func removeVariant(ctx context.Context, lc *LiveCluster, previous, l *labs.Lab) error {
+	old, err := LabNamespaces(previous)
+	if err != nil {
+		return err
+	}
+	keep, err := LabNamespaces(l)
+	if err != nil {
+		return err
+	}
+	var gone []string
+	for _, ns := range old {
+		if !slices.Contains(keep, ns) {
+			gone = append(gone, ns)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := lc.Clients.DeleteNamespaces(ctx, gone); err != nil {
+		return fmt.Errorf("remove variant %d of %s (namespaces %s): %w", previous.VariantN, l.ID, strings.Join(gone, ", "), err)
+	}
+	return nil
 }
 
 // NotSavedError is returned with a result (a started lab, a grade) that
