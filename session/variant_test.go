@@ -64,4 +64,3 @@ func TestRemoveVariantNamespaces(t *testing.T) {
 		t.Errorf("namespaces left %v, want only %s (shared by both variants)", left, a.Values["ns"])
 	}
 }
-
