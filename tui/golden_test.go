@@ -57,7 +57,7 @@ var goldenCases = []struct {
 		e.cfg.LoadCatalog = func() (*labs.Catalog, error) { return cat, nil }
 		e.cfg.NewVariant = func(*labs.Lab) uint64 { return 7 }
 		os.RemoveAll(e.cfg.Dirs.Workspace("svc-expose-web"))
-	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("variant 7", "enter")}},
+	}, steps: []step{keys("1 of 3 passed"), keys("best 4/10", "enter"), keys("market/client reaches", "enter")}},
 	// A workspace path too long for its line loses folders in its middle.
 	{name: "task-long-workspace", setup: func(e *testEnv) {
 		e.cfg.Dirs.Data = filepath.Join(e.home, ".local", "share", "a-rather-long-folder-name", "and-another-one-under-it", "ckadlab")
