@@ -138,7 +138,7 @@ func TestBlankExam(t *testing.T) {
 func TestExamWithOneAnswer(t *testing.T) {
 	r := newRunner(t)
 	e := begin(t, r)
-	l, _ := r.Cat.Get(e.Tasks[1].Lab)
+	l, _ := r.Cat.GetVariant(e.Tasks[1].Lab, e.Tasks[1].Variant)
 	if err := os.WriteFile(filepath.Join(e.Tasks[1].Workspace, "answer.yaml"), []byte(l.Wrong[0].Manifests), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestExamWithOneAnswer(t *testing.T) {
 func TestExamTaskWithDuplicateObjects(t *testing.T) {
 	r := newRunner(t)
 	e := begin(t, r)
-	l, _ := r.Cat.Get(e.Tasks[0].Lab)
+	l, _ := r.Cat.GetVariant(e.Tasks[0].Lab, e.Tasks[0].Variant)
 	for _, f := range []string{"a.yaml", "b.yaml"} {
 		if err := os.WriteFile(filepath.Join(e.Tasks[0].Workspace, f), []byte(l.Solution.Manifests), 0o644); err != nil {
 			t.Fatal(err)
@@ -201,7 +201,7 @@ func TestFinishTwiceRecordsOnce(t *testing.T) {
 	r := newRunner(t)
 	e := begin(t, r)
 	for i, tk := range e.Tasks {
-		l, _ := r.Cat.Get(tk.Lab)
+		l, _ := r.Cat.GetVariant(tk.Lab, tk.Variant)
 		answer := l.Solution.Manifests
 		if i == 0 {
 			answer = l.Wrong[0].Manifests
@@ -231,7 +231,7 @@ func TestFinishTwiceRecordsOnce(t *testing.T) {
 	beforeFinish = nil
 	// The second copy still looks unfinished; it is graded (differently,
 	// with an answer changed meanwhile) but the first result stands.
-	l0, _ := r.Cat.Get(e.Tasks[0].Lab)
+	l0, _ := r.Cat.GetVariant(e.Tasks[0].Lab, e.Tasks[0].Variant)
 	os.WriteFile(filepath.Join(e.Tasks[0].Workspace, "answer.yaml"), []byte(l0.Solution.Manifests), 0o644)
 	res2, err := r.Grade(context.Background(), second, nil)
 	if err != nil {
