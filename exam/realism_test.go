@@ -2,6 +2,7 @@ package exam
 
 import (
 	"encoding/json"
+	"github.com/ckadlab/ckadlab/internal/seeded"
 	"math"
 	"reflect"
 	"strings"
@@ -47,12 +48,12 @@ func TestPercents(t *testing.T) {
 // of its exact share.
 func TestPercentsAddUpTo100(t *testing.T) {
 	for seed := range uint64(300) {
-		r := newRNG(seed)
-		n := 1 + r.intn(20)
+		r := seeded.New(seed)
+		n := 1 + r.Intn(20)
 		pts := make([]int, n)
 		total := 0
 		for i := range pts {
-			pts[i] = []int{4, 6, 8}[r.intn(3)]
+			pts[i] = []int{4, 6, 8}[r.Intn(3)]
 			total += pts[i]
 		}
 		got := Percents(pts)
