@@ -13,7 +13,7 @@ func TestCheckRefusesDuplicateObjects(t *testing.T) {
 	home := t.TempDir()
 	const lab = "np-default-deny"
 	l := builtinLabs(t)[lab]
-	if _, errOut, code := run(t, home, "start", lab); code != 0 {
+	if _, errOut, code := run(t, home, "start", lab, "--variant", "0"); code != 0 {
 		t.Fatalf("start: %s", errOut)
 	}
 	ws := filepath.Join(home, "data", "ckadlab", "workspace", lab)

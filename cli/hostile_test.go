@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"github.com/ckadlab/ckadlab/exam"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -148,7 +149,7 @@ func TestGradeWithReadOnlyDatabase(t *testing.T) {
 	home := t.TempDir()
 	lab := "np-default-deny"
 	l := builtinLabs(t)[lab]
-	out, errOut, code := run(t, home, "start", lab, "--json")
+	out, errOut, code := run(t, home, "start", lab, "--json", "--variant", "0")
 	if code != 0 {
 		t.Fatalf("start: exit %d %s", code, errOut)
 	}
@@ -209,7 +210,11 @@ func TestExamFinishWithReadOnlyDatabase(t *testing.T) {
 	json.Unmarshal([]byte(out), &st)
 	all := builtinLabs(t)
 	for _, task := range st.Tasks {
-		os.WriteFile(filepath.Join(task.Workspace, "answer.yaml"), []byte(all[task.ID].Solution.Manifests), 0o644)
+		l, err := all[task.ID].Variant(exam.TaskVariant(all[task.ID], st.Seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(task.Workspace, "answer.yaml"), []byte(l.Solution.Manifests), 0o644)
 	}
 	undo := makeReadOnly(t, dbPath(home))
 	out, errOut, code = run(t, home, "exam", "--finish")

@@ -70,7 +70,7 @@ func TestGetDescribeOffline(t *testing.T) {
 	if _, errOut, code := run(t, home, "get", "--cluster", "offline"); code != ExitError || !strings.Contains(errOut, "name a kind to list") {
 		t.Fatalf("get without a kind: exit %d, %s", code, errOut)
 	}
-	if _, errOut, code := run(t, home, "start", "np-test-network-policy", "--cluster", "offline"); code != 0 {
+	if _, errOut, code := run(t, home, "start", "np-test-network-policy", "--cluster", "offline", "--variant", "0"); code != 0 {
 		t.Fatalf("start: %s", errOut)
 	}
 	out, errOut, code := run(t, home, "get", "po", "-n", "prod", "--show-labels", "--cluster", "offline")
@@ -105,7 +105,7 @@ func TestGetDescribeOffline(t *testing.T) {
 // names it); -n still chooses another.
 func TestGetDescribeUseTheLabNamespace(t *testing.T) {
 	home := t.TempDir()
-	if _, errOut, code := run(t, home, "start", "np-test-network-policy", "--cluster", "offline"); code != 0 {
+	if _, errOut, code := run(t, home, "start", "np-test-network-policy", "--cluster", "offline", "--variant", "0"); code != 0 {
 		t.Fatalf("start: %s", errOut)
 	}
 	out, errOut, code := run(t, home, "get", "pods", "--show-labels", "--cluster", "offline")

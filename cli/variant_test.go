@@ -103,7 +103,7 @@ func TestVariantFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"start", "np-default-deny", "--variant", "2"}, "lab np-default-deny has no parameters: its only variant is 0"},
+		{[]string{"start", "svc-externalname", "--variant", "2"}, "lab svc-externalname has no parameters: its only variant is 0"},
 		{[]string{"show", "svc-nodeport", "--variant", "2", "--seed", "3"}, "--variant and --seed both choose the variant"},
 		{[]string{"solution", "svc-nodeport", "--variant", "x"}, "invalid argument"},
 	} {
@@ -113,7 +113,7 @@ func TestVariantFlagErrors(t *testing.T) {
 		}
 	}
 	// A lab without parameters takes --variant 0.
-	if _, errOut, code := run(t, home, "show", "np-default-deny", "--variant", "0"); code != 0 {
+	if _, errOut, code := run(t, home, "show", "svc-externalname", "--variant", "0"); code != 0 {
 		t.Errorf("--variant 0 of a lab without parameters: %s", errOut)
 	}
 }

@@ -47,7 +47,7 @@ func TestShuffleIsAPermutation(t *testing.T) {
 }
 
 func TestMix(t *testing.T) {
-	if Mix(1, "a") != Mix(1, "a") {
+	if a, b := Mix(1, "a"), Mix(1, "a"); a != b {
 		t.Fatal("Mix is not deterministic")
 	}
 	for _, tt := range [][2]uint64{{Mix(1, "a"), Mix(2, "a")}, {Mix(1, "a"), Mix(1, "b")}} {

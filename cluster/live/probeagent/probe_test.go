@@ -127,7 +127,7 @@ func TestDoTCPAndHTTP(t *testing.T) {
 			}
 		})
 	}
-	want := fmt.Sprintf("shop.example /hostname m1 ckadlab-probe")
+	want := "shop.example /hostname m1 ckadlab-probe"
 	if len(seen) == 0 || seen[0] != want {
 		t.Errorf("first request seen as %q, want %q", seen, want)
 	}
