@@ -18,6 +18,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 func liveCluster(c *kind.Cluster) *session.LiveCluster {
@@ -250,13 +251,77 @@ func revert(ctx context.Context, cl *live.Clients, answer, setup []*unstructured
 			remove = append(remove, u)
 		}
 	}
-	if err := cl.Delete(ctx, remove, time.Minute); err != nil {
+	// A workload the answer changed is created afresh, its pods gone
+	// first: re-applying the setup's template would leave the answer's
+	// pods serving while a rollout to never-ready pods (a broken
+	// readiness probe) waits for them, where a learner's untouched setup
+	// has none.
+	var workloads []*unstructured.Unstructured
+	for _, u := range restore {
+		switch u.GetKind() {
+		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
+			workloads = append(workloads, u)
+		}
+	}
+	if err := cl.Delete(ctx, append(remove, workloads...), time.Minute); err != nil {
+		return err
+	}
+	if err := deletePodsOf(ctx, cl, workloads); err != nil {
 		return err
 	}
 	if err := cl.Apply(ctx, restore); err != nil {
 		return err
 	}
 	return cl.WaitReady(ctx, live.Namespaces(setup), 2*time.Minute)
+}
+
+// deletePodsOf deletes the pods the workloads' selectors select and waits
+// until they are gone.
+func deletePodsOf(ctx context.Context, cl *live.Clients, workloads []*unstructured.Unstructured) error {
+	zero := int64(0)
+	for _, w := range workloads {
+		sel, found, _ := unstructured.NestedStringMap(w.Object, "spec", "selector", "matchLabels")
+		if !found || len(sel) == 0 {
+			continue
+		}
+		lo := metav1.ListOptions{LabelSelector: labels.SelectorFromSet(sel).String()}
+		pods := cl.Kube.CoreV1().Pods(w.GetNamespace())
+		// only pods a controller owns: a bare setup pod with the same
+		// labels stays
+		owned := func() ([]string, error) {
+			l, err := pods.List(ctx, lo)
+			if err != nil {
+				return nil, err
+			}
+			var names []string
+			for _, p := range l.Items {
+				if metav1.GetControllerOf(&p) != nil {
+					names = append(names, p.Name)
+				}
+			}
+			return names, nil
+		}
+		names, err := owned()
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if err := pods.Delete(ctx, n, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
+				return err
+			}
+		}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			if left, err := owned(); err == nil && len(left) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("pods of %s %s/%s still there after a minute", w.GetKind(), w.GetNamespace(), w.GetName())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nil
 }
 
 func waitNamespacesGone(ctx context.Context, cl *live.Clients, ns []string, timeout time.Duration) error {
