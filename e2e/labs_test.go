@@ -126,6 +126,11 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 		record("lab check: settle wait after applying an answer", settled)
 		rep, err := checker.Run(ctx, l, b, checker.Options{Concurrency: session.LiveConcurrency})
 		fallbacks := b.AgentFallbacks()
+		for _, d := range b.ConnectTimes() {
+			// the margin a connected probe leaves to the timeout that
+			// reads silence as a drop (Options.Timeout)
+			record("probe: connection time of connected probes", d)
+		}
 		b.Close()
 		if err != nil {
 			t.Fatal(err)

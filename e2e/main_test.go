@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -163,6 +164,11 @@ func printFigures() {
 		}
 		if len(parts) > 8 {
 			parts = append(parts[:8], "...")
+		}
+		if len(ds) >= 20 {
+			// the tail too: p99 and the largest
+			s := slices.Sorted(slices.Values(ds))
+			parts = []string{fmt.Sprintf("p99 %.3fs, max %.3fs", s[len(s)*99/100].Seconds(), s[len(s)-1].Seconds())}
 		}
 		fmt.Printf("FIGURE %-45s median %6.2fs over %d [%s]\n", k, median(ds).Seconds(), len(ds), strings.Join(parts, " "))
 	}

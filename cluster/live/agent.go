@@ -55,6 +55,7 @@ type agentSender struct {
 	sess   *agentSession
 	broken error // why the agent cannot run here (then fallback is used)
 	closed bool
+	took   []time.Duration // how long each connection took (ConnectTimes)
 }
 
 func (s *agentSender) String() string { return s.r.String() }
@@ -80,6 +81,17 @@ func (s *agentSender) Send(ctx context.Context, atts []Attempt) ([][]Observation
 			s.logf("probe agent in %s: %v; starting it again", s.r, err)
 			s.drop(sess)
 			continue
+		}
+		if err == nil {
+			s.mu.Lock()
+			for _, ob := range obs {
+				for _, o := range ob {
+					if o.Outcome == probe.Connected && o.Took > 0 {
+						s.took = append(s.took, o.Took)
+					}
+				}
+			}
+			s.mu.Unlock()
 		}
 		return obs, err
 	}
@@ -420,7 +432,8 @@ func (a Attempt) request() (probeagent.Request, time.Duration) {
 
 // observation reads an agent's response as an Observation.
 func observation(r probeagent.Response) (Observation, error) {
-	o := Observation{Status: r.Status, Body: r.Body, Detail: r.Detail, NoDNSAnswer: r.NoDNSAnswer}
+	o := Observation{Status: r.Status, Body: r.Body, Detail: r.Detail, NoDNSAnswer: r.NoDNSAnswer,
+		Took: time.Duration(r.TookMS * float64(time.Millisecond))}
 	switch r.Outcome {
 	case probeagent.Connected:
 		o.Outcome = probe.Connected
@@ -547,6 +560,21 @@ func (b *Backend) Close() error {
 		a.Close()
 	}
 	return nil
+}
+
+// ConnectTimes are how long the connections of this backend's probes took
+// to establish (agents only): what the network needs against the timeout
+// that reads silence as a drop.
+func (b *Backend) ConnectTimes() []time.Duration {
+	b.agentsMu.Lock()
+	defer b.agentsMu.Unlock()
+	var out []time.Duration
+	for _, a := range b.agents {
+		a.mu.Lock()
+		out = append(out, a.took...)
+		a.mu.Unlock()
+	}
+	return out
 }
 
 // AgentFallbacks lists the sources where the probe agent could not run

@@ -197,6 +197,10 @@ func TestAgentSender(t *testing.T) {
 	if fb.sent != 0 || s.Broken() != nil {
 		t.Errorf("the fallback was used (%d) or the agent broken (%v)", fb.sent, s.Broken())
 	}
+	// two rounds of two connections each, every one timed
+	if b := (&Backend{agents: map[string]*agentSender{"x": s}}); len(b.ConnectTimes()) != 4 {
+		t.Errorf("ConnectTimes = %v, want the 4 connections' times", b.ConnectTimes())
+	}
 	if f.starts != 1 || len(f.installed) != 1 {
 		t.Errorf("two rounds started %d agents with %d installs, want one of each (the agent is kept)", f.starts, len(f.installed))
 	}
@@ -296,6 +300,7 @@ func TestObservation(t *testing.T) {
 		err  bool
 	}{
 		{probeagent.Response{Outcome: probeagent.Connected, Status: 503, Body: "x"}, Observation{Outcome: probe.Connected, Status: 503, Body: "x"}, false},
+		{probeagent.Response{Outcome: probeagent.Connected, TookMS: 2.5}, Observation{Outcome: probe.Connected, Took: 2500 * time.Microsecond}, false},
 		{probeagent.Response{Outcome: probeagent.Refused, Detail: "r"}, Observation{Outcome: probe.Refused, Detail: "r"}, false},
 		{probeagent.Response{Outcome: probeagent.Unresolved}, Observation{Outcome: probe.Unresolved}, false},
 		{probeagent.Response{Outcome: probeagent.Unreachable}, Observation{Outcome: probe.Unreachable}, false},

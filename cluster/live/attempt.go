@@ -56,6 +56,9 @@ type Observation struct {
 	Status      int    // HTTP status (HTTP attempts that got an answer)
 	Body        string // HTTP body (short answers only, e.g. /hostname)
 	Detail      string // the client's own words, for reasons
+	// Took is how long a connection took to establish (the probe agent
+	// measures it; 0 when unknown).
+	Took time.Duration
 }
 
 func seconds(d time.Duration) string {

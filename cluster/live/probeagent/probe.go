@@ -70,19 +70,28 @@ func do(ctx context.Context, req Request) Response {
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var d net.Dialer
+	began := time.Now()
 	conn, err := d.DialContext(dctx, "tcp", addr)
 	if err != nil {
 		return classify(err)
 	}
+	took := ms(time.Since(began))
 	defer conn.Close()
 	if !req.HTTP {
-		return Response{Outcome: Connected}
+		return Response{Outcome: Connected, TookMS: took}
 	}
 	wait := time.Duration(req.AnswerMS) * time.Millisecond
 	if wait <= 0 {
 		wait = timeout + httpGrace
 	}
-	return httpGet(conn, req, wait)
+	resp := httpGet(conn, req, wait)
+	resp.TookMS = took
+	return resp
+}
+
+// ms is d in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
 }
 
 // resolver is the agent's resolver (a test replaces it).
@@ -160,7 +169,8 @@ func udpProbe(ctx context.Context, addr string, payloads [][]byte, timeout time.
 		return classify(err)
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(timeout))
+	began := time.Now()
+	_ = conn.SetDeadline(began.Add(timeout))
 	for _, p := range payloads {
 		if _, err := conn.Write(p); err != nil {
 			return classify(err)
@@ -174,7 +184,7 @@ func udpProbe(ctx context.Context, addr string, payloads [][]byte, timeout time.
 	if n == 0 {
 		return Response{Outcome: Unreachable, Detail: "no data received from the server"}
 	}
-	return Response{Outcome: Connected}
+	return Response{Outcome: Connected, TookMS: ms(time.Since(began))}
 }
 
 // httpGet sends a GET on conn and reads the answer's status and the start

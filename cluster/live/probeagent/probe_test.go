@@ -125,6 +125,11 @@ func TestDoTCPAndHTTP(t *testing.T) {
 			if got.Outcome != Connected && got.Detail == "" {
 				t.Errorf("%s without a detail", got.Outcome)
 			}
+			// a connection says how long it took (the margin to the
+			// timeout); a probe that never connected has no time
+			if (got.Outcome == Connected) != (got.TookMS > 0) && !got.NoHTTPAnswer {
+				t.Errorf("%s with took_ms %v", got.Outcome, got.TookMS)
+			}
 		})
 	}
 	want := "shop.example /hostname m1 ckadlab-probe"

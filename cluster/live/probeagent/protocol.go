@@ -79,6 +79,10 @@ type Response struct {
 	// NoDNSAnswer: unresolved because no DNS answer came in time (rather
 	// than an answer saying the name does not exist).
 	NoDNSAnswer bool `json:"no_dns_answer,omitempty"`
+	// TookMS is how long a connection took to establish (a UDP answer
+	// to arrive), in milliseconds, for a connected probe: how close the
+	// network comes to the timeout that reads silence as blocked.
+	TookMS float64 `json:"took_ms,omitempty"`
 }
 
 // MaxBody is how much of an HTTP body a Response carries.

@@ -24,6 +24,7 @@ func sctpProbe(ctx context.Context, ip netip.Addr, port int, timeout time.Durati
 		family = unix.AF_INET6
 		sa = &unix.SockaddrInet6{Port: port, Addr: ip.As16()}
 	}
+	began := time.Now()
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_SCTP)
 	if err != nil {
 		return Response{Outcome: Unreachable, Detail: "cannot open an SCTP socket here: " + err.Error()}
@@ -54,7 +55,7 @@ func sctpProbe(ctx context.Context, ip netip.Addr, port int, timeout time.Durati
 	if n == 0 {
 		return Response{Outcome: Unreachable, Detail: "the SCTP server closed without an answer"}
 	}
-	return Response{Outcome: Connected}
+	return Response{Outcome: Connected, TookMS: ms(time.Since(began))}
 }
 
 // waitFD waits until fd is ready for events or the deadline passes (a
