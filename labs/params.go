@@ -112,6 +112,11 @@ type template struct {
 	variants  int
 	estimated bool
 
+	// post are transformations applied to every rendered variant, in
+	// order (Lab.Transformed: a class maps each variant into a learner's
+	// namespaces).
+	post []func(*Lab) (*Lab, error)
+
 	mu     sync.Mutex
 	cached map[uint64]*Lab // rendered variants (Lab.Variant)
 }

@@ -354,3 +354,55 @@ extra = { range = [0, 299] }`, 1)
 		t.Errorf("allocated %d bytes, budget %d", got, budget)
 	}
 }
+
+// A transformed lab stays transformed in every variant drawn from it (a
+// class maps each variant into a learner's namespaces); the original is
+// untouched.
+func TestTransformedVariants(t *testing.T) {
+	l := mustParse(t, paramLab)
+	calls := 0
+	prefix := func(in *Lab) (*Lab, error) {
+		calls++
+		out := *in
+		out.Namespace = "alice-" + in.Namespace
+		return &out, nil
+	}
+	m, err := l.Transformed(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Namespace != "alice-shop" || l.Namespace != "shop" || !m.HasParams() {
+		t.Fatalf("transformed %q (params %v), original %q", m.Namespace, m.HasParams(), l.Namespace)
+	}
+	for _, n := range []uint64{0, 1, 2, 7, 42} {
+		orig, err := l.Variant(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Variant(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Namespace != "alice-"+orig.Namespace || got.VariantN != n || got.ValuesText() != orig.ValuesText() {
+			t.Errorf("variant %d: %q %d %q, want alice-%s %d %q", n, got.Namespace, got.VariantN, got.ValuesText(), orig.Namespace, n, orig.ValuesText())
+		}
+		// a variant of the variant is still mapped once, not twice
+		again, err := got.Variant(n + 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(again.Namespace, "alice-") != 1 {
+			t.Errorf("variant %d of variant %d: %q", n+1, n, again.Namespace)
+		}
+	}
+	fail := func(*Lab) (*Lab, error) { return nil, errors.New("no room") }
+	if _, err := l.Transformed(fail); err == nil {
+		t.Error("a failing transformation gave a lab")
+	}
+	if _, err := l.Transformed(func(x *Lab) (*Lab, error) { return x, nil }); err == nil {
+		t.Error("a transformation returning its input was accepted")
+	}
+	if calls == 0 {
+		t.Error("the transformation never ran")
+	}
+}

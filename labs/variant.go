@@ -3,6 +3,7 @@ package labs
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/ckadlab/ckadlab/internal/seeded"
@@ -50,7 +51,35 @@ func (t *template) labWith(n uint64, v map[string]string) (*Lab, ErrorList) {
 		return nil, errs
 	}
 	l.VariantN, l.Values = n, v
+	for _, f := range t.post {
+		m, err := f(l)
+		if err != nil {
+			return nil, ErrorList{{File: t.name, Line: 1, Msg: fmt.Sprintf("variant %d: %v", n, err)}}
+		}
+		m.tpl, m.VariantN, m.Values = t, n, v
+		l = m
+	}
 	return l, nil
+}
+
+// Transformed is f(l), and every variant of it (Variant) is f of the
+// same variant of l: a transformation that holds whatever variant is
+// drawn later. f must return a new lab (it may share l's strings).
+func (l *Lab) Transformed(f func(*Lab) (*Lab, error)) (*Lab, error) {
+	out, err := f(l)
+	if err != nil {
+		return nil, err
+	}
+	if out == l {
+		return nil, fmt.Errorf("transforming %s returned the lab itself", l.ID)
+	}
+	out.VariantN, out.Values = l.VariantN, l.Values
+	out.tpl = nil
+	if t := l.tpl; t != nil {
+		out.tpl = &template{name: t.name, src: t.src, params: t.params, byName: t.byName, used: t.used,
+			variants: t.variants, estimated: t.estimated, post: append(slices.Clip(t.post), f)}
+	}
+	return out, nil
 }
 
 // valuesText is "ns=shop, port=8080".
