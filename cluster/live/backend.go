@@ -46,6 +46,11 @@ type Options struct {
 	// up (default 2 s, on top of the API's one-second time resolution;
 	// kube-proxy and the CNI apply changes within about a second).
 	Settle time.Duration
+	// Namespaces, when set, are the only namespaces the backend reads
+	// (a learner of a class may read only their own and the system
+	// ones): it is called for every snapshot, since a learner's answer
+	// may add one. nil reads the whole cluster.
+	Namespaces func(ctx context.Context) ([]string, error)
 }
 
 // Backend is a cluster.Backend on a live cluster.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +53,15 @@ func (b *Backend) snapshotFor(ctx context.Context, external netip.Addr) (*snapsh
 		b.podNet, b.podNetRead = podNetwork(ctx, b.c), true
 	}
 	for settles, polls := 0, 0; ; {
-		o, err := listAll(ctx, b.c)
+		var scope []string
+		if b.opts.Namespaces != nil {
+			sc, err := b.opts.Namespaces(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("the namespaces to read: %w", err)
+			}
+			scope = append([]string{}, sc...) // non-nil: scoped
+		}
+		o, err := listAll(ctx, b.c, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -104,8 +113,10 @@ func lbPendingUntil(o netmodel.Objects) time.Time {
 	return t
 }
 
-// listAll reads everything the model needs, concurrently.
-func listAll(ctx context.Context, c *Clients) (netmodel.Objects, error) {
+// listAll reads everything the model needs, concurrently: cluster-wide,
+// or only the namespaces of scope (a learner of a class may read no
+// other; see Options.Namespaces).
+func listAll(ctx context.Context, c *Clients, scope []string) (netmodel.Objects, error) {
 	var o netmodel.Objects
 	var mu sync.Mutex
 	var firstErr error
@@ -124,6 +135,17 @@ func listAll(ctx context.Context, c *Clients) (netmodel.Objects, error) {
 		}()
 	}
 	lo := metav1.ListOptions{}
+	all := []string{metav1.NamespaceAll}
+	if scope != nil {
+		all = scope
+	}
+	// each namespaced kind: one list per namespace in scope, appended
+	// under mu
+	each := func(what string, f func(ns string) error) {
+		for _, ns := range all {
+			run(what, func() error { return f(ns) })
+		}
+	}
 	run("nodes", func() error {
 		l, err := c.Kube.CoreV1().Nodes().List(ctx, lo)
 		if err == nil {
@@ -134,42 +156,52 @@ func listAll(ctx context.Context, c *Clients) (netmodel.Objects, error) {
 	run("namespaces", func() error {
 		l, err := c.Kube.CoreV1().Namespaces().List(ctx, lo)
 		if err == nil {
-			o.Namespaces = l.Items
+			o.Namespaces = inScope(l.Items, scope)
 		}
 		return err
 	})
-	run("pods", func() error {
-		l, err := c.Kube.CoreV1().Pods("").List(ctx, lo)
+	each("pods", func(ns string) error {
+		l, err := c.Kube.CoreV1().Pods(ns).List(ctx, lo)
 		if err == nil {
-			o.Pods = l.Items
+			mu.Lock()
+			o.Pods = append(o.Pods, l.Items...)
+			mu.Unlock()
 		}
 		return err
 	})
-	run("services", func() error {
-		l, err := c.Kube.CoreV1().Services("").List(ctx, lo)
+	each("services", func(ns string) error {
+		l, err := c.Kube.CoreV1().Services(ns).List(ctx, lo)
 		if err == nil {
-			o.Services = l.Items
+			mu.Lock()
+			o.Services = append(o.Services, l.Items...)
+			mu.Unlock()
 		}
 		return err
 	})
-	run("endpointslices", func() error {
-		l, err := c.Kube.DiscoveryV1().EndpointSlices("").List(ctx, lo)
+	each("endpointslices", func(ns string) error {
+		l, err := c.Kube.DiscoveryV1().EndpointSlices(ns).List(ctx, lo)
 		if err == nil {
-			o.EndpointSlices = l.Items
+			mu.Lock()
+			o.EndpointSlices = append(o.EndpointSlices, l.Items...)
+			mu.Unlock()
 		}
 		return err
 	})
-	run("networkpolicies", func() error {
-		l, err := c.Kube.NetworkingV1().NetworkPolicies("").List(ctx, lo)
+	each("networkpolicies", func(ns string) error {
+		l, err := c.Kube.NetworkingV1().NetworkPolicies(ns).List(ctx, lo)
 		if err == nil {
-			o.NetworkPolicies = l.Items
+			mu.Lock()
+			o.NetworkPolicies = append(o.NetworkPolicies, l.Items...)
+			mu.Unlock()
 		}
 		return err
 	})
-	run("ingresses", func() error {
-		l, err := c.Kube.NetworkingV1().Ingresses("").List(ctx, lo)
+	each("ingresses", func(ns string) error {
+		l, err := c.Kube.NetworkingV1().Ingresses(ns).List(ctx, lo)
 		if err == nil {
-			o.Ingresses = l.Items
+			mu.Lock()
+			o.Ingresses = append(o.Ingresses, l.Items...)
+			mu.Unlock()
 		}
 		return err
 	})
@@ -180,15 +212,31 @@ func listAll(ctx context.Context, c *Clients) (netmodel.Objects, error) {
 		}
 		return err
 	})
-	run("deployments", func() error {
-		l, err := c.Kube.AppsV1().Deployments("").List(ctx, lo)
+	each("deployments", func(ns string) error {
+		l, err := c.Kube.AppsV1().Deployments(ns).List(ctx, lo)
 		if err == nil {
-			o.Deployments = l.Items
+			mu.Lock()
+			o.Deployments = append(o.Deployments, l.Items...)
+			mu.Unlock()
 		}
 		return err
 	})
 	wg.Wait()
 	return o, firstErr
+}
+
+// inScope keeps the namespaces named in scope (all of them for nil).
+func inScope(all []corev1.Namespace, scope []string) []corev1.Namespace {
+	if scope == nil {
+		return all
+	}
+	var out []corev1.Namespace
+	for _, n := range all {
+		if slices.Contains(scope, n.Name) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // podNetwork reads the cluster's pod network: kubeadm's podSubnet (kind
