@@ -145,6 +145,15 @@ func (c *Class) Validate() error {
 		}
 		seen[l.Name], idx[l.Index] = true, true
 	}
+	// A learner owns the namespaces named "<learner>-…": no learner's
+	// prefix may start another's ("al" would own "al-ice-shop").
+	for _, a := range c.Learners {
+		for _, b := range c.Learners {
+			if a.Name != b.Name && strings.HasPrefix(b.Name, a.Name+"-") {
+				return fmt.Errorf("learners %s and %s clash: %s's namespaces (%s-…) would include %s's; rename one", a.Name, b.Name, a.Name, a.Name, b.Name)
+			}
+		}
+	}
 	return nil
 }
 
