@@ -27,10 +27,13 @@ import (
 type Clients struct {
 	Context    string // kube context name
 	Kubeconfig string // file the context came from ("" when unknown)
-	Config     *rest.Config
-	Kube       kubernetes.Interface
-	Dynamic    dynamic.Interface
-	Mapper     meta.ResettableRESTMapper
+	// Namespace is the context's namespace ("default" when it names
+	// none): a class learner's context names their home namespace.
+	Namespace string
+	Config    *rest.Config
+	Kube      kubernetes.Interface
+	Dynamic   dynamic.Interface
+	Mapper    meta.ResettableRESTMapper
 }
 
 // KubeconfigPath is the file kubectl would write to: the first entry of
@@ -83,6 +86,9 @@ func Connect(kubeconfig, context string) (*Clients, error) {
 		return nil, err
 	}
 	c.Context, c.Kubeconfig = context, KubeconfigPath(kubeconfig)
+	if c.Namespace, _, err = cc.Namespace(); err != nil {
+		return nil, fmt.Errorf("kube context %s: %w", context, err)
+	}
 	return c, nil
 }
 
