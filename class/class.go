@@ -106,6 +106,14 @@ type Class struct {
 	Labs    []string  `json:"labs,omitempty"`
 	Quota   Quota     `json:"quota"`
 	Created time.Time `json:"created"`
+	// Shared are the cluster's own namespaces a learner's ckadlab reads
+	// to model traffic (cluster DNS, the ingress controller): `class up`
+	// finds them and lets learners read pods, Services, EndpointSlices,
+	// NetworkPolicies, Deployments and Ingresses there (nothing else).
+	Shared []string `json:"shared,omitempty"`
+	// PolicyEnforced is the NetworkPolicy self-test's result, run by
+	// `class up` (a learner cannot run it); nil when unknown.
+	PolicyEnforced *bool `json:"policy_enforced,omitempty"`
 }
 
 // Namespace is the class's own namespace.
