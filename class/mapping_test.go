@@ -118,4 +118,3 @@ func TestMappingParts(t *testing.T) {
 		t.Fatal("the demo changed")
 	}
 }
-
