@@ -340,8 +340,16 @@ func (mp *mapper) mapDNS(name string) string {
 			break
 		}
 	}
-	if mp.ns[labels[at]] {
+	if at != n-1 && mp.ns[labels[at]] {
 		labels[at] = mp.words[labels[at]]
+		return strings.Join(labels, ".")
+	}
+	// No svc label: web.shop, web-0.web.shop, or a name missing its svc
+	// label (web.shop.cluster.local, a mistake a lab may show).
+	for i := 1; i < n; i++ {
+		if mp.ns[labels[i]] {
+			labels[i] = mp.words[labels[i]]
+		}
 	}
 	return strings.Join(labels, ".")
 }
@@ -397,6 +405,12 @@ func (mp *mapper) mapToken(s string, i, j, mode int) (string, bool) {
 	if to := mp.hosts[plain]; to != "" {
 		return escaped(to), true
 	}
+	if portName.MatchString(tok) {
+		if to := mp.mapPortName(tok); to != tok && !digitAround(s, i, j) {
+			return to, true
+		}
+		return "", false
+	}
 	if n, err := strconv.Atoi(tok); err == nil {
 		if to, ok := mp.ports[n]; ok && !digitAround(s, i, j) {
 			return strconv.Itoa(to), true
@@ -420,6 +434,23 @@ func (mp *mapper) mapToken(s string, i, j, mode int) (string, bool) {
 		return to, true
 	}
 	return "", false
+}
+
+// portName is a name made of numbers, as kubectl create service names a
+// port (30047-8080).
+var portName = regexp.MustCompile(`^[0-9]+(-[0-9]+)+$`)
+
+// mapPortName maps the node port numbers of a portName.
+func (mp *mapper) mapPortName(s string) string {
+	nums := strings.Split(s, "-")
+	for i, x := range nums {
+		if n, err := strconv.Atoi(x); err == nil {
+			if to, ok := mp.ports[n]; ok {
+				nums[i] = strconv.Itoa(to)
+			}
+		}
+	}
+	return strings.Join(nums, "-")
 }
 
 func digitAround(s string, i, j int) bool {
@@ -583,6 +614,9 @@ func (mp *mapper) manifests(parts []*part) error {
 					n.Value = mp.mapDNS(strings.TrimSuffix(n.Value, "."))
 				}
 				for _, port := range items(at(o.n, "spec", "ports")) {
+					if n := get(port, "name"); n != nil && portName.MatchString(n.Value) {
+						n.Value = mp.mapPortName(n.Value)
+					}
 					for _, f := range []string{"nodePort", "port"} {
 						if n := get(port, f); n != nil {
 							if v, err := strconv.Atoi(n.Value); err == nil {
