@@ -118,3 +118,40 @@ func TestMappingParts(t *testing.T) {
 		t.Fatal("the demo changed")
 	}
 }
+
+// A mapping that cannot be made or breaks the lab is an error, never a
+// silent pass; the mapped lab is detached from the original's variants.
+func TestMappingErrors(t *testing.T) {
+	l := loadDemo(t)
+	plan, err := NewPortPlan([]*labs.Lab{l}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Mapping{Learner: Learner{Name: "Bad_Name"}, Ports: plan}).Lab(l); err == nil {
+		t.Error("an invalid learner name maps")
+	}
+	long := strings.Replace(string(mustRead(t, "testdata/map-demo.toml")), "labels: {team: ops}", "labels: {team: "+strings.Repeat("o", 60)+"}", 1)
+	ll, errs := labs.Parse("long.toml", []byte(long))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if _, err := (Mapping{Learner: Learner{Name: "alice"}, Ports: plan}).Lab(ll); err == nil || !strings.Contains(err.Error(), "longer than the 63 characters") {
+		t.Errorf("a label value too long once mapped: %v", err)
+	}
+	m, err := Mapping{Learner: Learner{Name: "alice", Index: 1}, Ports: plan}.Lab(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.HasParams() || m.Source != l.Source || m.ID != l.ID {
+		t.Errorf("mapped lab: params %v, source %q, id %q", m.HasParams(), m.Source, m.ID)
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
