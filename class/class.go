@@ -207,9 +207,12 @@ type Record struct {
 	Lab     string `json:"lab"`
 	Variant uint64 `json:"variant"`
 	// Exam and Task are set for a class exam's task (Task is 1-based).
-	Exam   string        `json:"exam,omitempty"`
-	Task   int           `json:"task,omitempty"`
-	Domain string        `json:"domain"`
+	Exam   string `json:"exam,omitempty"`
+	Task   int    `json:"task,omitempty"`
+	Domain string `json:"domain"`
+	// Points is a class exam task's exam points (its weight in the
+	// exam's grade); 0 for a lab, or when not known.
+	Points int           `json:"points,omitempty"`
 	Score  int           `json:"score"`
 	Max    int           `json:"max"`
 	Checks []CheckRecord `json:"checks"`
