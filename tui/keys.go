@@ -60,6 +60,13 @@ type KeyMap struct {
 	Finish    key.Binding
 	Review    key.Binding
 	Stats     key.Binding
+
+	// The class board.
+	Left    key.Binding
+	Right   key.Binding
+	DrillIn key.Binding
+	HeatMap key.Binding
+	Refresh key.Binding
 }
 
 // DefaultKeyMap returns the key bindings.
@@ -112,5 +119,11 @@ func DefaultKeyMap() KeyMap {
 		Finish:    key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "finish exam")),
 		Review:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "review task")),
 		Stats:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "stats")),
+
+		Left:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "left")),
+		Right:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "right")),
+		DrillIn: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "last run")),
+		HeatMap: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "checks most failed")),
+		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 	}
 }
