@@ -262,3 +262,21 @@ func TestBuildBoardOddInput(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkBuildBoard: 30 learners × 46 labs, 6 checks a record.
+func BenchmarkBuildBoard(b *testing.B) {
+	var names []string
+	for i := range 30 {
+		names = append(names, fmt.Sprintf("learner-%02d", i))
+	}
+	c := roster(b, nil, names...)
+	var recs []Record
+	for _, n := range names {
+		for lab := range 46 {
+			recs = append(recs, rec(n, fmt.Sprintf("lab-%02d", lab), lab, 2, "a", "b", "!c", "d", "!e", "f"))
+		}
+	}
+	for b.Loop() {
+		BuildBoard(c, recs, nil)
+	}
+}
