@@ -1,0 +1,5 @@
+//go:build !unix
+
+package classroom
+
+const noFollow = 0
