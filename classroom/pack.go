@@ -43,13 +43,13 @@ func BuildPack(dir string) ([]byte, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".toml") {
-			continue
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".toml") {
+			continue // what --labs DIR loads: not subdirectories
 		}
 		if e.Type()&fs.ModeSymlink != 0 {
 			return nil, fmt.Errorf("lab pack %s: %s is a symbolic link: a published pack holds only regular files (copy the file in)", dir, e.Name())
 		}
-		if e.IsDir() || !e.Type().IsRegular() {
+		if !e.Type().IsRegular() {
 			return nil, fmt.Errorf("lab pack %s: %s is not a regular file", dir, e.Name())
 		}
 		if !packFileName.MatchString(e.Name()) {
