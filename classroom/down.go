@@ -29,7 +29,7 @@ type DownResult struct {
 }
 
 // Down removes a class: its learners' tokens first (so no learner acts
-// while the rest goes), every namespace labelled with the class (the
+// while the rest goes), the class's ConfigMaps, every namespace labelled with the class (the
 // learners' and the class's own), then the cluster-wide objects named
 // after it. wait: until the namespaces are gone (bounded by ctx).
 func Down(ctx context.Context, cl *live.Clients, name string, wait bool) (*DownResult, error) {
@@ -48,6 +48,14 @@ func Down(ctx context.Context, cl *live.Clients, name string, wait bool) (*DownR
 	}
 	if err := k.CoreV1().ServiceAccounts(classNS).DeleteCollection(ctx, metav1.DeleteOptions{}, sel); err != nil && !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("delete learner ServiceAccounts: %w", err)
+	}
+
+	// The class's own ConfigMaps: the class is gone for everyone at once,
+	// while its namespaces terminate.
+	for _, name := range []string{class.ClassConfigMap, class.ExamConfigMap, class.PackConfigMap} {
+		if err := k.CoreV1().ConfigMaps(classNS).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("delete ConfigMap %s/%s: %w", classNS, name, err)
+		}
 	}
 
 	nss, err := k.CoreV1().Namespaces().List(ctx, sel)

@@ -221,6 +221,7 @@ faithful model of Kubernetes networking.`,
 		a.examCommand(),
 		a.statsCommand(),
 		a.drillCommand(),
+		a.classCommand(),
 	)
 	return root
 }
