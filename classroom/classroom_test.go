@@ -80,7 +80,7 @@ func TestUpCreatesTheClassObjects(t *testing.T) {
 	}
 	for _, o := range []obj{
 		{"Namespace", "", "ckadlab-class-room", classLbl, nil},
-		{"Namespace", "", "alice-ckadlab", aliceLbl, nil},
+		{"Namespace", "", "alice-ckadlab", map[string]string{class.LabelClass: "room", class.LabelLearner: "alice", PodSecurityLabel: "baseline"}, nil},
 		{"ServiceAccount", "ckadlab-class-room", "alice", aliceLbl, nil},
 		{"Secret", "ckadlab-class-room", "alice-token", aliceLbl, nil},
 		{"Role", "alice-ckadlab", HomeRole, aliceLbl, nil},
@@ -367,7 +367,7 @@ func TestProvisionNamespace(t *testing.T) {
 		}
 	}
 	ns, _ := fc.CoreV1().Namespaces().Get(ctx, "alice-shop", metav1.GetOptions{})
-	if ns.Labels["team"] != "shop" || ns.Labels[class.LabelLearner] != "alice" || ns.Labels[class.LabelClass] != "room" {
+	if ns.Labels["team"] != "shop" || ns.Labels[class.LabelLearner] != "alice" || ns.Labels[class.LabelClass] != "room" || ns.Labels[PodSecurityLabel] != "baseline" {
 		t.Errorf("labels %v", ns.Labels)
 	}
 	rb, err := fc.RbacV1().RoleBindings("alice-shop").Get(ctx, LabRoleBinding, metav1.GetOptions{})

@@ -23,11 +23,11 @@ func checkOwn(m class.Membership, name string) error {
 
 // ProvisionNamespace creates one of a learner's lab namespaces (a lab's
 // namespace mapped for them, see class.Mapping) with the learner's own
-// token: the namespace labelled with labels plus the class and learner,
-// the RoleBinding that lets the learner work in it, the class's
-// ResourceQuota and a LimitRange giving pods the limits it requires. It
-// is idempotent: what exists is kept (a namespace of that name that is
-// not the learner's is an error).
+// token: the namespace labelled with labels plus the class, the learner
+// and the Pod Security level (PodSecurityLabel), the RoleBinding that
+// lets the learner work in it, the class's ResourceQuota and a LimitRange
+// giving pods the limits it requires. It is idempotent: what exists is
+// kept (a namespace of that name that is not the learner's is an error).
 func ProvisionNamespace(ctx context.Context, cl *live.Clients, m class.Membership, c *class.Class, name string, labels map[string]string) error {
 	if err := checkOwn(m, name); err != nil {
 		return err
@@ -36,7 +36,9 @@ func ProvisionNamespace(ctx context.Context, cl *live.Clients, m class.Membershi
 	for k, v := range labels {
 		l[k] = v
 	}
-	l[class.LabelClass], l[class.LabelLearner] = m.Class, m.Learner
+	for k, v := range learnerNamespaceLabels(m.Class, m.Learner) {
+		l[k] = v
+	}
 	k := cl.Kube
 	ns := &corev1.Namespace{ObjectMeta: meta(name, "", l)}
 	if _, err := k.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
@@ -54,7 +56,7 @@ func ProvisionNamespace(ctx context.Context, cl *live.Clients, m class.Membershi
 			return fmt.Errorf("namespace %s is still being deleted: try again in a few seconds", name)
 		}
 		missing := false
-		for k, v := range labels {
+		for k, v := range l {
 			if old.Labels[k] != v {
 				missing = true
 			}

@@ -50,6 +50,12 @@ const (
 	LabRoleBinding = "ckadlab-learner"
 
 	saUserPrefix = "system:serviceaccount:"
+
+	// PodSecurityLabel = PodSecurityLevel on every learner namespace:
+	// Pod Security admission refuses privileged pods, host namespaces and
+	// host paths there (a learner who could run one would own the node).
+	PodSecurityLabel = "pod-security.kubernetes.io/enforce"
+	PodSecurityLevel = "baseline"
 )
 
 // LearnerRole is the ClusterRole a learner works with in their namespaces
@@ -83,6 +89,13 @@ func classLabels(className string) map[string]string {
 
 func learnerLabels(className, learner string) map[string]string {
 	return map[string]string{class.LabelClass: className, class.LabelLearner: learner}
+}
+
+// learnerNamespaceLabels are the labels of a learner's namespace.
+func learnerNamespaceLabels(className, learner string) map[string]string {
+	l := learnerLabels(className, learner)
+	l[PodSecurityLabel] = PodSecurityLevel
+	return l
 }
 
 func meta(name, ns string, labels map[string]string) metav1.ObjectMeta {
@@ -305,6 +318,10 @@ func policy(className string) (*admv1.ValidatingAdmissionPolicy, *admv1.Validati
 					Expression: "request.resource.resource != 'namespaces' || (request.operation == 'DELETE' || (" +
 						ownName("object.metadata.name") + " && " + labelled("object") + "))",
 					Message: fmt.Sprintf("a learner of class %s may create or change only namespaces named LEARNER-… (not the home namespace) labelled %s=LEARNER and %s=%s", className, class.LabelLearner, class.LabelClass, className),
+				},
+				{
+					Expression: fmt.Sprintf("request.resource.resource != 'namespaces' || request.operation == 'DELETE' || (has(object.metadata.labels) && %[1]s in object.metadata.labels && object.metadata.labels[%[1]s] in ['baseline', 'restricted'])", cel(PodSecurityLabel)),
+					Message:    fmt.Sprintf("a learner's namespace must be labelled %s=%s (or restricted): no privileged pods", PodSecurityLabel, PodSecurityLevel),
 				},
 				{
 					Expression: "request.resource.resource != 'namespaces' || request.operation == 'CREATE' || (" +

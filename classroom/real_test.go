@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -116,34 +117,63 @@ func TestRealRBACAndAdmission(t *testing.T) {
 	nsWith := func(name string, labels map[string]string) *corev1.Namespace {
 		return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 	}
-	ab := learnerLabels("room", "alice")
+	ab := learnerNamespaceLabels("room", "alice")
 	q, _ := quota("room", "alice", "alice-shop", stored.Quota)
 	denied := []struct {
 		name string
 		do   func() error
+		want string // in the error: which rule refused it
 	}{
 		{"create bob-shop2 labelled as hers", func() error {
 			_, err := alice.Kube.CoreV1().Namespaces().Create(ctx, nsWith("bob-shop2", ab), metav1.CreateOptions{})
 			return err
-		}},
+		}, "only namespaces named LEARNER-"},
 		{"create bob-x labelled as bob's", func() error {
-			_, err := alice.Kube.CoreV1().Namespaces().Create(ctx, nsWith("bob-x", learnerLabels("room", "bob")), metav1.CreateOptions{})
+			_, err := alice.Kube.CoreV1().Namespaces().Create(ctx, nsWith("bob-x", learnerNamespaceLabels("room", "bob")), metav1.CreateOptions{})
 			return err
-		}},
+		}, "only namespaces named LEARNER-"},
 		{"create an unlabelled alice-raw", func() error {
 			_, err := alice.Kube.CoreV1().Namespaces().Create(ctx, nsWith("alice-raw", nil), metav1.CreateOptions{})
 			return err
-		}},
-		{"create alice-y labelled with another class", func() error {
-			_, err := alice.Kube.CoreV1().Namespaces().Create(ctx, nsWith("alice-y", learnerLabels("other", "alice")), metav1.CreateOptions{})
+		}, "only namespaces named LEARNER-"},
+		{"create alice-psa without a Pod Security level", func() error {
+			_, err := alice.Kube.CoreV1().Namespaces().Create(ctx, nsWith("alice-psa", learnerLabels("room", "alice")), metav1.CreateOptions{})
 			return err
-		}},
+		}, "pod-security.kubernetes.io/enforce=baseline"},
+		{"lower alice-shop's Pod Security level", func() error {
+			ns, err := alice.Kube.CoreV1().Namespaces().Get(ctx, "alice-shop", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			ns.Labels[PodSecurityLabel] = "privileged"
+			_, err = alice.Kube.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{})
+			return err
+		}, "pod-security.kubernetes.io/enforce=baseline"},
+		{"run a privileged pod in alice-shop", func() error {
+			p := pod("alice-shop")
+			p.Name = "root"
+			yes := true
+			p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: &yes}
+			_, err := alice.Kube.CoreV1().Pods("alice-shop").Create(ctx, p, metav1.CreateOptions{})
+			return err
+		}, "violates PodSecurity"},
+		{"run a hostPath pod in alice-shop", func() error {
+			p := pod("alice-shop")
+			p.Name = "host"
+			p.Spec.Volumes = []corev1.Volume{{Name: "root", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/"}}}}
+			_, err := alice.Kube.CoreV1().Pods("alice-shop").Create(ctx, p, metav1.CreateOptions{})
+			return err
+		}, "violates PodSecurity"},
+		{"create alice-y labelled with another class", func() error {
+			_, err := alice.Kube.CoreV1().Namespaces().Create(ctx, nsWith("alice-y", learnerNamespaceLabels("other", "alice")), metav1.CreateOptions{})
+			return err
+		}, "only namespaces named LEARNER-"},
 		{"delete bob-shop", func() error {
 			return alice.Kube.CoreV1().Namespaces().Delete(ctx, "bob-shop", metav1.DeleteOptions{})
-		}},
+		}, "only their own namespaces"},
 		{"delete her home namespace", func() error {
 			return alice.Kube.CoreV1().Namespaces().Delete(ctx, "alice-ckadlab", metav1.DeleteOptions{})
-		}},
+		}, "only their own namespaces"},
 		{"relabel bob-shop as hers", func() error {
 			ns, err := alice.Kube.CoreV1().Namespaces().Get(ctx, "bob-shop", metav1.GetOptions{})
 			if err != nil {
@@ -152,33 +182,33 @@ func TestRealRBACAndAdmission(t *testing.T) {
 			ns.Labels[class.LabelLearner] = "alice"
 			_, err = alice.Kube.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{})
 			return err
-		}},
+		}, "only namespaces named LEARNER-|only their own namespaces"},
 		{"get bob's pod", func() error {
 			_, err := alice.Kube.CoreV1().Pods("bob-shop").Get(ctx, "web", metav1.GetOptions{})
 			return err
-		}},
+		}, ""},
 		{"list bob's pods", func() error {
 			_, err := alice.Kube.CoreV1().Pods("bob-shop").List(ctx, metav1.ListOptions{})
 			return err
-		}},
+		}, ""},
 		{"list pods in all namespaces", func() error {
 			_, err := alice.Kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
 			return err
-		}},
+		}, ""},
 		{"delete bob's pod", func() error {
 			return alice.Kube.CoreV1().Pods("bob-shop").Delete(ctx, "web", metav1.DeleteOptions{})
-		}},
+		}, ""},
 		{"create a pod in bob-shop", func() error {
 			_, err := alice.Kube.CoreV1().Pods("bob-shop").Create(ctx, pod("bob-shop"), metav1.CreateOptions{})
 			return err
-		}},
+		}, ""},
 		{"read bob's results", func() error {
 			_, err := alice.Kube.CoreV1().ConfigMaps("bob-ckadlab").Get(ctx, class.ResultsConfigMap, metav1.GetOptions{})
 			return err
-		}},
+		}, ""},
 		{"write bob's results", func() error {
 			return WriteRecord(ctx, alice, bm, &class.Record{Learner: "bob", Lab: "np-basic", Score: 10, Max: 10})
-		}},
+		}, ""},
 		{"change her membership", func() error {
 			cm, err := alice.Kube.CoreV1().ConfigMaps("alice-ckadlab").Get(ctx, class.LearnerConfigMap, metav1.GetOptions{})
 			if err != nil {
@@ -187,32 +217,32 @@ func TestRealRBACAndAdmission(t *testing.T) {
 			cm.Data[class.LearnerKey] = `{"class":"room","learner":"alice","index":7}`
 			_, err = alice.Kube.CoreV1().ConfigMaps("alice-ckadlab").Update(ctx, cm, metav1.UpdateOptions{})
 			return err
-		}},
+		}, ""},
 		{"bind cluster-admin to herself in alice-shop", func() error {
 			rb := labRoleBinding("room", "alice", "alice-shop")
 			rb.Name, rb.RoleRef.Name = "admin", "cluster-admin"
 			_, err := alice.Kube.RbacV1().RoleBindings("alice-shop").Create(ctx, rb, metav1.CreateOptions{})
 			return err
-		}},
+		}, "attempting to grant RBAC permissions not currently held|may only bind"},
 		{"bind cluster-admin cluster-wide", func() error {
 			crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "alice-admin"}, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"}, Subjects: []rbacv1.Subject{learnerSubject("room", "alice")}}
 			_, err := alice.Kube.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{})
 			return err
-		}},
+		}, ""},
 		{"bind the learner role to bob in alice-shop", func() error {
 			rb := labRoleBinding("room", "bob", "alice-shop")
 			rb.Name = "for-bob"
 			_, err := alice.Kube.RbacV1().RoleBindings("alice-shop").Create(ctx, rb, metav1.CreateOptions{})
 			return err
-		}},
+		}, "only to themselves"},
 		{"bind the learner role to herself in bob-shop", func() error {
 			_, err := alice.Kube.RbacV1().RoleBindings("bob-shop").Create(ctx, labRoleBinding("room", "alice", "bob-shop"), metav1.CreateOptions{})
 			return err
-		}},
+		}, "only create RoleBindings, in their own lab namespaces"},
 		{"bind the learner role to herself in her home", func() error {
 			_, err := alice.Kube.RbacV1().RoleBindings("alice-ckadlab").Create(ctx, labRoleBinding("room", "alice", "alice-ckadlab"), metav1.CreateOptions{})
 			return err
-		}},
+		}, "only create RoleBindings, in their own lab namespaces"},
 		{"change her quota", func() error {
 			old, err := alice.Kube.CoreV1().ResourceQuotas("alice-shop").Get(ctx, QuotaName, metav1.GetOptions{})
 			if err != nil {
@@ -222,20 +252,20 @@ func TestRealRBACAndAdmission(t *testing.T) {
 			old.Spec.Hard[corev1.ResourcePods] = resourceMust("500")
 			_, err = alice.Kube.CoreV1().ResourceQuotas("alice-shop").Update(ctx, old, metav1.UpdateOptions{})
 			return err
-		}},
+		}, "forbidden"},
 		{"delete her quota", func() error {
 			return alice.Kube.CoreV1().ResourceQuotas("alice-shop").Delete(ctx, QuotaName, metav1.DeleteOptions{})
-		}},
+		}, ""},
 		{"create a quota in bob-shop", func() error {
 			q2, _ := quota("room", "alice", "bob-shop", stored.Quota)
 			q2.Name = "more"
 			_, err := alice.Kube.CoreV1().ResourceQuotas("bob-shop").Create(ctx, q2, metav1.CreateOptions{})
 			return err
-		}},
+		}, "only create ResourceQuotas"},
 		{"read the class's token Secrets", func() error {
 			_, err := alice.Kube.CoreV1().Secrets("ckadlab-class-room").List(ctx, metav1.ListOptions{})
 			return err
-		}},
+		}, ""},
 	}
 	for _, d := range denied {
 		err := d.do()
@@ -245,6 +275,9 @@ func TestRealRBACAndAdmission(t *testing.T) {
 		}
 		if !apierrors.IsForbidden(err) && !apierrors.IsInvalid(err) {
 			t.Errorf("alice %s: want forbidden, got %v", d.name, err)
+		}
+		if d.want != "" && !regexp.MustCompile(d.want).MatchString(err.Error()) {
+			t.Errorf("alice %s: refused for another reason than %q: %v", d.name, d.want, err)
 		}
 	}
 	// bob's pod is untouched.
@@ -284,7 +317,8 @@ func TestRealRBACAndAdmission(t *testing.T) {
 		t.Errorf("second class up: added %v, %d learners, alice's kubeconfig kept: %v", res2.Added, len(res2.Learners), string(before) == string(after))
 	}
 
-	// Down: the learners' tokens stop working at once.
+	// Down: the learners' tokens stop working (within the API server's
+	// 10s cache of authenticated tokens).
 	down, err := Down(ctx, admin, "room", false)
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +326,7 @@ func TestRealRBACAndAdmission(t *testing.T) {
 	if !down.Found || len(down.ClusterObjects) != 5 {
 		t.Errorf("class down: %+v", down)
 	}
-	eventually(t, "alice's token is refused after class down", func() error {
+	eventuallyWithin(t, 20*time.Second, "alice's token is refused after class down", func() error {
 		_, err := alice.Kube.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 		if apierrors.IsUnauthorized(err) {
 			return nil
@@ -317,8 +351,13 @@ func errText(err error) string {
 // up new objects a moment after they are written).
 func eventually(t *testing.T, what string, f func() error) {
 	t.Helper()
+	eventuallyWithin(t, 10*time.Second, what, f)
+}
+
+func eventuallyWithin(t *testing.T, d time.Duration, what string, f func() error) {
+	t.Helper()
 	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if err = f(); err == nil {
 			return
 		}

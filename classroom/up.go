@@ -333,7 +333,7 @@ func upLearner(ctx context.Context, cl *live.Clients, c *class.Class, l class.Le
 	if err := step("token Secret")(createOnly(ctx, k.CoreV1().Secrets(ns), secret)); err != nil {
 		return n, err
 	}
-	if err := step("home namespace")(createOnly(ctx, k.CoreV1().Namespaces(), &corev1.Namespace{ObjectMeta: meta(home, "", labels)})); err != nil {
+	if err := step("home namespace")(createOnly(ctx, k.CoreV1().Namespaces(), &corev1.Namespace{ObjectMeta: meta(home, "", learnerNamespaceLabels(c.Name, l.Name))})); err != nil {
 		return n, err
 	}
 	role, rb := homeRole(c.Name, l.Name)

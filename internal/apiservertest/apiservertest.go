@@ -132,6 +132,9 @@ func Start(t testing.TB) *Server {
 		// No controller-manager creates the default ServiceAccounts.
 		"--disable-admission-plugins", "ServiceAccount",
 		"--enable-priority-and-fairness=false",
+		// As on kind: Pod Security admission, not this flag, refuses
+		// privileged pods where it should.
+		"--allow-privileged=true",
 		// 127.0.0.1 cannot be the kubernetes Service's endpoint.
 		"--endpoint-reconciler-type", "none",
 		"--v", "0")
