@@ -425,6 +425,18 @@ func TestWriteRecordRetriesConflictsAndIsBounded(t *testing.T) {
 	if len(cm.Data) != 2 || cm.Data["lab.np-basic"] == "" || cm.Data["exam.e1.2"] == "" {
 		t.Errorf("results: %v", cm.Data)
 	}
+	// Attempts count up per key unless the record says.
+	third := &class.Record{Lab: "np-basic", Score: 4, Max: 4, At: t0}
+	if err := WriteRecord(ctx, cl, m, third); err != nil || third.Attempts != 2 {
+		t.Errorf("second attempt at np-basic: attempts %d, %v", third.Attempts, err)
+	}
+	if err := WriteRecord(ctx, cl, m, &class.Record{Lab: "np-basic", Attempts: 9, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	own, err := ReadLearnerRecords(ctx, cl, m)
+	if err != nil || len(own) != 2 || own[0].Exam != "e1" || own[0].Attempts != 1 || own[1].Lab != "np-basic" || own[1].Attempts != 9 {
+		t.Errorf("alice's own records: %+v %v", own, err)
+	}
 	big := &class.Record{Lab: "huge", Checks: []class.CheckRecord{{ID: "c", Why: []string{strings.Repeat("x", MaxConfigMapData)}}}}
 	if err := WriteRecord(ctx, cl, m, big); err == nil || !strings.Contains(err.Error(), "KiB") {
 		t.Errorf("an oversized record: %v", err)

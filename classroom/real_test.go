@@ -2,6 +2,7 @@ package classroom
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,6 +74,30 @@ func TestRealRBACAndAdmission(t *testing.T) {
 	stored, err := ReadClass(ctx, alice, "room")
 	if err != nil || len(stored.Learners) != 2 {
 		t.Fatalf("alice reads the class: %+v, %v", stored, err)
+	}
+
+	// The class exam and pack: the instructor writes, learners read.
+	if e, err := ReadExam(ctx, alice, "room"); e != nil || err != nil {
+		t.Fatalf("alice reads the absent exam: %v %v", e, err)
+	}
+	if err := StartExam(ctx, admin, "room", &class.Exam{ID: "e1", Seed: 3, Tasks: 2, Duration: time.Hour, Start: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := ReadExam(ctx, alice, "room"); err != nil || e == nil || e.Seed != 3 {
+		t.Fatalf("alice reads the exam: %+v %v", e, err)
+	}
+	if _, err := StopExam(ctx, alice, "room"); !apierrors.IsForbidden(errors.Unwrap(err)) {
+		t.Errorf("alice stops the class exam: %v", err)
+	}
+	pack := []byte("\x1f\x8b pack bytes")
+	if _, err := PublishPack(ctx, admin, "room", pack); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := ReadPack(ctx, alice, "room"); err != nil || string(got) != string(pack) {
+		t.Errorf("alice reads the pack: %q %v", got, err)
+	}
+	if _, err := PublishPack(ctx, alice, "room", []byte("evil")); err == nil {
+		t.Errorf("alice published a pack")
 	}
 
 	// alice works in her own namespace.

@@ -94,9 +94,11 @@ func ReadMembership(ctx context.Context, cl *live.Clients, namespace string) (*c
 }
 
 // WriteRecord stores a learner's result in their results ConfigMap under
-// class.ResultKey(r), replacing the previous one of that key. It
-// re-reads and retries when another write came first; a ConfigMap that
-// would grow over MaxConfigMapData is refused.
+// class.ResultKey(r), replacing the previous one of that key. A record
+// without Attempts counts one more than the one it replaces (1 for the
+// first); r is updated with what was written. It re-reads and retries
+// when another write came first; a ConfigMap that would grow over
+// MaxConfigMapData is refused.
 func WriteRecord(ctx context.Context, cl *live.Clients, m class.Membership, r *class.Record) error {
 	if r.Learner == "" {
 		r.Learner = m.Learner
@@ -104,10 +106,7 @@ func WriteRecord(ctx context.Context, cl *live.Clients, m class.Membership, r *c
 	if r.Learner != m.Learner {
 		return fmt.Errorf("record of learner %s cannot be written as learner %s", r.Learner, m.Learner)
 	}
-	val, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
+	counting := r.Attempts == 0
 	key := class.ResultKey(r)
 	home := class.Home(m.Learner)
 	cms := cl.Kube.CoreV1().ConfigMaps(home)
@@ -122,6 +121,17 @@ func WriteRecord(ctx context.Context, cl *live.Clients, m class.Membership, r *c
 		if cm.Data == nil {
 			cm.Data = map[string]string{}
 		}
+		if counting {
+			var prev class.Record
+			r.Attempts = 1
+			if old, ok := cm.Data[key]; ok && json.Unmarshal([]byte(old), &prev) == nil && prev.Attempts > 0 {
+				r.Attempts = prev.Attempts + 1
+			}
+		}
+		val, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
 		cm.Data[key] = string(val)
 		if size := dataSize(cm); size > MaxConfigMapData {
 			return fmt.Errorf("results of learner %s would take %d KiB, over the %d KiB a results ConfigMap may hold: the instructor can clear old exam results (kubectl -n %s edit configmap %s)", m.Learner, size>>10, MaxConfigMapData>>10, home, class.ResultsConfigMap)
@@ -129,6 +139,39 @@ func WriteRecord(ctx context.Context, cl *live.Clients, m class.Membership, r *c
 		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
 		return err
 	})
+}
+
+// ReadLearnerRecords reads one learner's own results (with the learner's
+// token: their home's results ConfigMap), sorted by key; malformed values
+// are reported as ReadRecords does.
+func ReadLearnerRecords(ctx context.Context, cl *live.Clients, m class.Membership) ([]class.Record, error) {
+	home := class.Home(m.Learner)
+	cm, err := cl.Kube.CoreV1().ConfigMaps(home).Get(ctx, class.ResultsConfigMap, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	keys := make([]string, 0, len(cm.Data))
+	for k := range cm.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []class.Record
+	var bad []string
+	for _, k := range keys {
+		var r class.Record
+		if err := json.Unmarshal([]byte(cm.Data[k]), &r); err != nil || r.Learner != m.Learner || class.ResultKey(&r) != k {
+			bad = append(bad, fmt.Sprintf("%s/%s: not a record of learner %s", home, k, m.Learner))
+			continue
+		}
+		out = append(out, r)
+	}
+	if len(bad) > 0 {
+		return out, &MalformedError{Problems: bad}
+	}
+	return out, nil
 }
 
 func dataSize(cm *corev1.ConfigMap) int {
