@@ -342,7 +342,7 @@ func policy(className string) (*admv1.ValidatingAdmissionPolicy, *admv1.Validati
 					Message:    fmt.Sprintf("a learner of class %s may bind the learner ClusterRole only to themselves, alone", className),
 				},
 				{
-					Expression: fmt.Sprintf("request.resource.resource != 'rolebindings' || request.operation != 'CREATE' || (has(object.subjects[0].namespace) && object.subjects[0].namespace == %s)", cel(class.NamespacePrefix+className)),
+					Expression: fmt.Sprintf("request.resource.resource != 'rolebindings' || request.operation != 'CREATE' || ('namespace' in object.subjects[0] && object.subjects[0]['namespace'] == %s)", cel(class.NamespacePrefix+className)),
 					Message:    fmt.Sprintf("a learner of class %s may bind the learner ClusterRole only to their own ServiceAccount in namespace %s", className, class.NamespacePrefix+className),
 				},
 				{

@@ -260,6 +260,12 @@ func TestRealRBACAndAdmission(t *testing.T) {
 			_, err := alice.Kube.RbacV1().RoleBindings("alice-shop").Create(ctx, rb, metav1.CreateOptions{})
 			return err
 		}, "only to themselves"},
+		{"bind the learner role to a ServiceAccount alice of another namespace", func() error {
+			rb := labRoleBinding("room", "alice", "alice-shop")
+			rb.Name, rb.Subjects[0].Namespace = "other-alice", "alice-shop"
+			_, err := alice.Kube.RbacV1().RoleBindings("alice-shop").Create(ctx, rb, metav1.CreateOptions{})
+			return err
+		}, "only to their own ServiceAccount in namespace ckadlab-class-room"},
 		{"bind the learner role to herself in bob-shop", func() error {
 			_, err := alice.Kube.RbacV1().RoleBindings("bob-shop").Create(ctx, labRoleBinding("room", "alice", "bob-shop"), metav1.CreateOptions{})
 			return err
