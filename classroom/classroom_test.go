@@ -302,7 +302,7 @@ func TestLearnerKubeconfig(t *testing.T) {
 		t.Fatalf("context: current %q, %+v", cfg.CurrentContext, kc)
 	}
 	c := cfg.Clusters[kc.Cluster]
-	if c.Server != "https://10.1.2.3:6443" || string(c.CertificateAuthorityData) != "-----CA-----" || c.InsecureSkipTLSVerify {
+	if c.Server != "https://10.1.2.3:6443" || string(c.CertificateAuthorityData) != "-----CA-----" || c.InsecureSkipTLSVerify || c.TLSServerName != "203.0.113.5" {
 		t.Errorf("cluster: %+v", c)
 	}
 	u := cfg.AuthInfos[kc.AuthInfo]

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +34,8 @@ type UpOptions struct {
 	// Server is the API server address written into the learners'
 	// kubeconfigs (default: the instructor's, which may be 127.0.0.1 on
 	// a kind cluster: learners on other machines need one they reach).
+	// The kubeconfigs then verify the server's certificate under the
+	// instructor's host name (tls-server-name), which it names.
 	Server string
 	// TokenTimeout bounds the wait for the token controller to fill a
 	// learner's token Secret (default 60s).
@@ -402,13 +405,22 @@ func serverOf(cl *live.Clients, override string) (server string, ca []byte, inse
 		return "", nil, false, "", errors.New("the instructor's kube context names no API server")
 	}
 	tls := cl.Config.TLSClientConfig
+	serverName = tls.ServerName
+	if override != "" && serverName == "" {
+		// The API server's certificate names the address the instructor
+		// reaches it by (kind: 127.0.0.1), not the one learners use:
+		// verify it under the instructor's name.
+		if u, err := url.Parse(cl.Config.Host); err == nil && u.Hostname() != "" {
+			serverName = u.Hostname()
+		}
+	}
 	ca = tls.CAData
 	if len(ca) == 0 && tls.CAFile != "" {
 		if ca, err = os.ReadFile(tls.CAFile); err != nil {
 			return "", nil, false, "", fmt.Errorf("the cluster's CA: %w", err)
 		}
 	}
-	return server, ca, tls.Insecure, tls.ServerName, nil
+	return server, ca, tls.Insecure, serverName, nil
 }
 
 // LearnerKubeconfig is a learner's kubeconfig: one cluster, one token
