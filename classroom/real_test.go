@@ -42,7 +42,10 @@ func TestRealRBACAndAdmission(t *testing.T) {
 	}
 	out := t.TempDir()
 	upStart := time.Now()
-	res, err := Up(ctx, admin, c, UpOptions{OutDir: out, TokenTimeout: 20 * time.Second})
+	// The learners reach the server by another name than the instructor
+	// (localhost, not 127.0.0.1): their kubeconfigs still verify it.
+	learnerServer := strings.Replace(srv.Admin.Host, "127.0.0.1", "localhost", 1)
+	res, err := Up(ctx, admin, c, UpOptions{OutDir: out, Server: learnerServer, TokenTimeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +62,9 @@ func TestRealRBACAndAdmission(t *testing.T) {
 		}
 		if cl.Context != ContextName("room", name) {
 			t.Fatalf("%s's context is %s", name, cl.Context)
+		}
+		if cl.Config.Insecure || len(cl.Config.CAData) == 0 || cl.Config.Host != learnerServer {
+			t.Fatalf("%s's kubeconfig does not verify %s: %+v", name, learnerServer, cl.Config.TLSClientConfig)
 		}
 		return cl
 	}
@@ -339,7 +345,7 @@ func TestRealRBACAndAdmission(t *testing.T) {
 	// Re-run adds carol and keeps alice's token.
 	before, _ := os.ReadFile(filepath.Join(out, KubeconfigFile("alice")))
 	c2, _ := class.NewClass("room", []string{"carol"}, time.Now())
-	res2, err := Up(ctx, admin, c2, UpOptions{OutDir: out, TokenTimeout: 20 * time.Second})
+	res2, err := Up(ctx, admin, c2, UpOptions{OutDir: out, Server: learnerServer, TokenTimeout: 20 * time.Second})
 	if err != nil {
 		t.Fatalf("second class up: %v", err)
 	}

@@ -148,6 +148,11 @@ func Start(t testing.TB) *Server {
 		QPS:             200, Burst: 400,
 	}
 	waitReady(t, cfg, logs, etcdDone, apiDone)
+	// The serving certificate the API server made for itself, with the CA
+	// that signed it: clients verify it like a real cluster's.
+	if chain, err := os.ReadFile(filepath.Join(dir, "certs", "apiserver.crt")); err == nil {
+		cfg.TLSClientConfig = rest.TLSClientConfig{CAData: chain}
+	}
 	return &Server{Admin: cfg, Started: time.Since(begin), logs: logs}
 }
 
