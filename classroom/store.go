@@ -209,6 +209,7 @@ func (e *MalformedError) Error() string {
 func ReadRecords(ctx context.Context, cl *live.Clients, className string) ([]class.Record, error) {
 	list, err := cl.Kube.CoreV1().ConfigMaps("").List(ctx, metav1.ListOptions{
 		LabelSelector: class.LabelClass + "=" + className + "," + class.LabelLearner,
+		FieldSelector: "metadata.name=" + class.ResultsConfigMap,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list results of class %s: %w", className, err)
