@@ -10,7 +10,7 @@ import (
 
 var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 
-func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+func atMin(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 
 func roster(t testing.TB, labs []string, names ...string) *Class {
 	t.Helper()
@@ -25,7 +25,7 @@ func roster(t testing.TB, labs []string, names ...string) *Class {
 // rec is a record with checks given as "id" (passed, 5 points), "!id"
 // (failed, 0 of 5, with a why-line), "~id" (ungraded).
 func rec(learner, lab string, minute, attempts int, checks ...string) Record {
-	r := Record{Learner: learner, Lab: lab, Domain: "networkpolicy", At: at(minute), Attempts: attempts}
+	r := Record{Learner: learner, Lab: lab, Domain: "networkpolicy", At: atMin(minute), Attempts: attempts}
 	for _, c := range checks {
 		cr := CheckRecord{ID: strings.TrimLeft(c, "!~"), Max: 5}
 		switch {
@@ -135,7 +135,7 @@ func TestBuildBoardLabs(t *testing.T) {
 	if b.Other != 1 {
 		t.Errorf("other records %d, want 1 (the exam's)", b.Other)
 	}
-	if b.Rows[0].Last != at(7) || !b.Rows[2].Last.IsZero() {
+	if b.Rows[0].Last != atMin(7) || !b.Rows[2].Last.IsZero() {
 		t.Errorf("last times %v %v", b.Rows[0].Last, b.Rows[2].Last)
 	}
 }

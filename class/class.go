@@ -195,6 +195,16 @@ type Exam struct {
 	Tasks    int           `json:"tasks"`
 	Duration time.Duration `json:"duration_ns"`
 	Start    time.Time     `json:"start"`
+	// Plan is the draw every learner sits, in order (drawn once by the
+	// instructor's ckadlab: a learner's ckadlab does not draw again).
+	Plan []ExamTask `json:"plan"`
+}
+
+// ExamTask is one task of a class exam's plan.
+type ExamTask struct {
+	Lab    string `json:"lab"`
+	Domain string `json:"domain"`
+	Points int    `json:"points"`
 }
 
 // Deadline is when the exam ends for everyone.

@@ -167,3 +167,29 @@ func nsName(o obj) string {
 func objRef(o obj) string {
 	return o.kind + " " + nsName(o)
 }
+
+// Excluded is a lab a class leaves out, with why.
+type Excluded struct {
+	Lab string `json:"lab"`
+	Why string `json:"why"`
+}
+
+// ClassLabs are the labs of a class, in the order given: those the class
+// names (every lab when it names none) that can run side by side (Safe);
+// the others are listed with the reason. Both the instructor's ckadlab
+// (class exam draws) and a learner's (their lab list) ask it.
+func ClassLabs(c *Class, all []*labs.Lab) ([]*labs.Lab, []Excluded) {
+	var safe []*labs.Lab
+	var out []Excluded
+	for _, l := range all {
+		if len(c.Labs) > 0 && !slices.Contains(c.Labs, l.ID) {
+			continue
+		}
+		if err := Safe(l); err != nil {
+			out = append(out, Excluded{Lab: l.ID, Why: err.Error()})
+			continue
+		}
+		safe = append(safe, l)
+	}
+	return safe, out
+}

@@ -382,6 +382,9 @@ the same deadline. The draw is checked here as ckadlab exam --plan would draw it
 			}
 			start := a.now().UTC().Truncate(time.Second)
 			e := &class.Exam{ID: "e" + start.Format("20060102T150405Z"), Seed: seed, Tasks: len(plan.Tasks), Duration: duration, Start: start}
+			for _, t := range plan.Tasks {
+				e.Plan = append(e.Plan, class.ExamTask{Lab: t.ID, Domain: string(t.Domain), Points: t.Points})
+			}
 			if err := classroom.StartExam(ctx, cl, f.name, e); err != nil {
 				return err
 			}
@@ -403,23 +406,21 @@ the same deadline. The draw is checked here as ckadlab exam --plan would draw it
 	return cmd
 }
 
-// classPool is the labs a class exam draws from: the class's labs (all
-// labs when the class names none).
+// classPool is the labs a class exam draws from: the class's labs that
+// run side by side (class.ClassLabs, as a learner's ckadlab lists them).
 func (a *app) classPool(c *class.Class) ([]*labs.Lab, error) {
 	cat, err := a.catalog()
 	if err != nil {
 		return nil, err
 	}
-	if len(c.Labs) == 0 {
-		return cat.All(), nil
-	}
-	var pool []*labs.Lab
 	for _, id := range c.Labs {
-		l, err := cat.Get(id)
-		if err != nil {
+		if _, err := cat.Get(id); err != nil {
 			return nil, fmt.Errorf("class %s names lab %s: %w", c.Name, id, err)
 		}
-		pool = append(pool, l)
+	}
+	pool, _ := class.ClassLabs(c, cat.All())
+	if len(pool) == 0 {
+		return nil, fmt.Errorf("class %s has no lab that runs side by side to draw from", c.Name)
 	}
 	return pool, nil
 }

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"github.com/ckadlab/ckadlab/exam"
+	"github.com/ckadlab/ckadlab/labs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,15 +131,31 @@ func TestClassExam(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &info); err != nil || info.Exam == nil || info.Exam.Seed != 7 || info.Exam.Tasks != 3 || info.Plan == nil || len(info.Plan.Tasks) != 3 {
 		t.Fatalf("class exam --json: %v\n%s", err, stdout)
 	}
-	// The same draw as ckadlab exam --plan.
-	planOut, _, _ := run(t, home, "exam", "--plan", "--seed", "7", "--tasks", "3", "--json")
-	var plan struct {
-		Tasks []struct{ ID string } `json:"tasks"`
+	// Drawn from the labs that run side by side (what learners list),
+	// and kept in the exam: learners sit that plan, not a draw of their own.
+	builtin, err := loadBuiltin()
+	if err != nil {
+		t.Fatal(err)
 	}
-	json.Unmarshal([]byte(planOut), &plan)
+	pool, _ := class.ClassLabs(&class.Class{}, builtin)
+	cat, err := labs.NewCatalog(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := exam.Draw(cat.All(), exam.DrawOptions{Seed: 7, Tasks: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Exam.Plan) != 3 {
+		t.Fatalf("the exam keeps %d planned tasks, want 3", len(info.Exam.Plan))
+	}
 	for i, task := range info.Plan.Tasks {
-		if i >= len(plan.Tasks) || plan.Tasks[i].ID != task.ID {
-			t.Errorf("task %d: class exam drew %s, exam --plan %v", i+1, task.ID, plan.Tasks)
+		if task.ID != want.Tasks[i].ID || info.Exam.Plan[i].Lab != task.ID || info.Exam.Plan[i].Points != task.Points {
+			t.Errorf("task %d: drew %s (kept %+v), want %s", i+1, task.ID, info.Exam.Plan[i], want.Tasks[i].ID)
+		}
+		l, err := cat.Get(task.ID)
+		if err != nil || class.Safe(l) != nil {
+			t.Errorf("task %d: %s is not a lab that runs side by side", i+1, task.ID)
 		}
 	}
 	if _, errOut, code := run(t, home, "class", "exam", "--seed", "8"); code != ExitError || !strings.Contains(errOut, "exam is running") {

@@ -120,16 +120,27 @@ func LabNamespaces(l *labs.Lab) ([]string, error) {
 // for a previous reset's namespaces to be gone) and waits, at most three
 // minutes, until its pods are ready.
 func StartLive(ctx context.Context, c *live.Clients, l *labs.Lab) error {
-	objs, _, err := liveSetup(l)
+	ns, err := LabNamespaces(l)
 	if err != nil {
 		return err
 	}
-	ns, err := LabNamespaces(l)
+	return startLive(ctx, c, l, ns, nil)
+}
+
+// startLive is StartLive over the namespaces ns, with provision run
+// between the old namespaces' end and the setup (nil: nothing).
+func startLive(ctx context.Context, c *live.Clients, l *labs.Lab, ns []string, provision func() error) error {
+	objs, _, err := liveSetup(l)
 	if err != nil {
 		return err
 	}
 	if err := c.WaitTerminated(ctx, ns, 2*time.Minute); err != nil {
 		return err
+	}
+	if provision != nil {
+		if err := provision(); err != nil {
+			return fmt.Errorf("lab %s: %w", l.ID, err)
+		}
 	}
 	if err := c.Apply(ctx, objs); err != nil {
 		return fmt.Errorf("lab %s setup: %w", l.ID, err)
@@ -151,10 +162,36 @@ func (m *Manager) SetUpFresh(ctx context.Context, l *labs.Lab) error {
 	if err != nil {
 		return err
 	}
-	if _, err := ResetLive(ctx, lc.Clients, l); err != nil {
+	if _, err := m.resetLive(ctx, lc, l); err != nil {
 		return err
 	}
-	return StartLive(ctx, lc.Clients, l)
+	return m.startLive(ctx, lc, l)
+}
+
+// startLive sets a lab up on the session's live cluster; in class mode
+// the learner's ckadlab provisions the lab's namespaces first.
+func (m *Manager) startLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) error {
+	if m.Class == nil {
+		return StartLive(ctx, lc.Clients, l)
+	}
+	ns, err := m.Class.labNamespaceNames(l)
+	if err != nil {
+		return err
+	}
+	return startLive(ctx, lc.Clients, l, ns, func() error { return m.Class.provision(ctx, lc.Clients, l) })
+}
+
+// resetLive deletes a lab's namespaces (class mode: also those the
+// learner's ckadlab provisioned for its answers).
+func (m *Manager) resetLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) ([]string, error) {
+	if m.Class == nil {
+		return ResetLive(ctx, lc.Clients, l)
+	}
+	ns, err := m.Class.labNamespaceNames(l)
+	if err != nil {
+		return nil, err
+	}
+	return ns, lc.Clients.DeleteNamespaces(ctx, ns)
 }
 
 // ResetLive deletes a lab's namespaces (with everything in them) and
@@ -182,6 +219,22 @@ func LiveBackend(lc *LiveCluster, name string, l *labs.Lab) (*live.Backend, erro
 	}
 	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned, Logf: LiveLogf,
 		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off"}), nil
+}
+
+// liveBackend is LiveBackend for the session: in class mode it reads
+// only the learner's namespaces and the class's shared ones, and takes
+// the NetworkPolicy self-test from the class (a learner cannot run it).
+func (m *Manager) liveBackend(lc *LiveCluster, l *labs.Lab) (*live.Backend, error) {
+	if m.Class == nil {
+		return LiveBackend(lc, m.Cluster.String(), l)
+	}
+	_, pinned, err := liveSetup(l)
+	if err != nil {
+		return nil, err
+	}
+	return live.New(lc.Clients, live.Options{Name: m.Cluster.String(), Outside: lc.Outside, Pinned: pinned, Logf: LiveLogf,
+		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off", Namespaces: m.Class.namespaces(lc.Clients),
+		PolicyEnforced: m.Class.Class.PolicyEnforced}), nil
 }
 
 // LiveConcurrency is how many checks run at once on a live cluster: probes
@@ -221,7 +274,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 			return nil, fmt.Errorf("apply the answers in %s: %w", opts.AnswersDir, err)
 		}
 	}
-	b, err := LiveBackend(lc, m.Cluster.String(), l)
+	b, err := m.liveBackend(lc, l)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,10 @@ type Manager struct {
 	// Kubeconfig is the kubeconfig of a context Cluster ("" follows
 	// kubectl's rules).
 	Kubeconfig string
+	// Class is set in class mode (see ReadClass): labs are the class's,
+	// mapped for the learner, started in namespaces the learner's
+	// ckadlab provisions, and every check is recorded for the board.
+	Class *Class
 
 	// upMu serialises bringing the kind cluster up: the TUI starts it in
 	// the background while the learner may already start a lab.
@@ -98,7 +102,7 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 				return StartInfo{}, err
 			}
 		}
-		if err := StartLive(ctx, lc.Clients, l); err != nil {
+		if err := m.startLive(ctx, lc, l); err != nil {
 			return StartInfo{}, err
 		}
 		info.Context, info.Kubeconfig = lc.Clients.Context, lc.Clients.Kubeconfig
@@ -214,6 +218,9 @@ type CheckOptions struct {
 	// NoRecord grades without recording the attempt: the caller records
 	// it (the mock exam does, with what it knows about the task).
 	NoRecord bool
+	// Task and Points are an exam task's number (1-based) and weight,
+	// for the class board (class mode records every graded exam task).
+	Task, Points int
 }
 
 // ErrNotStarted is returned by Check for a lab without a workspace.
@@ -241,10 +248,18 @@ func (m *Manager) Check(ctx context.Context, l *labs.Lab, opts CheckOptions) (*c
 	if err != nil {
 		return nil, err
 	}
+	var classErr error
+	if m.Class != nil && m.live() && (opts.AnswersDir == "" || opts.Exam != "") {
+		// for the instructor's board; the grade stands without it
+		classErr = m.recordClass(ctx, l, rep, opts)
+	}
 	if !opts.NoRecord && (opts.AnswersDir == "" || opts.Exam != "") {
 		if err := m.Dirs.RecordAttempt(Attempt(l, rep, m.Cluster.String(), opts.Exam, m.now())); err != nil {
-			return rep, &NotSavedError{What: "this attempt of " + l.ID, Err: err}
+			return rep, &NotSavedError{What: "this attempt of " + l.ID, Err: errors.Join(err, classErr)}
 		}
+	}
+	if classErr != nil {
+		return rep, &NotSavedError{What: "this result of " + l.ID + " on the class board", Err: classErr}
 	}
 	return rep, nil
 }
@@ -296,7 +311,7 @@ func (m *Manager) Reset(ctx context.Context, l *labs.Lab) (ResetInfo, error) {
 			return info, err
 		}
 		start := m.now()
-		if info.Namespaces, err = ResetLive(ctx, lc.Clients, l); err != nil {
+		if info.Namespaces, err = m.resetLive(ctx, lc, l); err != nil {
 			return info, err
 		}
 		info.Seconds = m.now().Sub(start).Seconds()

@@ -303,7 +303,7 @@ func (r *Runner) Grade(ctx context.Context, e *exam.Exam, progress func(done int
 			outcomes[t.Lab] = exam.Outcome{Err: fmt.Errorf("the lab is no longer in the catalog (%v)", err)}
 			continue
 		}
-		o, a := r.gradeTask(ctx, e, t, l)
+		o, a := r.gradeTask(ctx, e, i+1, t, l)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -353,13 +353,13 @@ var beforeFinish func(e *exam.Exam)
 
 // gradeTask grades one task and returns the attempt to record with the
 // exam (nil when there is none).
-func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, t exam.Task, l *labs.Lab) (exam.Outcome, *store.Attempt) {
+func (r *Runner) gradeTask(ctx context.Context, e *exam.Exam, n int, t exam.Task, l *labs.Lab) (exam.Outcome, *store.Attempt) {
 	if r.offline() && !answered(t.Workspace, l.Namespace) {
 		a := store.Attempt{Lab: l.ID, Domain: string(l.Domain), At: r.now().UTC(), Max: labMax(l), Cluster: r.Mgr.Cluster.String(),
 			Exam: e.ID, Unanswered: true}
 		return exam.Outcome{NotAnswered: true}, &a
 	}
-	opts := session.CheckOptions{Exam: e.ID, NoRecord: true}
+	opts := session.CheckOptions{Exam: e.ID, NoRecord: true, Task: n, Points: t.Points}
 	if r.offline() {
 		opts.AnswersDir = t.Workspace
 	}
