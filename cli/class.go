@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,37 @@ func (a *app) classSubcommands(f *classFlags) []*cobra.Command {
 		a.classStatusCommand(f),
 		a.classExamCommand(f),
 		a.classPublishCommand(f),
+		newClassBoardCmd(f.loader()),
+		newClassReportCmd(f.loader()),
+	}
+}
+
+// loader reads the class, its learners' results (one List call) and the
+// running exam from the instructor's cluster, connecting once.
+func (f *classFlags) loader() Loader {
+	var cl *live.Clients
+	return func(ctx context.Context) (*class.Class, []class.Record, *class.Exam, error) {
+		if cl == nil {
+			c, err := f.connect()
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			cl = c
+		}
+		c, err := classroom.ReadClass(ctx, cl, f.name)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		recs, err := classroom.ReadRecords(ctx, cl, f.name)
+		var bad *classroom.MalformedError
+		if err != nil && !errors.As(err, &bad) {
+			return nil, nil, nil, err
+		}
+		e, err := classroom.ReadExam(ctx, cl, f.name)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return c, recs, e, nil
 	}
 }
 
@@ -124,8 +156,12 @@ func (a *app) classLabIDs(ids string) ([]string, error) {
 		if id == "" || seen[id] {
 			continue
 		}
-		if _, err := cat.Get(id); err != nil {
+		l, err := cat.Get(id)
+		if err != nil {
 			return nil, fmt.Errorf("--labs: %w", unknownLab(err, cat))
+		}
+		if err := class.Safe(l); err != nil {
+			return nil, fmt.Errorf("--labs: %w", err)
 		}
 		seen[id] = true
 		out = append(out, id)

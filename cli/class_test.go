@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"github.com/ckadlab/ckadlab/exam"
 	"github.com/ckadlab/ckadlab/labs"
@@ -50,7 +51,7 @@ func TestClassUpStatusDown(t *testing.T) {
 	fc := fakeClassCluster(t)
 	home := t.TempDir()
 	out := filepath.Join(home, "kc")
-	stdout, errOut, code := run(t, home, "class", "up", "--context", "kind-x", "--name", "room", "--learners", "alice, bob", "--out", out, "--labs", "np-default-deny", "--json")
+	stdout, errOut, code := run(t, home, "class", "up", "--context", "kind-x", "--name", "room", "--learners", "alice, bob", "--out", out, "--labs", "np-allow-app", "--json")
 	if code != 0 {
 		t.Fatalf("class up: exit %d\n%s%s", code, stdout, errOut)
 	}
@@ -58,7 +59,7 @@ func TestClassUpStatusDown(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("class up --json: %v\n%s", err, stdout)
 	}
-	if res.Class != "room" || len(res.Learners) != 2 || res.Learners[1].Kubeconfig != filepath.Join(out, "bob.kubeconfig") || strings.Join(res.Labs, ",") != "np-default-deny" {
+	if res.Class != "room" || len(res.Learners) != 2 || res.Learners[1].Kubeconfig != filepath.Join(out, "bob.kubeconfig") || strings.Join(res.Labs, ",") != "np-allow-app" {
 		t.Errorf("class up result: %+v", res)
 	}
 	if b, err := os.ReadFile(filepath.Join(out, "alice.kubeconfig")); err != nil || !strings.Contains(string(b), "tok-alice") {
@@ -67,7 +68,7 @@ func TestClassUpStatusDown(t *testing.T) {
 	// Text output warns about a server learners cannot reach only when
 	// it is local; status lists the learners.
 	stdout, errOut, code = run(t, home, "class", "status", "--name", "room")
-	if code != 0 || !strings.Contains(stdout, "alice") || !strings.Contains(stdout, "np-default-deny") {
+	if code != 0 || !strings.Contains(stdout, "alice") || !strings.Contains(stdout, "np-allow-app") {
 		t.Errorf("class status: exit %d\n%s%s", code, stdout, errOut)
 	}
 	stdout, _, code = run(t, home, "class", "status", "--name", "room", "--json")
@@ -240,4 +241,31 @@ func tarGzOf(t *testing.T, files map[string][]byte) []byte {
 	tw.Close()
 	zw.Close()
 	return buf.Bytes()
+}
+
+// The board and report commands read the class from the cluster: a
+// learner's recorded result shows in the report.
+func TestClassReportReadsTheCluster(t *testing.T) {
+	fc := fakeClassCluster(t)
+	home := t.TempDir()
+	if _, errOut, code := run(t, home, "class", "up", "--context", "x", "--learners", "alice,bob", "--out", filepath.Join(home, "kc")); code != 0 {
+		t.Fatalf("class up: %s", errOut)
+	}
+	cl := &live.Clients{Kube: fc}
+	rec := &class.Record{Lab: "np-allow-app", Domain: "networkpolicy", Score: 2, Max: 4,
+		Checks: []class.CheckRecord{{ID: "web-allowed", Passed: true, Points: 2, Max: 2}, {ID: "other-denied", Max: 2, Why: []string{"no NetworkPolicy selects pod alice-shop/db"}}}}
+	if err := classroom.WriteRecord(context.Background(), cl, class.Membership{Class: DefaultClassName, Learner: "alice"}, rec); err != nil {
+		t.Fatal(err)
+	}
+	stdout, errOut, code := run(t, home, "class", "report", "--context", "x", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("class report: exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(stdout, "alice") || !strings.Contains(stdout, "np-allow-app") || !strings.Contains(stdout, "bob") {
+		t.Errorf("report without alice's result or bob:\n%s", stdout)
+	}
+	md, _, code := run(t, home, "class", "report", "--context", "x", "--format", "md")
+	if code != 0 || !strings.Contains(md, "other-denied") {
+		t.Errorf("the md report does not list the failed check (exit %d):\n%s", code, md)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/ckadlab/ckadlab/class"
 	"io"
 	"os"
 	"strings"
@@ -275,6 +276,17 @@ func freshSeed() uint64 {
 }
 
 func (a *app) beginExam(cmd *cobra.Command, run *examrun.Runner, cat *labs.Catalog, f examFlags) (*exam.Exam, error) {
+	if k := run.Mgr.Class; k != nil && k.Exam != nil && !cmd.Flags().Changed("seed") && !cmd.Flags().Changed("set") {
+		// the class's exam: the instructor's draw and deadline
+		plan, err := classExamPlan(k.Exam, cat)
+		if err != nil {
+			return nil, err
+		}
+		if !a.jsonOut {
+			a.notice("Class exam %s: setting up %d tasks (until %s)…", k.Exam.ID, len(plan.Tasks), k.Exam.Deadline().Local().Format("15:04"))
+		}
+		return run.BeginShared(cmd.Context(), plan, k.Exam.ID, k.Exam.Deadline(), nil)
+	}
 	plan, err := a.drawExam(cmd, cat, f)
 	if err != nil {
 		return nil, err
@@ -627,4 +639,21 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// classExamPlan is a class exam's plan over the learner's catalog (the
+// class's labs, mapped for the learner): the tasks the instructor drew.
+func classExamPlan(e *class.Exam, cat *labs.Catalog) (exam.Plan, error) {
+	if len(e.Plan) == 0 {
+		return exam.Plan{}, fmt.Errorf("class exam %s has no tasks (the instructor's ckadlab is older than the plan: start the exam again)", e.ID)
+	}
+	plan := exam.Plan{Seed: e.Seed}
+	for i, t := range e.Plan {
+		l, err := cat.Get(t.Lab)
+		if err != nil {
+			return exam.Plan{}, fmt.Errorf("class exam %s, task %d: lab %s is not among your labs (%w)", e.ID, i+1, t.Lab, err)
+		}
+		plan.Tasks = append(plan.Tasks, exam.PlanTask{ID: l.ID, Domain: l.Domain, Points: t.Points})
+	}
+	return plan, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckadlab/ckadlab/class"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/session"
 	"github.com/ckadlab/ckadlab/sigctl"
@@ -62,6 +63,12 @@ type app struct {
 	noticeShown bool
 	dirs        *state.Dirs // resolved lazily
 	cat         *labs.Catalog
+
+	// class mode (classmode.go): read once
+	classRead bool
+	class     *session.Class
+	classErr  error
+	excluded  []class.Excluded // labs the class leaves out
 }
 
 // Main runs the command line and returns the process exit code.
@@ -258,7 +265,16 @@ func (a *app) catalog() (*labs.Catalog, error) {
 		}
 		all = append(all, pc.Labs)
 	}
-	cat, err := labs.NewCatalog(all...)
+	k, err := a.classMode()
+	if err != nil {
+		return nil, err
+	}
+	var cat *labs.Catalog
+	if k != nil {
+		cat, err = a.classCatalog(k, all, builtin)
+	} else {
+		cat, err = labs.NewCatalog(all...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -305,6 +321,13 @@ func (a *app) manager() (*session.Manager, error) {
 		return nil, err
 	}
 	m := &session.Manager{Dirs: d, Cluster: choice.Target, Now: a.now}
+	if name, ok := choice.Target.Context(); ok {
+		if _, isClass := session.IsClassContext("", name); isClass {
+			if m.Class, err = a.classMode(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if choice.Target.IsKind() {
 		// kind's steps are printed on stderr as they happen; the TUI
 		// replaces Events (it owns the terminal).

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckadlab/ckadlab/class"
 	"github.com/ckadlab/ckadlab/cluster/kind"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Target is the cluster a session grades on: the built-in offline
@@ -92,6 +94,11 @@ func ChooseCluster(ctx context.Context, v string) (Choice, error) {
 	case v == "offline":
 		return Choice{Target: Offline}, nil
 	case v == "" || v == "auto":
+		// A class learner's kubeconfig (KUBECONFIG=alice.kubeconfig
+		// ckadlab): its current context is the class cluster.
+		if name, learner, ok := ClassContext(""); ok {
+			return Choice{Target: ContextTarget(name), Notice: fmt.Sprintf("ckadlab: class cluster of learner %s (context %s)", learner, name)}, nil
+		}
 		if err := DockerCheck(ctx); err != nil {
 			return Choice{Target: Offline, Notice: "ckadlab: using the built-in offline cluster (" + firstLine(err.Error()) + ")"}, nil
 		}
@@ -113,4 +120,48 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// ClassContext reports whether the current context of a kubeconfig
+// (kubectl's rules: "" is $KUBECONFIG or ~/.kube/config) is a class
+// learner's (see IsClassContext).
+func ClassContext(kubeconfig string) (name, learner string, ok bool) {
+	learner, ok = IsClassContext(kubeconfig, "")
+	if !ok {
+		return "", "", false
+	}
+	raw, _ := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loadingRules(kubeconfig), nil).RawConfig()
+	return raw.CurrentContext, learner, true
+}
+
+func loadingRules(kubeconfig string) *clientcmd.ClientConfigLoadingRules {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	return rules
+}
+
+// IsClassContext reports whether a kube context (""= the current one) is
+// a class learner's, as `ckadlab class up` writes it: named
+// ckadlab-CLASS-LEARNER, with the learner's home namespace LEARNER-ckadlab.
+// Only the file is read (the cluster is asked later, by ReadClass).
+func IsClassContext(kubeconfig, name string) (learner string, ok bool) {
+	raw, err := loadingRules(kubeconfig).Load()
+	if err != nil {
+		return "", false
+	}
+	if name == "" {
+		name = raw.CurrentContext
+	}
+	c := raw.Contexts[name]
+	if c == nil {
+		return "", false
+	}
+	learner, found := strings.CutSuffix(c.Namespace, "-"+class.HomeSuffix)
+	if !found || class.ValidName("learner", learner, class.MaxLearnerName) != nil {
+		return "", false
+	}
+	if !strings.HasPrefix(name, "ckadlab-") || !strings.HasSuffix(name, "-"+learner) {
+		return "", false
+	}
+	return learner, true
 }

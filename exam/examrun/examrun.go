@@ -67,13 +67,30 @@ func ExamID(start time.Time, seed uint64) string {
 // applied), and stores the exam. Progress, when set, is told each task as
 // it is set up.
 func (r *Runner) Begin(ctx context.Context, plan exam.Plan, duration time.Duration, progress func(i int, t exam.Task)) (*exam.Exam, error) {
+	return r.begin(ctx, plan, "", duration, time.Time{}, progress)
+}
+
+// BeginShared starts an exam that others sit too (a class exam): its id
+// and deadline are given, the same for everyone, whenever this learner
+// starts it.
+func (r *Runner) BeginShared(ctx context.Context, plan exam.Plan, id string, deadline time.Time, progress func(i int, t exam.Task)) (*exam.Exam, error) {
+	left := deadline.Sub(r.now())
+	if left <= 0 {
+		return nil, fmt.Errorf("exam %s ended at %s", id, deadline.Local().Format("15:04"))
+	}
+	return r.begin(ctx, plan, id, left, deadline, progress)
+}
+
+func (r *Runner) begin(ctx context.Context, plan exam.Plan, id string, duration time.Duration, deadline time.Time, progress func(i int, t exam.Task)) (*exam.Exam, error) {
 	if active, err := r.Active(); err != nil {
 		return nil, err
 	} else if active != nil {
 		return nil, &InProgressError{Exam: active, Now: r.now()}
 	}
 	start := r.now()
-	id := ExamID(start, plan.Seed)
+	if id == "" {
+		id = ExamID(start, plan.Seed)
+	}
 	e, err := exam.New(id, plan, r.Cat.Get, func(lab string) string { return r.Mgr.Dirs.ExamWorkspace(id, lab) }, r.Mgr.Cluster.String(), start, duration)
 	if err != nil {
 		return nil, err
@@ -93,6 +110,10 @@ func (r *Runner) Begin(ctx context.Context, plan exam.Plan, duration time.Durati
 	if ready := r.now(); ready.After(e.Started) {
 		e.Started = ready.UTC()
 		e.Deadline = e.Started.Add(duration)
+		if !deadline.IsZero() {
+			// shared: the deadline stands
+			e.Deadline = deadline.UTC()
+		}
 		if err := r.Save(e); err != nil {
 			return nil, err
 		}

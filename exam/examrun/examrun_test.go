@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,5 +247,34 @@ func TestFinishTwiceRecordsOnce(t *testing.T) {
 	}
 	if active, err := r.Active(); err != nil || active != nil {
 		t.Fatalf("still active after finishing: %v %v", active, err)
+	}
+}
+
+// A shared exam (a class's) keeps the id and deadline it was given,
+// whenever this learner starts it; one that has ended cannot start.
+func TestBeginShared(t *testing.T) {
+	r := newRunner(t)
+	plan := exam.Plan{Seed: 9}
+	for _, id := range examLabs {
+		l, err := r.Cat.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan.Tasks = append(plan.Tasks, exam.PlanTask{ID: id, Domain: l.Domain, Points: 5})
+	}
+	deadline := time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
+	if _, err := r.BeginShared(context.Background(), plan, "e-late", time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC), nil); err == nil || !strings.Contains(err.Error(), "ended") {
+		t.Errorf("an exam that ended started: %v", err)
+	}
+	e, err := r.BeginShared(context.Background(), plan, "e20261125T085500Z", deadline, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != "e20261125T085500Z" || !e.Deadline.Equal(deadline) || len(e.Tasks) != 3 {
+		t.Errorf("exam %s deadline %v with %d tasks, want the class's id and deadline %v", e.ID, e.Deadline, len(e.Tasks), deadline)
+	}
+	saved, err := r.Load(e.ID)
+	if err != nil || !saved.Deadline.Equal(deadline) {
+		t.Errorf("saved: %v, %v", saved, err)
 	}
 }
