@@ -252,7 +252,6 @@ func TestUpRefusesClashes(t *testing.T) {
 	}{
 		{"learner of another class", []runtime.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "alice-ckadlab", Labels: map[string]string{class.LabelClass: "other", class.LabelLearner: "alice"}}}}, []string{"alice", "bob"}, "learner alice is in class other"},
 		{"home namespace not a class's", []runtime.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bob-ckadlab"}}}, []string{"alice", "bob"}, "namespace bob-ckadlab exists and is not learner bob's"},
-		{"overlapping names in the roster", nil, []string{"al", "al-ice"}, "learner names al and al-ice overlap"},
 		{"overlapping another class's learner", []runtime.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ann-b-ckadlab", Labels: map[string]string{class.LabelClass: "other", class.LabelLearner: "ann-b"}}}}, []string{"ann"}, "learner names ann and ann-b overlap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,6 +264,16 @@ func TestUpRefusesClashes(t *testing.T) {
 				t.Errorf("a refused class up created its namespace (%v)", err)
 			}
 		})
+	}
+}
+
+func TestUpRefusesATerminatingClass(t *testing.T) {
+	now := metav1.Now()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ckadlab-class-room", DeletionTimestamp: &now, Finalizers: []string{"kubernetes"}}}
+	cl, _ := fakeCluster(ns)
+	_, err := Up(context.Background(), cl, newClass(t, "room", "alice"), UpOptions{NoPolicyCheck: true})
+	if err == nil || !strings.Contains(err.Error(), "still being removed") {
+		t.Fatalf("err = %v", err)
 	}
 }
 
@@ -337,7 +346,7 @@ func TestDownRemovesTheClass(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantNS := []string{"alice-ckadlab", "alice-shop", "bob-ckadlab", "ckadlab-class-room"}
-	if !res.Found || !slices.Equal(res.Namespaces, wantNS) || len(res.ClusterObjects) != 5 || !res.Waited {
+	if !res.Found || !slices.Equal(res.Namespaces, wantNS) || len(res.ClusterObjects) != 8 || res.ClusterObjects[0] != "RoleBinding/kube-system/ckadlab-class-room-shared" || !res.Waited {
 		t.Errorf("down: %+v", res)
 	}
 	nss, _ := fc.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
@@ -582,3 +591,78 @@ func TestReadMembership(t *testing.T) {
 		}
 	}
 }
+
+func TestUpSharedNamespacesAndSelfTest(t *testing.T) {
+	dns := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}}}
+	traefik := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "traefik-1", Namespace: "edge", Labels: map[string]string{"app.kubernetes.io/name": "traefik"}}}
+	nginx := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "ctl", Namespace: "ingress-nginx", Labels: map[string]string{"app.kubernetes.io/name": "ingress-nginx"}}}
+	other := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "payments", Labels: map[string]string{"app.kubernetes.io/name": "postgres"}}}
+	for _, tc := range []struct {
+		name     string
+		selfTest func(context.Context, *live.Clients) (bool, error)
+		enforced *bool
+		warning  string
+	}{
+		{"enforced", func(context.Context, *live.Clients) (bool, error) { return true, nil }, ptrTo(true), ""},
+		{"not enforced", func(context.Context, *live.Clients) (bool, error) { return false, nil }, ptrTo(false), "does not enforce NetworkPolicy"},
+		{"self-test failed", func(context.Context, *live.Clients) (bool, error) { return false, errors.New("no nodes") }, nil, "self-test did not run: no nodes"},
+		{"no self-test", nil, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl, fc := fakeCluster(dns, traefik, nginx, other)
+			ctx := context.Background()
+			res, err := Up(ctx, cl, newClass(t, "room", "alice", "bob"), UpOptions{NoPolicyCheck: true, SelfTest: tc.selfTest})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"edge", "ingress-nginx", "kube-system"}
+			c, _ := ReadClass(ctx, cl, "room")
+			if !slices.Equal(res.Shared, want) || !slices.Equal(c.Shared, want) {
+				t.Errorf("shared: %v, stored %v, want %v", res.Shared, c.Shared, want)
+			}
+			if (c.PolicyEnforced == nil) != (tc.enforced == nil) || (c.PolicyEnforced != nil && *c.PolicyEnforced != *tc.enforced) {
+				t.Errorf("policy enforced %v, want %v", c.PolicyEnforced, tc.enforced)
+			}
+			if got := strings.Join(res.Warnings, "; "); (tc.warning == "") != (got == "") || !strings.Contains(got, tc.warning) {
+				t.Errorf("warnings %q, want %q", got, tc.warning)
+			}
+			for _, ns := range want {
+				rb, err := fc.RbacV1().RoleBindings(ns).Get(ctx, SharedRole("room"), metav1.GetOptions{})
+				if err != nil || rb.RoleRef.Name != SharedRole("room") || len(rb.Subjects) != 2 {
+					t.Errorf("shared RoleBinding in %s: %+v %v", ns, rb, err)
+				}
+			}
+			for _, ns := range want {
+				_, err := fc.RbacV1().RoleBindings(ns).Get(ctx, IngressLogsRole("room"), metav1.GetOptions{})
+				if ns == "kube-system" && !apierrors.IsNotFound(err) {
+					t.Errorf("learners may read kube-system's logs (%v)", err)
+				}
+				if ns != "kube-system" && err != nil {
+					t.Errorf("learners may not read the ingress controller's logs in %s: %v", ns, err)
+				}
+			}
+			if _, err := fc.RbacV1().RoleBindings("payments").Get(ctx, SharedRole("room"), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Errorf("learners may read an application's namespace (%v)", err)
+			}
+			cr, _ := fc.RbacV1().ClusterRoles().Get(ctx, SharedRole("room"), metav1.GetOptions{})
+			for _, r := range cr.Rules {
+				for _, v := range r.Verbs {
+					if !slices.Contains(readVerbs, v) {
+						t.Errorf("the shared role may %s %v", v, r.Resources)
+					}
+				}
+				if slices.Contains(r.Resources, "configmaps") && !slices.Equal(r.ResourceNames, []string{"kubeadm-config"}) || slices.Contains(r.Resources, "secrets") {
+					t.Errorf("the shared role reads too much: %+v", r)
+				}
+			}
+		})
+	}
+	// Without a DNS Service or a controller: kube-system alone.
+	cl, _ := fakeCluster()
+	res, err := Up(context.Background(), cl, newClass(t, "room", "alice"), UpOptions{NoPolicyCheck: true})
+	if err != nil || !slices.Equal(res.Shared, []string{"kube-system"}) {
+		t.Errorf("shared on a bare cluster: %v %v", res.Shared, err)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

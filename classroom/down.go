@@ -21,7 +21,9 @@ type DownResult struct {
 	Found bool `json:"found"`
 	// Namespaces are the namespaces deleted (learners' and the class's).
 	Namespaces []string `json:"namespaces"`
-	// ClusterObjects are the cluster-wide objects deleted, as KIND/NAME.
+	// ClusterObjects are the objects deleted outside the class's
+	// namespaces, as KIND/NAME (KIND/NAMESPACE/NAME for the RoleBindings
+	// in the shared namespaces).
 	ClusterObjects []string `json:"cluster_objects"`
 	// Waited: Down waited until the namespaces were gone.
 	Waited  bool    `json:"waited"`
@@ -82,6 +84,25 @@ func Down(ctx context.Context, cl *live.Clients, name string, wait bool) (*DownR
 	sort.Strings(gone)
 	res.Namespaces = append(res.Namespaces, gone...)
 
+	// The RoleBindings in the shared namespaces (those in the class's
+	// namespaces go with them).
+	rbs, err := k.RbacV1().RoleBindings("").List(ctx, metav1.ListOptions{LabelSelector: class.LabelClass + "=" + name + ",!" + class.LabelLearner})
+	if err != nil {
+		return nil, fmt.Errorf("list the class's RoleBindings: %w", err)
+	}
+	for _, rb := range rbs.Items {
+		if (rb.Name != SharedRole(name) && rb.Name != IngressLogsRole(name)) || rb.Namespace == classNS || contains(gone, rb.Namespace) {
+			continue
+		}
+		err := k.RbacV1().RoleBindings(rb.Namespace).Delete(ctx, rb.Name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("delete RoleBinding %s/%s: %w", rb.Namespace, rb.Name, err)
+		}
+		if err == nil {
+			res.ClusterObjects = append(res.ClusterObjects, "RoleBinding/"+rb.Namespace+"/"+rb.Name)
+		}
+	}
+
 	del := func(kind, name string, f func(context.Context, string, metav1.DeleteOptions) error) error {
 		err := f(ctx, name, metav1.DeleteOptions{})
 		if apierrors.IsNotFound(err) {
@@ -98,6 +119,8 @@ func Down(ctx context.Context, cl *live.Clients, name string, wait bool) (*DownR
 		del("ClusterRoleBinding", ClusterRoleName(name), rbac.ClusterRoleBindings().Delete),
 		del("ClusterRole", ClusterRoleName(name), rbac.ClusterRoles().Delete),
 		del("ClusterRole", LearnerRole(name), rbac.ClusterRoles().Delete),
+		del("ClusterRole", SharedRole(name), rbac.ClusterRoles().Delete),
+		del("ClusterRole", IngressLogsRole(name), rbac.ClusterRoles().Delete),
 		del("ValidatingAdmissionPolicyBinding", PolicyName(name), adm.ValidatingAdmissionPolicyBindings().Delete),
 		del("ValidatingAdmissionPolicy", PolicyName(name), adm.ValidatingAdmissionPolicies().Delete),
 	} {

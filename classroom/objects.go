@@ -67,6 +67,57 @@ func LearnerRole(className string) string { return class.NamespacePrefix + class
 // creation the admission policy narrows.
 func ClusterRoleName(className string) string { return class.NamespacePrefix + className + "-cluster" }
 
+// SharedRole is the ClusterRole (and the RoleBinding in each of the
+// class's Shared namespaces) that lets learners read the cluster's own
+// namespaces the network model needs: cluster DNS, the ingress controller.
+func SharedRole(className string) string { return class.NamespacePrefix + className + "-shared" }
+
+// sharedRole reads what the network model reads of the cluster's own
+// namespaces (pods, Services, EndpointSlices, NetworkPolicies,
+// Deployments, Ingresses), and kubeadm's ClusterConfiguration (the pod
+// network), nothing else.
+func sharedRole(className string) *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{
+		ObjectMeta: meta(SharedRole(className), "", classLabels(className)),
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"pods", "services"}, Verbs: readVerbs},
+			{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: readVerbs},
+			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies", "ingresses"}, Verbs: readVerbs},
+			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: readVerbs},
+			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}, ResourceNames: []string{"kubeadm-config"}},
+		},
+	}
+}
+
+// sharedBinding binds SharedRole to every learner in one shared namespace.
+func sharedBinding(c *class.Class, ns string) *rbacv1.RoleBinding {
+	return roleBindingTo(c, SharedRole(c.Name), ns)
+}
+
+// IngressLogsRole is the ClusterRole (and the RoleBinding in each ingress
+// controller's namespace) that lets learners read the controller's logs:
+// a learner's ckadlab finds the backend that answered an ingress probe in
+// Traefik's access log (without it, each ingress probe waits for the log
+// in vain).
+func IngressLogsRole(className string) string {
+	return class.NamespacePrefix + className + "-ingress-logs"
+}
+
+func ingressLogsRole(className string) *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{
+		ObjectMeta: meta(IngressLogsRole(className), "", classLabels(className)),
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get"}}},
+	}
+}
+
+func roleBindingTo(c *class.Class, role, ns string) *rbacv1.RoleBinding {
+	return &rbacv1.RoleBinding{
+		ObjectMeta: meta(role, ns, classLabels(c.Name)),
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+		Subjects:   learnerSubjects(c),
+	}
+}
+
 // PolicyName is the ValidatingAdmissionPolicy (and its binding) of a class.
 func PolicyName(className string) string { return class.NamespacePrefix + className }
 

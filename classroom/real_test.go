@@ -144,6 +144,14 @@ func TestRealRBACAndAdmission(t *testing.T) {
 		t.Errorf("alice lists namespaces: %v", err)
 	}
 
+	// The cluster's own namespaces: read what the model needs, no more.
+	if _, err := alice.Kube.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{}); err != nil {
+		t.Errorf("alice lists kube-system's pods: %v", err)
+	}
+	if _, err := alice.Kube.DiscoveryV1().EndpointSlices("kube-system").List(ctx, metav1.ListOptions{}); err != nil {
+		t.Errorf("alice lists kube-system's EndpointSlices: %v", err)
+	}
+
 	// What she must not do.
 	nsWith := func(name string, labels map[string]string) *corev1.Namespace {
 		return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
@@ -299,6 +307,14 @@ func TestRealRBACAndAdmission(t *testing.T) {
 			_, err := alice.Kube.CoreV1().ResourceQuotas("bob-shop").Create(ctx, q2, metav1.CreateOptions{})
 			return err
 		}, "only create ResourceQuotas"},
+		{"read kube-system's Secrets", func() error {
+			_, err := alice.Kube.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{})
+			return err
+		}, ""},
+		{"create a pod in kube-system", func() error {
+			_, err := alice.Kube.CoreV1().Pods("kube-system").Create(ctx, pod("kube-system"), metav1.CreateOptions{})
+			return err
+		}, ""},
 		{"read the class's token Secrets", func() error {
 			_, err := alice.Kube.CoreV1().Secrets("ckadlab-class-room").List(ctx, metav1.ListOptions{})
 			return err
@@ -360,7 +376,7 @@ func TestRealRBACAndAdmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !down.Found || len(down.ClusterObjects) != 5 {
+	if !down.Found || len(down.ClusterObjects) != 8 {
 		t.Errorf("class down: %+v", down)
 	}
 	eventuallyWithin(t, 20*time.Second, "alice's token is refused after class down", func() error {

@@ -15,12 +15,15 @@ import (
 
 // Status is a class as `class status` shows it.
 type Status struct {
-	Class     string          `json:"class"`
-	Namespace string          `json:"namespace"`
-	Created   time.Time       `json:"created"`
-	Labs      []string        `json:"labs,omitempty"`
-	Quota     class.Quota     `json:"quota"`
-	Learners  []LearnerStatus `json:"learners"`
+	Class     string      `json:"class"`
+	Namespace string      `json:"namespace"`
+	Created   time.Time   `json:"created"`
+	Labs      []string    `json:"labs,omitempty"`
+	Quota     class.Quota `json:"quota"`
+	// Shared and PolicyEnforced as class up recorded them (class.Class).
+	Shared         []string        `json:"shared"`
+	PolicyEnforced *bool           `json:"policy_enforced"`
+	Learners       []LearnerStatus `json:"learners"`
 	// Exam is the class exam (nil: none); Running says whether its
 	// deadline is still ahead.
 	Exam    *class.Exam `json:"exam"`
@@ -50,7 +53,7 @@ func GetStatus(ctx context.Context, cl *live.Clients, name string, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Class: c.Name, Namespace: c.Namespace(), Created: c.Created, Labs: c.Labs, Quota: c.Quota}
+	st := &Status{Class: c.Name, Namespace: c.Namespace(), Created: c.Created, Labs: c.Labs, Quota: c.Quota, Shared: c.Shared, PolicyEnforced: c.PolicyEnforced}
 	nss, err := cl.Kube.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: class.LabelClass + "=" + name + "," + class.LabelLearner})
 	if err != nil {
 		return nil, fmt.Errorf("list the class's namespaces: %w", err)

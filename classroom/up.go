@@ -22,6 +22,7 @@ import (
 
 	"github.com/ckadlab/ckadlab/class"
 	"github.com/ckadlab/ckadlab/cluster/live"
+	"github.com/ckadlab/ckadlab/netmodel"
 	"github.com/ckadlab/ckadlab/state"
 )
 
@@ -45,6 +46,10 @@ type UpOptions struct {
 	PolicyTimeout time.Duration
 	// NoPolicyCheck skips that wait (a fake clientset has no server).
 	NoPolicyCheck bool
+	// SelfTest, when set, runs the NetworkPolicy self-test (a learner
+	// cannot: it needs ckadlab-system): Class.PolicyEnforced records its
+	// result. nil, or an error (a warning), leaves it unknown.
+	SelfTest func(ctx context.Context, cl *live.Clients) (enforced bool, err error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -60,6 +65,10 @@ type UpResult struct {
 	OutDir string   `json:"out_dir,omitempty"`
 	Server string   `json:"server"`
 	Labs   []string `json:"labs,omitempty"`
+	// Shared are the cluster's own namespaces learners may read (see
+	// class.Class.Shared); PolicyEnforced the self-test's result.
+	Shared         []string `json:"shared"`
+	PolicyEnforced *bool    `json:"policy_enforced"`
 	// Objects counts the objects of the class on the cluster.
 	Objects int `json:"objects"`
 	// Warnings are what the instructor should know (the admission
@@ -118,8 +127,15 @@ func Up(ctx context.Context, cl *live.Clients, c *class.Class, opts UpOptions) (
 	if err := merged.Validate(); err != nil {
 		return nil, err
 	}
+	var ingressNS []string
+	if merged.Shared, ingressNS, err = sharedNamespaces(ctx, cl); err != nil {
+		return nil, err
+	}
 	if err := checkClashes(ctx, cl, merged); err != nil {
 		return nil, err
+	}
+	if ns, err := cl.Kube.CoreV1().Namespaces().Get(ctx, merged.Namespace(), metav1.GetOptions{}); err == nil && ns.DeletionTimestamp != nil {
+		return nil, fmt.Errorf("class %s is still being removed (namespace %s is terminating): try again when ckadlab class down --wait returns", merged.Name, merged.Namespace())
 	}
 	k := cl.Kube
 	res := &UpResult{Class: merged.Name, Namespace: merged.Namespace(), Added: added, Server: server, Labs: merged.Labs, Stored: merged}
@@ -144,6 +160,12 @@ func Up(ctx context.Context, cl *live.Clients, c *class.Class, opts UpOptions) (
 	if err := count(upsert(ctx, k.RbacV1().ClusterRoles(), clusterRole(merged.Name))); err != nil {
 		return nil, fmt.Errorf("cluster ClusterRole: %w", err)
 	}
+	if err := count(upsert(ctx, k.RbacV1().ClusterRoles(), sharedRole(merged.Name))); err != nil {
+		return nil, fmt.Errorf("shared ClusterRole: %w", err)
+	}
+	if err := count(upsert(ctx, k.RbacV1().ClusterRoles(), ingressLogsRole(merged.Name))); err != nil {
+		return nil, fmt.Errorf("ingress logs ClusterRole: %w", err)
+	}
 	pol, bind := policy(merged.Name)
 	if err := count(upsert(ctx, k.AdmissionregistrationV1().ValidatingAdmissionPolicies(), pol)); err != nil {
 		return nil, fmt.Errorf("admission policy (Kubernetes 1.30 or later needed): %w", err)
@@ -167,6 +189,16 @@ func Up(ctx context.Context, cl *live.Clients, c *class.Class, opts UpOptions) (
 	if err := count(upsert(ctx, k.RbacV1().ClusterRoleBindings(), clusterRoleBinding(merged))); err != nil {
 		return nil, fmt.Errorf("ClusterRoleBinding: %w", err)
 	}
+	for _, ns := range merged.Shared {
+		if err := count(upsert(ctx, k.RbacV1().RoleBindings(ns), sharedBinding(merged, ns))); err != nil {
+			return nil, fmt.Errorf("RoleBinding in the shared namespace %s: %w", ns, err)
+		}
+	}
+	for _, ns := range ingressNS {
+		if err := count(upsert(ctx, k.RbacV1().RoleBindings(ns), roleBindingTo(merged, IngressLogsRole(merged.Name), ns))); err != nil {
+			return nil, fmt.Errorf("RoleBinding in the ingress controller's namespace %s: %w", ns, err)
+		}
+	}
 	role, rb := classReader(merged)
 	if err := count(upsert(ctx, k.RbacV1().Roles(merged.Namespace()), role)); err != nil {
 		return nil, fmt.Errorf("class reader Role: %w", err)
@@ -174,6 +206,19 @@ func Up(ctx context.Context, cl *live.Clients, c *class.Class, opts UpOptions) (
 	if err := count(upsert(ctx, k.RbacV1().RoleBindings(merged.Namespace()), rb)); err != nil {
 		return nil, fmt.Errorf("class reader RoleBinding: %w", err)
 	}
+	if opts.SelfTest != nil {
+		enforced, err := opts.SelfTest(ctx, cl)
+		if err != nil {
+			merged.PolicyEnforced = nil
+			res.Warnings = append(res.Warnings, "the NetworkPolicy self-test did not run: "+err.Error())
+		} else {
+			merged.PolicyEnforced = &enforced
+			if !enforced {
+				res.Warnings = append(res.Warnings, "this cluster's network plugin does not enforce NetworkPolicy: policies will be graded by the model only, and learners are not isolated from each other's traffic")
+			}
+		}
+	}
+	res.Shared, res.PolicyEnforced = merged.Shared, merged.PolicyEnforced
 	// The class itself last: a learner is in it once all of theirs exists.
 	data, err := json.Marshal(merged)
 	if err != nil {
@@ -475,4 +520,52 @@ func waitPolicy(ctx context.Context, cl *live.Clients, c *class.Class, timeout t
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// ingressControllers select the pods of the ingress controllers whose
+// namespaces learners read: the one ckadlab installs, and ingress-nginx.
+var ingressControllers = []string{
+	"app.kubernetes.io/name=" + netmodel.DefaultIngressController.Selector.MatchLabels["app.kubernetes.io/name"],
+	"app.kubernetes.io/name=ingress-nginx",
+}
+
+// sharedNamespaces finds the cluster's own namespaces a learner's ckadlab
+// reads to model traffic: the cluster DNS Service's (kube-system) and the
+// ingress controllers' (also returned apart), sorted.
+func sharedNamespaces(ctx context.Context, cl *live.Clients) (shared, ingress []string, err error) {
+	found := map[string]bool{}
+	ing := map[string]bool{}
+	svcs, err := cl.Kube.CoreV1().Services("").List(ctx, metav1.ListOptions{LabelSelector: "k8s-app=kube-dns"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("find the cluster DNS: %w", err)
+	}
+	for _, s := range svcs.Items {
+		found[s.Namespace] = true
+	}
+	if len(found) == 0 {
+		found[metav1.NamespaceSystem] = true
+	}
+	for _, sel := range ingressControllers {
+		pods, err := cl.Kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return nil, nil, fmt.Errorf("find the ingress controller: %w", err)
+		}
+		for _, p := range pods.Items {
+			found[p.Namespace], ing[p.Namespace] = true, true
+		}
+	}
+	if ns := netmodel.DefaultIngressController.Namespace; !found[ns] {
+		if _, err := cl.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil {
+			found[ns], ing[ns] = true, true
+		}
+	}
+	sorted := func(m map[string]bool) []string {
+		out := make([]string, 0, len(m))
+		for ns := range m {
+			out = append(out, ns)
+		}
+		slices.Sort(out)
+		return out
+	}
+	return sorted(found), sorted(ing), nil
 }
