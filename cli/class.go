@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,12 +20,13 @@ import (
 	"github.com/ckadlab/ckadlab/labs"
 )
 
-// classConnect reaches the instructor's cluster; classNoPolicyCheck
-// skips class up's check that the admission policy is in force (tests of
-// a fake cluster set both).
+// classConnect reaches the instructor's cluster; classNoServer says the
+// clients it gives have no API server behind them (a fake clientset in
+// tests), so that class up skips its checks that need one: the admission
+// policy in force, the NetworkPolicy self-test.
 var (
-	classConnect       = live.Connect
-	classNoPolicyCheck = false
+	classConnect  = live.Connect
+	classNoServer = false
 )
 
 // DefaultClassName is the class --name names when not given.
@@ -175,6 +177,7 @@ func (a *app) classLabIDs(ids string) ([]string, error) {
 func (a *app) classUpCommand(f *classFlags) *cobra.Command {
 	var learners, labIDs, out, server string
 	var count int
+	var noSelfTest bool
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Put a class on the cluster (or add learners to it): namespaces, RBAC, quotas, kubeconfigs",
@@ -212,7 +215,17 @@ need an address they reach: --server https://HOST:PORT.`,
 			if err != nil {
 				return err
 			}
-			res, err := classroom.Up(cmd.Context(), cl, c, classroom.UpOptions{OutDir: out, Server: server, Now: a.now, NoPolicyCheck: classNoPolicyCheck})
+			opts := classroom.UpOptions{OutDir: out, Server: server, Now: a.now, NoPolicyCheck: classNoServer}
+			if !noSelfTest && !classNoServer {
+				opts.SelfTest = func(ctx context.Context, cl *live.Clients) (bool, error) {
+					if !a.jsonOut {
+						a.notice("Checking that the cluster enforces NetworkPolicy (once per cluster start)…")
+					}
+					st, err := live.RunSelfTest(ctx, cl, live.SelfTestOptions{})
+					return st.Enforced, err
+				}
+			}
+			res, err := classroom.Up(cmd.Context(), cl, c, opts)
 			if err != nil {
 				return err
 			}
@@ -223,6 +236,10 @@ need an address they reach: --server https://HOST:PORT.`,
 				p := a.pal()
 				fmt.Fprintf(w, "%s class %s on %s (%d learners, %d added; %d objects in %.1fs)\n", p.ok("Ready:"), res.Class, cl.Context, len(res.Learners), len(res.Added), res.Objects, res.Seconds)
 				fmt.Fprintf(w, "  API server in the kubeconfigs: %s\n", res.Server)
+				fmt.Fprintf(w, "  learners read the cluster's: %s\n", strings.Join(res.Shared, ", "))
+				if res.PolicyEnforced != nil {
+					fmt.Fprintf(w, "  NetworkPolicy enforced:       %v\n", *res.PolicyEnforced)
+				}
 				if strings.Contains(res.Server, "127.0.0.1") || strings.Contains(res.Server, "localhost") {
 					fmt.Fprintf(w, "  %s learners on other machines cannot reach %s: run again with --server https://ADDRESS:PORT\n", p.warn("!"), res.Server)
 				}
@@ -246,6 +263,7 @@ need an address they reach: --server https://HOST:PORT.`,
 	fl.StringVar(&labIDs, "labs", "", "lab ids the class works on, comma-separated (default: every lab that runs side by side)")
 	fl.StringVar(&out, "out", "", "directory for the learners' kubeconfig files (default ckadlab-CLASS-kubeconfigs)")
 	fl.StringVar(&server, "server", "", "API server address written into the kubeconfigs (default: the one of --context)")
+	fl.BoolVar(&noSelfTest, "no-self-test", false, "skip the NetworkPolicy self-test (its result stays unknown to the learners' ckadlab)")
 	return cmd
 }
 
@@ -301,13 +319,64 @@ func (a *app) classStatusCommand(f *classFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.emit(st, func(w io.Writer) { a.printClassStatus(w, st) })
+			info := classStatusInfo{Status: st}
+			if info.LeftOut, err = a.classLeftOut(st.Labs); err != nil {
+				return err
+			}
+			return a.emit(info, func(w io.Writer) { a.printClassStatus(w, info) })
 		},
 	}
 }
 
-func (a *app) printClassStatus(w io.Writer, st *classroom.Status) {
+// leftOutLab is a lab a class leaves out, and why.
+type leftOutLab struct {
+	Lab    string `json:"lab"`
+	Reason string `json:"reason"`
+}
+
+// unsafeReason is why a lab cannot run side by side (nil: it can).
+func unsafeReason(l *labs.Lab) (string, bool) {
+	err := class.Safe(l)
+	if err == nil {
+		return "", false
+	}
+	var ue *class.UnsafeError
+	if errors.As(err, &ue) {
+		return strings.Join(ue.Reasons, "; "), true
+	}
+	return err.Error(), true
+}
+
+// classLeftOut are the labs of the class's choice (all labs when it names
+// none) that cannot run side by side (class.Safe), with the reason.
+func (a *app) classLeftOut(ids []string) ([]leftOutLab, error) {
+	cat, err := a.catalog()
+	if err != nil {
+		return nil, err
+	}
+	out := []leftOutLab{}
+	for _, l := range cat.All() {
+		if len(ids) > 0 && !slices.Contains(ids, l.ID) {
+			continue
+		}
+		if why, unsafe := unsafeReason(l); unsafe {
+			out = append(out, leftOutLab{Lab: l.ID, Reason: why})
+		}
+	}
+	return out, nil
+}
+
+// classStatusInfo is what `class status` prints.
+type classStatusInfo struct {
+	*classroom.Status
+	// LeftOut are the labs learners do not get: they cannot run side by
+	// side with other learners' on one cluster.
+	LeftOut []leftOutLab `json:"left_out"`
+}
+
+func (a *app) printClassStatus(w io.Writer, info classStatusInfo) {
 	p := a.pal()
+	st := info.Status
 	fmt.Fprintf(w, "%s %s (namespace %s, created %s)\n", p.title("Class"), st.Class, st.Namespace, st.Created.Local().Format("2006-01-02 15:04"))
 	labsText := "every lab that runs side by side"
 	if len(st.Labs) > 0 {
@@ -315,6 +384,11 @@ func (a *app) printClassStatus(w io.Writer, st *classroom.Status) {
 	}
 	fmt.Fprintf(w, "  labs:  %s\n", labsText)
 	fmt.Fprintf(w, "  quota: %s pods, %s services, %s CPU, %s memory per namespace\n", st.Quota.Pods, st.Quota.Services, st.Quota.CPU, st.Quota.Memory)
+	enforced := "unknown (class up ran no self-test)"
+	if st.PolicyEnforced != nil {
+		enforced = fmt.Sprint(*st.PolicyEnforced)
+	}
+	fmt.Fprintf(w, "  NetworkPolicy enforced: %s; learners read the cluster's %s\n", enforced, strings.Join(st.Shared, ", "))
 	switch {
 	case st.Exam == nil:
 		fmt.Fprintln(w, "  exam:  none")
@@ -340,6 +414,12 @@ func (a *app) printClassStatus(w io.Writer, st *classroom.Status) {
 			ns = p.dim("(none yet)")
 		}
 		fmt.Fprintf(w, "  %-20s %7d  %-16s  %s\n", l.Name, l.Results, last, ns)
+	}
+	if len(info.LeftOut) > 0 {
+		fmt.Fprintf(w, "%d lab(s) left out (they cannot run side by side with other learners):\n", len(info.LeftOut))
+		for _, l := range info.LeftOut {
+			fmt.Fprintf(w, "  %-30s %s\n", l.Lab, p.dim(l.Reason))
+		}
 	}
 	for _, pr := range st.Problems {
 		fmt.Fprintf(w, "%s %s\n", p.warn("!"), pr)
@@ -466,6 +546,9 @@ type classPublishInfo struct {
 	Class string              `json:"class"`
 	Labs  []string            `json:"labs"`
 	Pack  *classroom.PackInfo `json:"pack"`
+	// LeftOut are the pack's labs learners will not get: they cannot run
+	// side by side with other learners' on one cluster.
+	LeftOut []leftOutLab `json:"left_out"`
 }
 
 func (a *app) classPublishCommand(f *classFlags) *cobra.Command {
@@ -509,12 +592,19 @@ answers fail) and refused when it has errors. A pack holds only regular files
 			if err != nil {
 				return err
 			}
-			out := classPublishInfo{Class: f.name, Pack: info, Labs: []string{}}
+			out := classPublishInfo{Class: f.name, Pack: info, Labs: []string{}, LeftOut: []leftOutLab{}}
 			for _, l := range pc.Labs {
 				out.Labs = append(out.Labs, l.ID)
+				if why, unsafe := unsafeReason(l); unsafe {
+					out.LeftOut = append(out.LeftOut, leftOutLab{Lab: l.ID, Reason: why})
+				}
 			}
 			return a.emit(out, func(w io.Writer) {
-				fmt.Fprintf(w, "%s %d lab(s) to class %s (%d bytes, sha256 %.12s): %s\n", a.pal().ok("Published"), len(out.Labs), f.name, info.Bytes, info.SHA256, strings.Join(out.Labs, ", "))
+				p := a.pal()
+				fmt.Fprintf(w, "%s %d lab(s) to class %s (%d bytes, sha256 %.12s): %s\n", p.ok("Published"), len(out.Labs), f.name, info.Bytes, info.SHA256, strings.Join(out.Labs, ", "))
+				for _, l := range out.LeftOut {
+					fmt.Fprintf(w, "  %s %s is left out: it cannot run side by side with other learners (%s)\n", p.warn("!"), l.Lab, l.Reason)
+				}
 			})
 		},
 	}

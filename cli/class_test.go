@@ -35,15 +35,14 @@ func fakeClassCluster(t *testing.T) *fake.Clientset {
 		s.Data = map[string][]byte{corev1.ServiceAccountTokenKey: []byte("tok-" + s.Annotations[corev1.ServiceAccountNameKey])}
 		return false, nil, nil
 	})
-	// Impersonated policy checks cannot reach a fake: the policy is
-	// "enforced" as far as the check goes.
+	// The policy check and the self-test need a server: skipped.
 	old := classConnect
 	classConnect = func(kubeconfig, context string) (*live.Clients, error) {
 		return &live.Clients{Context: context, Kube: fc, Config: &rest.Config{Host: "https://198.51.100.7:6443"}}, nil
 	}
-	oldCheck := classNoPolicyCheck
-	classNoPolicyCheck = true
-	t.Cleanup(func() { classConnect, classNoPolicyCheck = old, oldCheck })
+	oldNoServer := classNoServer
+	classNoServer = true
+	t.Cleanup(func() { classConnect, classNoServer = old, oldNoServer })
 	return fc
 }
 
@@ -72,8 +71,8 @@ func TestClassUpStatusDown(t *testing.T) {
 		t.Errorf("class status: exit %d\n%s%s", code, stdout, errOut)
 	}
 	stdout, _, code = run(t, home, "class", "status", "--name", "room", "--json")
-	var st classroom.Status
-	if code != 0 || json.Unmarshal([]byte(stdout), &st) != nil || len(st.Learners) != 2 {
+	var st classStatusInfo
+	if code != 0 || json.Unmarshal([]byte(stdout), &st) != nil || st.Status == nil || len(st.Learners) != 2 || len(st.LeftOut) != 0 {
 		t.Errorf("class status --json: exit %d\n%s", code, stdout)
 	}
 	stdout, errOut, code = run(t, home, "class", "down", "--context", "kind-x", "--name", "room", "--json")
@@ -102,6 +101,7 @@ func TestClassBadInput(t *testing.T) {
 		{[]string{"class", "up", "--context", "x", "--count", "0"}, "--count 0"},
 		{[]string{"class", "up", "--context", "x", "--learners", "Alice"}, "lowercase"},
 		{[]string{"class", "up", "--context", "x", "--learners", "a", "--labs", "no-such-lab"}, "no-such-lab"},
+		{[]string{"class", "up", "--context", "x", "--learners", "a", "--labs", "np-test-network-policy"}, "cannot run side by side"},
 		{[]string{"class", "up", "--context", "x", "--learners", "a", "--name", "Bad_Name"}, "class name"},
 		{[]string{"class", "down"}, "--context"},
 		{[]string{"class", "exam", "--tasks", "0"}, "--tasks 0"},
@@ -171,6 +171,11 @@ func TestClassExam(t *testing.T) {
 	if _, errOut, code := run(t, home, "class", "exam", "--tasks", "500"); code != ExitError || !strings.Contains(errOut, "only") {
 		t.Errorf("too many tasks: exit %d %s", code, errOut)
 	}
+	// The status lists the labs left out, with why.
+	stdout, _, _ = run(t, home, "class", "status")
+	if !strings.Contains(stdout, "left out") || !strings.Contains(stdout, "np-test-network-policy") || !strings.Contains(stdout, "pinned") {
+		t.Errorf("class status does not list the labs left out:\n%s", stdout)
+	}
 }
 
 func TestClassPublish(t *testing.T) {
@@ -188,6 +193,11 @@ func TestClassPublish(t *testing.T) {
 	var info classPublishInfo
 	if err := json.Unmarshal([]byte(stdout), &info); err != nil || strings.Join(info.Labs, ",") != "class-deny" || info.Pack == nil {
 		t.Fatalf("publish --json: %v\n%s", err, stdout)
+	}
+	// np-default-deny pins a pod's address: its copy is published, and
+	// said to be left out.
+	if len(info.LeftOut) != 1 || info.LeftOut[0].Lab != "class-deny" || !strings.Contains(info.LeftOut[0].Reason, "pinned") {
+		t.Errorf("left out: %+v", info.LeftOut)
 	}
 	cm, err := fc.CoreV1().ConfigMaps("ckadlab-class-ckad").Get(t.Context(), class.PackConfigMap, metav1.GetOptions{})
 	if err != nil {
