@@ -236,8 +236,9 @@ func classReader(c *class.Class) (*rbacv1.Role, *rbacv1.RoleBinding) {
 	return role, rb
 }
 
-// homeRole lets a learner read their Membership and write their results,
-// and nothing else in their home namespace.
+// homeRole lets a learner read their Membership and write their results
+// in their home namespace, and read (not create) what their ckadlab reads
+// in every namespace of theirs.
 func homeRole(className, learner string) (*rbacv1.Role, *rbacv1.RoleBinding) {
 	ns := class.Home(learner)
 	role := &rbacv1.Role{
@@ -246,6 +247,12 @@ func homeRole(className, learner string) (*rbacv1.Role, *rbacv1.RoleBinding) {
 			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: readVerbs, ResourceNames: []string{class.LearnerConfigMap}},
 			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "watch", "update", "patch"}, ResourceNames: []string{class.ResultsConfigMap}},
 			{APIGroups: []string{""}, Resources: []string{"resourcequotas"}, Verbs: readVerbs},
+			// What a learner's ckadlab lists in each of their namespaces
+			// (it reads all LEARNER-… namespaces, home too): nothing there.
+			{APIGroups: []string{""}, Resources: []string{"pods", "services"}, Verbs: readVerbs},
+			{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: readVerbs},
+			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies", "ingresses"}, Verbs: readVerbs},
+			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: readVerbs},
 		},
 	}
 	rb := &rbacv1.RoleBinding{

@@ -144,6 +144,11 @@ func TestRealRBACAndAdmission(t *testing.T) {
 		t.Errorf("alice lists namespaces: %v", err)
 	}
 
+	// Her ckadlab reads every namespace of hers, home too.
+	if _, err := alice.Kube.CoreV1().Pods("alice-ckadlab").List(ctx, metav1.ListOptions{}); err != nil {
+		t.Errorf("alice lists the pods of her home: %v", err)
+	}
+
 	// The cluster's own namespaces: read what the model needs, no more.
 	if _, err := alice.Kube.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{}); err != nil {
 		t.Errorf("alice lists kube-system's pods: %v", err)
@@ -307,6 +312,10 @@ func TestRealRBACAndAdmission(t *testing.T) {
 			_, err := alice.Kube.CoreV1().ResourceQuotas("bob-shop").Create(ctx, q2, metav1.CreateOptions{})
 			return err
 		}, "only create ResourceQuotas"},
+		{"create a pod in her home", func() error {
+			_, err := alice.Kube.CoreV1().Pods("alice-ckadlab").Create(ctx, pod("alice-ckadlab"), metav1.CreateOptions{})
+			return err
+		}, ""},
 		{"read kube-system's Secrets", func() error {
 			_, err := alice.Kube.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{})
 			return err
