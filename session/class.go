@@ -102,7 +102,14 @@ func (k *Class) namespaces(c *live.Clients) func(ctx context.Context) ([]string,
 		}
 		var out []string
 		for _, n := range l.Items {
-			if strings.HasPrefix(n.Name, k.Prefix()) || slices.Contains(k.Class.Shared, n.Name) {
+			switch {
+			case slices.Contains(k.Class.Shared, n.Name):
+				out = append(out, n.Name)
+			case n.Name == class.Home(k.Membership.Learner):
+				// results only: nothing a lab routes
+			case n.DeletionTimestamp != nil || n.Status.Phase == corev1.NamespaceTerminating:
+				// going: its RoleBinding may be gone already
+			case strings.HasPrefix(n.Name, k.Prefix()) && n.Labels[class.LabelLearner] == k.Membership.Learner:
 				out = append(out, n.Name)
 			}
 		}
