@@ -70,7 +70,15 @@ func (a *app) labsCommand() *cobra.Command {
 			}
 			list := cat.Filter(labs.Domain(domain), difficulty, tag, search)
 			rows := a.summaries(list)
-			return a.emit(rows, func(w io.Writer) { a.printLabTable(w, rows) })
+			return a.emit(rows, func(w io.Writer) {
+				a.printLabTable(w, rows)
+				if k := a.class; k != nil {
+					fmt.Fprintf(w, "\nClass %s, learner %s: your namespaces are %s… (the tasks show their names).\n", k.Class.Name, k.Membership.Learner, k.Prefix())
+					if len(a.excluded) > 0 {
+						fmt.Fprintf(w, "Left out of the class (they cannot run side by side on a shared cluster): %s.\n", excludedIDs(a.excluded))
+					}
+				}
+			})
 		},
 	}
 	f := cmd.Flags()
