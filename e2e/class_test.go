@@ -212,17 +212,7 @@ func TestClass(t *testing.T) {
 	}
 
 	// The board, as the instructor reads it.
-	start = time.Now()
-	stored, err := classroom.ReadClass(ctx, admin, cls.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := classroom.ReadRecords(ctx, admin, cls.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	board := class.BuildBoard(stored, recs, nil)
-	record("class board read and built (3 learners)", time.Since(start))
+	board, recs := readBoard(t, admin, cls.Name, "class board read and built (3 learners)")
 	if len(recs) != 6 {
 		t.Errorf("%d records on the board, want 6 (3 learners × 2 labs)", len(recs))
 	}
@@ -317,4 +307,23 @@ func TestClass(t *testing.T) {
 			t.Errorf("%s -> %s: allowed %v (disagrees with the model: %v), want %v: %s\n%s", tc.from, tc.to, res.Allowed, res.Disagrees, tc.allowed, tc.why, strings.Join(res.Reasons, "\n"))
 		}
 	}
+}
+
+// readBoard reads a class and its results as `class board` does (one
+// List call) and builds the board, timing it as the figure what.
+func readBoard(t *testing.T, admin *live.Clients, name, what string) (*class.Board, []class.Record) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	stored, err := classroom.ReadClass(ctx, admin, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := classroom.ReadRecords(ctx, admin, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := class.BuildBoard(stored, recs, nil)
+	record(what, time.Since(start))
+	return b, recs
 }

@@ -70,17 +70,7 @@ func TestClassBoard30(t *testing.T) {
 	}
 	t.Logf("wrote %d results in %.1fs", 30*len(pool), time.Since(start).Seconds())
 	for range 3 {
-		start = time.Now()
-		stored, err := classroom.ReadClass(ctx, admin, cls.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := classroom.ReadRecords(ctx, admin, cls.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := class.BuildBoard(stored, recs, nil)
-		record("class board of 30 learners × all class labs (read + build)", time.Since(start))
+		b, recs := readBoard(t, admin, cls.Name, "class board of 30 learners × all class labs (read + build)")
 		if len(recs) != 30*len(pool) || len(b.Rows) != 30 {
 			t.Fatalf("%d records, %d rows; want %d and 30", len(recs), len(b.Rows), 30*len(pool))
 		}
