@@ -16,6 +16,8 @@ import (
 	"github.com/ckadlab/ckadlab/classroom"
 	"github.com/ckadlab/ckadlab/cluster/live"
 	"github.com/ckadlab/ckadlab/content"
+	"github.com/ckadlab/ckadlab/exam"
+	"github.com/ckadlab/ckadlab/exam/examrun"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/manifest"
 	"github.com/ckadlab/ckadlab/probe"
@@ -307,6 +309,58 @@ func TestClass(t *testing.T) {
 			t.Errorf("%s -> %s: allowed %v (disagrees with the model: %v), want %v: %s\n%s", tc.from, tc.to, res.Allowed, res.Disagrees, tc.allowed, tc.why, strings.Join(res.Reasons, "\n"))
 		}
 	}
+
+	// A class exam: the instructor's plan, every learner's ckadlab sits
+	// it with the same tasks and deadline; the board shows it per task.
+	ce := &class.Exam{ID: "e2e-exam", Seed: 11, Tasks: 2, Duration: 30 * time.Minute, Start: time.Now().UTC().Truncate(time.Second),
+		Plan: []class.ExamTask{{Lab: "svc-nodeport", Domain: "services", Points: 40}, {Lab: "np-namespace-isolation", Domain: "networkpolicy", Points: 60}}}
+	if err := classroom.StartExam(ctx, admin, cls.Name, ce); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sitClassExam(ctx, r.m, r.labs, r.name == "alice"); err != nil {
+				t.Errorf("%s: class exam: %v", r.name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	eb, erecs := readBoardExam(t, admin, cls.Name)
+	if len(erecs) < 6 {
+		t.Errorf("%d exam results on the board, want 6 (3 learners × 2 tasks)", len(erecs))
+	}
+	// the same tasks in the same variants for everyone
+	variants := map[string]uint64{}
+	for _, r := range erecs {
+		key := fmt.Sprint(r.Task, r.Lab)
+		if v, seen := variants[key]; seen && v != r.Variant {
+			t.Errorf("exam task %d (%s): variant %d for %s, another learner got %d", r.Task, r.Lab, r.Variant, r.Learner, v)
+		}
+		variants[key] = r.Variant
+	}
+	if len(variants) != 2 {
+		t.Errorf("exam results name %d task/lab pairs, want 2: %v", len(variants), variants)
+	}
+	for _, who := range []string{"alice", "bob", "carol"} {
+		for task := 1; task <= 2; task++ {
+			rec, ok := eb.Drill(who, fmt.Sprint(task))
+			switch {
+			case !ok:
+				t.Errorf("exam board: no task %d of %s", task, who)
+			case who == "alice" && task == 1 && rec.Score != rec.Max:
+				t.Errorf("exam board: alice solved task 1 (svc-nodeport) but scored %d/%d", rec.Score, rec.Max)
+			case (who != "alice" || task == 2) && rec.Score != 0:
+				t.Errorf("exam board: %s left task %d blank but scored %d/%d", who, task, rec.Score, rec.Max)
+			case rec.Points != ce.Plan[task-1].Points:
+				t.Errorf("exam board: task %d of %s weighs %d, want %d", task, who, rec.Points, ce.Plan[task-1].Points)
+			}
+		}
+	}
 }
 
 // readBoard reads a class and its results as `class board` does (one
@@ -326,4 +380,91 @@ func readBoard(t *testing.T, admin *live.Clients, name, what string) (*class.Boa
 	b := class.BuildBoard(stored, recs, nil)
 	record(what, time.Since(start))
 	return b, recs
+}
+
+// sitClassExam is a learner's ckadlab sitting the class exam: it reads
+// the class again (the exam is new), begins the exam with the
+// instructor's plan and deadline (every task set up afresh), answers the
+// first task when solve is set, and grades the exam.
+func sitClassExam(ctx context.Context, m *session.Manager, mapped map[string]*labs.Lab, solve bool) error {
+	k, err := m.ReadClass(ctx)
+	if err != nil {
+		return err
+	}
+	if k.Exam == nil {
+		return fmt.Errorf("no class exam")
+	}
+	m.Class = k
+	var list []*labs.Lab
+	for _, l := range mapped {
+		list = append(list, l)
+	}
+	cat, err := labs.NewCatalog(list)
+	if err != nil {
+		return err
+	}
+	plan := exam.Plan{Seed: k.Exam.Seed}
+	for _, t := range k.Exam.Plan {
+		l, err := cat.Get(t.Lab)
+		if err != nil {
+			return err
+		}
+		plan.Tasks = append(plan.Tasks, exam.PlanTask{ID: l.ID, Domain: l.Domain, Points: t.Points})
+	}
+	run := &examrun.Runner{Mgr: m, Cat: cat}
+	e, err := run.BeginShared(ctx, plan, k.Exam.ID, k.Exam.Deadline(), nil)
+	if err != nil {
+		return err
+	}
+	if !e.Deadline.Equal(k.Exam.Deadline()) {
+		return fmt.Errorf("deadline %v, want the class's %v", e.Deadline, k.Exam.Deadline())
+	}
+	if solve {
+		l, err := cat.GetVariant(e.Tasks[0].Lab, e.Tasks[0].Variant)
+		if err != nil {
+			return err
+		}
+		objs, err := manifest.Decode(l.Source, []byte(l.Solution.Manifests))
+		if err != nil {
+			return err
+		}
+		us, err := live.ToUnstructured(objs, l.Namespace)
+		if err != nil {
+			return err
+		}
+		lc, err := m.OpenLive(ctx, false)
+		if err != nil {
+			return err
+		}
+		if err := lc.Clients.Apply(ctx, us); err != nil {
+			return err
+		}
+	}
+	_, err = run.Grade(ctx, e, nil)
+	return err
+}
+
+// readBoardExam is readBoard with the class's running exam.
+func readBoardExam(t *testing.T, admin *live.Clients, name string) (*class.Board, []class.Record) {
+	t.Helper()
+	ctx := context.Background()
+	stored, err := classroom.ReadClass(ctx, admin, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := classroom.ReadRecords(ctx, admin, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := classroom.ReadExam(ctx, admin, name)
+	if err != nil || e == nil {
+		t.Fatalf("the class exam: %v %v", e, err)
+	}
+	var exams []class.Record
+	for _, r := range recs {
+		if r.Exam == e.ID {
+			exams = append(exams, r)
+		}
+	}
+	return class.BuildBoard(stored, recs, e), exams
 }

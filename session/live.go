@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ckadlab/ckadlab/checker"
+	"github.com/ckadlab/ckadlab/classroom"
 	"github.com/ckadlab/ckadlab/cluster/kind"
 	"github.com/ckadlab/ckadlab/cluster/live"
 	"github.com/ckadlab/ckadlab/labs"
@@ -191,7 +192,22 @@ func (m *Manager) resetLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) (
 	if err != nil {
 		return nil, err
 	}
-	return ns, lc.Clients.DeleteNamespaces(ctx, ns)
+	return ns, m.deleteNamespaces(ctx, lc, ns)
+}
+
+// deleteNamespaces deletes namespaces with everything in them. In class
+// mode, the namespaces alone: a learner may not clear kinds the labs do
+// not use (Jobs, …), nor touch a namespace of theirs that does not exist
+// (no RoleBinding there); the namespace controller removes the rest.
+func (m *Manager) deleteNamespaces(ctx context.Context, lc *LiveCluster, ns []string) error {
+	if m.Class == nil {
+		return lc.Clients.DeleteNamespaces(ctx, ns)
+	}
+	var errs []error
+	for _, n := range ns {
+		errs = append(errs, classroom.RemoveNamespace(ctx, lc.Clients, m.Class.Membership, n))
+	}
+	return errors.Join(errs...)
 }
 
 // ResetLive deletes a lab's namespaces (with everything in them) and

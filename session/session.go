@@ -98,7 +98,7 @@ func (m *Manager) Start(ctx context.Context, l *labs.Lab) (StartInfo, error) {
 		}
 		start := m.now()
 		if previous != nil {
-			if err := removeVariant(ctx, lc, previous, l); err != nil {
+			if err := m.removeVariant(ctx, lc, previous, l); err != nil {
 				return StartInfo{}, err
 			}
 		}
@@ -164,7 +164,7 @@ func PracticeVariant(dirs state.Dirs, l *labs.Lab, fresh func(*labs.Lab) uint64)
 
 // removeVariant deletes, live, the namespaces of the variant started
 // before that the variant l does not use (StartLive resets l's own).
-func removeVariant(ctx context.Context, lc *LiveCluster, previous, l *labs.Lab) error {
+func (m *Manager) removeVariant(ctx context.Context, lc *LiveCluster, previous, l *labs.Lab) error {
 	old, err := LabNamespaces(previous)
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func removeVariant(ctx context.Context, lc *LiveCluster, previous, l *labs.Lab) 
 	if len(gone) == 0 {
 		return nil
 	}
-	if err := lc.Clients.DeleteNamespaces(ctx, gone); err != nil {
+	if err := m.deleteNamespaces(ctx, lc, gone); err != nil {
 		return fmt.Errorf("remove variant %d of %s (namespaces %s): %w", previous.VariantN, l.ID, strings.Join(gone, ", "), err)
 	}
 	return nil

@@ -49,7 +49,7 @@ func TestRemoveVariantNamespaces(t *testing.T) {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: a.Values["mon"]}},
 	)
 	lc := &LiveCluster{Clients: &live.Clients{Kube: kube}}
-	if err := removeVariant(context.Background(), lc, a, b); err != nil {
+	if err := (&Manager{}).removeVariant(context.Background(), lc, a, b); err != nil {
 		t.Fatal(err)
 	}
 	list, err := kube.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{})
