@@ -321,7 +321,10 @@ func TestClass(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := sitClassExam(ctx, r.m, r.labs, r.name == "alice"); err != nil {
+			// Answers are graded above; here the exam's plumbing: the
+			// shared plan, deadline and variants, and one result per task
+			// on the board (nobody answers: every task scores 0).
+			if err := sitClassExam(ctx, r.m, r.labs); err != nil {
 				t.Errorf("%s: class exam: %v", r.name, err)
 			}
 		}()
@@ -352,10 +355,8 @@ func TestClass(t *testing.T) {
 			switch {
 			case !ok:
 				t.Errorf("exam board: no task %d of %s", task, who)
-			case who == "alice" && task == 1 && rec.Score != rec.Max:
-				t.Errorf("exam board: alice solved task 1 (svc-nodeport) but scored %d/%d", rec.Score, rec.Max)
-			case (who != "alice" || task == 2) && rec.Score != 0:
-				t.Errorf("exam board: %s left task %d blank but scored %d/%d", who, task, rec.Score, rec.Max)
+			case rec.Score != 0 || rec.Max == 0:
+				t.Errorf("exam board: %s left task %d blank but scored %d/%d:\n%s", who, task, rec.Score, rec.Max, failedChecks(rec))
 			case rec.Points != ce.Plan[task-1].Points:
 				t.Errorf("exam board: task %d of %s weighs %d, want %d", task, who, rec.Points, ce.Plan[task-1].Points)
 			}
@@ -384,9 +385,9 @@ func readBoard(t *testing.T, admin *live.Clients, name, what string) (*class.Boa
 
 // sitClassExam is a learner's ckadlab sitting the class exam: it reads
 // the class again (the exam is new), begins the exam with the
-// instructor's plan and deadline (every task set up afresh), answers the
-// first task when solve is set, and grades the exam.
-func sitClassExam(ctx context.Context, m *session.Manager, mapped map[string]*labs.Lab, solve bool) error {
+// instructor's plan and deadline (every task set up afresh) and grades
+// the exam.
+func sitClassExam(ctx context.Context, m *session.Manager, mapped map[string]*labs.Lab) error {
 	k, err := m.ReadClass(ctx)
 	if err != nil {
 		return err
@@ -419,27 +420,6 @@ func sitClassExam(ctx context.Context, m *session.Manager, mapped map[string]*la
 	if !e.Deadline.Equal(k.Exam.Deadline()) {
 		return fmt.Errorf("deadline %v, want the class's %v", e.Deadline, k.Exam.Deadline())
 	}
-	if solve {
-		l, err := cat.GetVariant(e.Tasks[0].Lab, e.Tasks[0].Variant)
-		if err != nil {
-			return err
-		}
-		objs, err := manifest.Decode(l.Source, []byte(l.Solution.Manifests))
-		if err != nil {
-			return err
-		}
-		us, err := live.ToUnstructured(objs, l.Namespace)
-		if err != nil {
-			return err
-		}
-		lc, err := m.OpenLive(ctx, false)
-		if err != nil {
-			return err
-		}
-		if err := lc.Clients.Apply(ctx, us); err != nil {
-			return err
-		}
-	}
 	_, err = run.Grade(ctx, e, nil)
 	return err
 }
@@ -467,4 +447,18 @@ func readBoardExam(t *testing.T, admin *live.Clients, name string) (*class.Board
 		}
 	}
 	return class.BuildBoard(stored, recs, e), exams
+}
+
+// failedChecks lists a record's failed checks with their reasons.
+func failedChecks(r *class.Record) string {
+	var b strings.Builder
+	for _, ch := range r.Checks {
+		if !ch.Passed {
+			fmt.Fprintf(&b, "  %s: expected %s, observed %s\n", ch.ID, ch.Expected, ch.Observed)
+			for _, w := range ch.Why {
+				fmt.Fprintf(&b, "    %s\n", w)
+			}
+		}
+	}
+	return b.String()
 }
