@@ -373,3 +373,23 @@ func ReadPack(ctx context.Context, cl *live.Clients, className string) ([]byte, 
 	info.Published, _ = time.Parse(time.RFC3339, cm.Annotations[PackPublishedAnnotation])
 	return tgz, info, nil
 }
+
+// ReadBoard reads what the instructor's board shows: the class, its
+// learners' results (one List call; malformed values reported with the
+// good records as a *MalformedError) and the running exam (nil: none).
+func ReadBoard(ctx context.Context, cl *live.Clients, name string) (*class.Class, []class.Record, *class.Exam, error) {
+	c, err := ReadClass(ctx, cl, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	recs, rerr := ReadRecords(ctx, cl, name)
+	var bad *MalformedError
+	if rerr != nil && !errors.As(rerr, &bad) {
+		return nil, nil, nil, rerr
+	}
+	e, err := ReadExam(ctx, cl, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, recs, e, rerr
+}

@@ -78,17 +78,9 @@ func (f *classFlags) loader() Loader {
 			}
 			cl = c
 		}
-		c, err := classroom.ReadClass(ctx, cl, f.name)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		recs, err := classroom.ReadRecords(ctx, cl, f.name)
+		c, recs, e, err := classroom.ReadBoard(ctx, cl, f.name)
 		var bad *classroom.MalformedError
 		if err != nil && !errors.As(err, &bad) {
-			return nil, nil, nil, err
-		}
-		e, err := classroom.ReadExam(ctx, cl, f.name)
-		if err != nil {
 			return nil, nil, nil, err
 		}
 		return c, recs, e, nil

@@ -368,13 +368,8 @@ func TestClass(t *testing.T) {
 // List call) and builds the board, timing it as the figure what.
 func readBoard(t *testing.T, admin *live.Clients, name, what string) (*class.Board, []class.Record) {
 	t.Helper()
-	ctx := context.Background()
 	start := time.Now()
-	stored, err := classroom.ReadClass(ctx, admin, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := classroom.ReadRecords(ctx, admin, name)
+	stored, recs, _, err := classroom.ReadBoard(context.Background(), admin, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,16 +422,7 @@ func sitClassExam(ctx context.Context, m *session.Manager, mapped map[string]*la
 // readBoardExam is readBoard with the class's running exam.
 func readBoardExam(t *testing.T, admin *live.Clients, name string) (*class.Board, []class.Record) {
 	t.Helper()
-	ctx := context.Background()
-	stored, err := classroom.ReadClass(ctx, admin, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := classroom.ReadRecords(ctx, admin, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := classroom.ReadExam(ctx, admin, name)
+	stored, recs, e, err := classroom.ReadBoard(context.Background(), admin, name)
 	if err != nil || e == nil {
 		t.Fatalf("the class exam: %v %v", e, err)
 	}
