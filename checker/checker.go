@@ -121,6 +121,13 @@ type Options struct {
 	// OnResult, when set, is called once per check as soon as it finishes
 	// (from several goroutines, never concurrently with itself).
 	OnResult func(Result)
+	// Speculate runs a check at once, alongside its requirements, instead
+	// of after them: checks only read, so the grade is the same, and a
+	// chain of slow probes (a drop is seen only after a timeout) takes as
+	// long as its slowest link, not the sum. A check whose requirement
+	// fails is cancelled and its result discarded. For backends whose
+	// checks wait on the network (live clusters).
+	Speculate bool
 }
 
 // Run grades lab against b. It returns an error only when ctx is cancelled;
@@ -150,15 +157,32 @@ func Run(ctx context.Context, lab *labs.Lab, b cluster.Backend, opts Options) (*
 		go func() {
 			defer wg.Done()
 			defer close(done[i])
-			r, ok := awaitRequirements(ctx, lab, c, index, done, rep.Checks)
-			if ok {
+			run := func(ctx context.Context) Result {
 				select {
 				case sem <- struct{}{}:
-					r = runOne(ctx, lab, c, b)
-					<-sem
+					defer func() { <-sem }()
+					return runOne(ctx, lab, c, b)
 				case <-ctx.Done():
-					r = errResult(c, ctx.Err())
+					return errResult(c, ctx.Err())
 				}
+			}
+			var r Result
+			if opts.Speculate && len(c.Requires) > 0 {
+				sctx, cancel := context.WithCancel(ctx)
+				spec := make(chan Result, 1)
+				go func() { spec <- run(sctx) }()
+				var ok bool
+				if r, ok = awaitRequirements(ctx, lab, c, index, done, rep.Checks); ok {
+					r = <-spec
+				} else {
+					cancel()
+					<-spec // nothing of the check runs after Run returns
+				}
+				cancel()
+			} else if rr, ok := awaitRequirements(ctx, lab, c, index, done, rep.Checks); ok {
+				r = run(ctx)
+			} else {
+				r = rr
 			}
 			rep.Checks[i] = r
 			if opts.OnResult != nil {

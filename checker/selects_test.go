@@ -2,9 +2,13 @@ package checker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/probe"
@@ -149,6 +153,100 @@ func TestRequires(t *testing.T) {
 	if rep.Checks[1].Blocked != nil {
 		t.Errorf("ungraded requirement blocked: %+v", rep.Checks[1])
 	}
+}
+
+// TestSpeculate: with Options.Speculate a check runs alongside its
+// requirements (a chain of probes is in flight at once), and grades
+// exactly as without: a failed requirement still blocks, with the same
+// explanation, and the speculative run is cancelled and discarded.
+func TestSpeculate(t *testing.T) {
+	spec := mustSpec(t, "app/client", "svc:app/db", 6379)
+	lab := &labs.Lab{ID: "t", Namespace: "app", Checks: []labs.Check{
+		{ID: "first", Points: 1, Description: "first", Probe: &labs.ProbeCheck{Expect: "deny", Spec: spec}},
+		{ID: "second", Points: 2, Description: "second", Requires: []string{"first"}, Probe: &labs.ProbeCheck{Expect: "allow", Spec: spec}},
+		{ID: "third", Points: 2, Description: "third", Requires: []string{"second"}, Probe: &labs.ProbeCheck{Expect: "allow", Spec: spec}},
+	}}
+	// Every probe waits until all three are in flight: only a run that
+	// starts the chain at once gets past it.
+	var started sync.WaitGroup
+	started.Add(3)
+	allIn := make(chan struct{})
+	go func() { started.Wait(); close(allIn) }()
+	b := &fakeBackend{objs: map[string]map[string]any{}, probe: func(probe.Spec) (probe.Result, error) {
+		started.Done()
+		select {
+		case <-allIn:
+		case <-time.After(time.Minute):
+			return probe.Result{}, errors.New("the chain ran one probe after another")
+		}
+		return probe.Result{Outcome: probe.Denied}, nil
+	}}
+	rep, err := Run(context.Background(), lab, b, Options{Speculate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		if c.Error != "" {
+			t.Errorf("%s: %s", c.ID, c.Error)
+		}
+	}
+	if rep.Score != 1 || !rep.Checks[0].Passed || rep.Checks[1].Passed || rep.Checks[2].Passed {
+		t.Fatalf("speculative run graded %d: %+v", rep.Score, rep.Checks)
+	}
+	plain, err := Run(context.Background(), lab, &fakeBackend{probe: func(probe.Spec) (probe.Result, error) {
+		return probe.Result{Outcome: probe.Denied}, nil
+	}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range plain.Checks {
+		g, w := rep.Checks[i], plain.Checks[i]
+		if g.Passed != w.Passed || g.Why != w.Why || g.Observed != w.Observed || !slices.Equal(g.Blocked, w.Blocked) {
+			t.Errorf("%s: speculative %+v, in order %+v", g.ID, g, w)
+		}
+	}
+
+	// A requirement that fails cancels the speculative run of its
+	// dependants: their probes see a cancelled context.
+	cancelled := make(chan string, 3)
+	lab.Checks[0] = labs.Check{ID: "first", Points: 1, Description: "first", Resource: &labs.ResourceCheck{Kind: "NetworkPolicy", Name: "missing"}}
+	b2 := &fakeBackend{objs: map[string]map[string]any{}}
+	rep, err = Run(context.Background(), lab, &ctxBackend{fakeBackend: b2, cancelled: cancelled}, Options{Speculate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Score != 0 || len(rep.Checks[1].Blocked) != 1 || len(rep.Checks[2].Blocked) != 1 {
+		t.Fatalf("blocked chain: %+v", rep.Checks)
+	}
+	// (a dependant cancelled before its probe started sends none)
+	if n := len(cancelled); n > 2 || slices.Contains(drain(cancelled), "not cancelled") {
+		t.Errorf("speculative probes: %d ended, some not by cancellation", n)
+	}
+}
+
+// ctxBackend's probes wait for their context to end.
+type ctxBackend struct {
+	*fakeBackend
+	cancelled chan string
+}
+
+func (c *ctxBackend) Probe(ctx context.Context, s probe.Spec) (probe.Result, error) {
+	select {
+	case <-ctx.Done():
+		c.cancelled <- s.From.String()
+		return probe.Result{}, ctx.Err()
+	case <-time.After(time.Minute):
+		c.cancelled <- "not cancelled"
+		return probe.Result{}, errors.New("not cancelled")
+	}
+}
+
+func drain(ch chan string) []string {
+	var out []string
+	for len(ch) > 0 {
+		out = append(out, <-ch)
+	}
+	return out
 }
 
 // TestHTTPErrorIsNoConnection: an allow probe answered 404 or 503, or

@@ -124,7 +124,7 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 			t.Fatal(err)
 		}
 		record("lab check: settle wait after applying an answer", settled)
-		rep, err := checker.Run(ctx, l, b, checker.Options{Concurrency: session.LiveConcurrency})
+		rep, err := checker.Run(ctx, l, b, session.LiveCheckOptions(nil))
 		fallbacks := b.AgentFallbacks()
 		for _, d := range b.ConnectTimes() {
 			// the margin a connected probe leaves to the timeout that

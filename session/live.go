@@ -253,9 +253,13 @@ func (m *Manager) liveBackend(lc *LiveCluster, l *labs.Lab) (*live.Backend, erro
 		PolicyEnforced: m.Class.Class.PolicyEnforced}), nil
 }
 
-// LiveConcurrency is how many checks run at once on a live cluster: probes
-// are batched per source, so more in flight means fewer round trips.
-const LiveConcurrency = 128
+// LiveCheckOptions are how checks run on a live cluster: up to 128 at once
+// (probes from one source share its probe agent, so more in flight costs
+// little), each alongside its requirements (checker.Options.Speculate: a
+// chain of probes that each wait for a drop's timeout takes as long as one).
+func LiveCheckOptions(onResult func(checker.Result)) checker.Options {
+	return checker.Options{OnResult: onResult, Concurrency: 128, Speculate: true}
+}
 
 func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions) (*checker.Report, error) {
 	lc, err := m.openLive(ctx, false)
@@ -295,7 +299,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 		return nil, err
 	}
 	defer b.Close() // ends the probe agents
-	return checker.Run(ctx, l, b, checker.Options{OnResult: opts.OnResult, Concurrency: LiveConcurrency})
+	return checker.Run(ctx, l, b, LiveCheckOptions(opts.OnResult))
 }
 
 // requireSetUp reports ErrNotStarted when the lab's namespaces are missing on
