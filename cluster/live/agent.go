@@ -451,10 +451,22 @@ func observation(r probeagent.Response) (Observation, error) {
 	return o, nil
 }
 
-// send runs the attempts concurrently, the runs of one attempt one after
-// the other, 200 ms apart, as the command path does: a read that timed out
-// is confirmed by a read that starts after it, not alongside it (on a busy
-// node both could wait on the same stall).
+// Confirmation reads: the runs of one attempt start one after the other,
+// each when the one before it has answered and repeatPauseAgent has
+// passed, or when the one before has waited overlapAfter without an
+// answer, whichever comes first. A connection that works answers within
+// milliseconds, so its reads are consecutive, apart; a read that waits for
+// a drop's timeout is confirmed by a read that started overlapAfter later
+// (a separate connection, its own timeout), not one that waits for the
+// first to give up: a drop is then read twice in Timeout+overlapAfter
+// instead of 2×Timeout+pause.
+const (
+	repeatPauseAgent = 200 * time.Millisecond
+	overlapAfter     = 200 * time.Millisecond
+)
+
+// send runs the attempts concurrently, the runs of one attempt staggered
+// as above.
 func (s *agentSession) send(ctx context.Context, atts []Attempt) ([][]Observation, error) {
 	obs := make([][]Observation, len(atts))
 	errs := make([]error, len(atts))
@@ -463,28 +475,7 @@ func (s *agentSession) send(ctx context.Context, atts []Attempt) ([][]Observatio
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := 0; k < a.repeats(); k++ {
-				if k > 0 {
-					select {
-					case <-time.After(200 * time.Millisecond):
-					case <-ctx.Done():
-						errs[i] = ctx.Err()
-						return
-					}
-				}
-				req, wait := a.run(k).request()
-				resp, err := s.do(ctx, req, wait)
-				if err == nil {
-					var o Observation
-					if o, err = observation(resp); err == nil {
-						obs[i] = append(obs[i], o)
-					}
-				}
-				if err != nil {
-					errs[i] = err
-					return
-				}
-			}
+			obs[i], errs[i] = s.runs(ctx, a)
 		}()
 	}
 	wg.Wait()
@@ -494,6 +485,71 @@ func (s *agentSession) send(ctx context.Context, atts []Attempt) ([][]Observatio
 		}
 	}
 	return obs, nil
+}
+
+// runs sends the runs of one attempt, staggered, and returns their
+// observations in order.
+func (s *agentSession) runs(ctx context.Context, a Attempt) ([]Observation, error) {
+	n := a.repeats()
+	type answer struct {
+		o   Observation
+		err error
+	}
+	answers := make([]chan answer, n)
+	for k := range answers {
+		answers[k] = make(chan answer, 1)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	started := 0
+start:
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			// the previous run answered (then pause), or has waited long
+			// enough to be a drop in the making
+			overlap := time.NewTimer(overlapAfter)
+			select {
+			case prev := <-answers[k-1]:
+				answers[k-1] <- prev // collected in order below
+				if prev.err != nil {
+					overlap.Stop()
+					break start
+				}
+				select {
+				case <-time.After(repeatPauseAgent):
+				case <-ctx.Done():
+				}
+			case <-overlap.C:
+			case <-ctx.Done():
+			}
+			overlap.Stop()
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		started++
+		go func() {
+			req, wait := a.run(k).request()
+			resp, err := s.do(ctx, req, wait)
+			var o Observation
+			if err == nil {
+				o, err = observation(resp)
+			}
+			answers[k] <- answer{o, err}
+		}()
+	}
+	var out []Observation
+	for k := 0; k < started; k++ {
+		ans := <-answers[k] // every run answers: s.do ends with ctx
+		if ans.err != nil {
+			return nil, ans.err
+		}
+		out = append(out, ans.o)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // lineWriter calls fn with every complete line written to it.

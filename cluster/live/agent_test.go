@@ -358,3 +358,54 @@ func TestAgentKeptBetweenChecks(t *testing.T) {
 		t.Errorf("three checks (the last after a container restart) copied the agent %d times and started it %d times, want 2 and 3", len(f.installed), f.starts)
 	}
 }
+
+// TestAgentConfirmationOverlaps: a read still waiting after overlapAfter
+// is confirmed by a second read that starts then (both are open at the
+// server at once), not after it gives up; the observations keep their
+// order; a read that answers at once is followed by the next only after
+// it ended.
+func TestAgentConfirmationOverlaps(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var mu sync.Mutex
+	open, most, total := 0, 0, 0
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			open++
+			total++
+			most = max(most, open)
+			mu.Unlock()
+			go func() {
+				// never answers: the client gives up
+				_, _ = io.Copy(io.Discard, c)
+				c.Close()
+				mu.Lock()
+				open--
+				mu.Unlock()
+			}()
+		}
+	}()
+	s := &agentSender{r: &fakeContainer{machine: machineOf(t)}, fallback: &fakeSender{}, logf: t.Logf}
+	defer s.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	obs, err := s.Send(context.Background(), []Attempt{{Host: "127.0.0.1", Port: port, Proto: probe.TCP, HTTP: true, Path: "/", Timeout: 300 * time.Millisecond, Repeat: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs[0]) != 2 || !obs[0][0].TimedOut || !obs[0][1].TimedOut {
+		t.Fatalf("two silent reads: %+v", obs[0])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if total != 2 || most != 2 {
+		t.Errorf("%d connections, at most %d at once: want the confirmation open while the first read still waits", total, most)
+	}
+}

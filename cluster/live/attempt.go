@@ -24,9 +24,9 @@ type Attempt struct {
 	Path     string // request path, starting with "/"
 	Marker   string // value of the X-Ckadlab-Probe header (finds the request in Traefik's access log)
 	Timeout  time.Duration
-	// Repeat runs the attempt that many times in a row (0 and 1: once),
-	// 200 ms apart, in the same command: consecutive reads for the price
-	// of one exec.
+	// Repeat runs the attempt that many times in a row (0 and 1: once):
+	// in the same command, 200 ms apart, consecutive reads for the price
+	// of one exec; through a probe agent, staggered (see overlapAfter).
 	Repeat int
 }
 
