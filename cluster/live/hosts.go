@@ -16,10 +16,12 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ckadlab/ckadlab/netmodel"
@@ -100,7 +102,7 @@ func (b *Backend) startHost(ctx context.Context, snap *snapshot, addr netip.Addr
 	if err != nil {
 		return nil, err
 	}
-	run := func(argv ...string) (string, error) {
+	run := func(r Runner, argv ...string) (string, error) {
 		res, err := r.Run(ctx, argv)
 		if err != nil {
 			return "", err
@@ -110,50 +112,69 @@ func (b *Backend) startHost(ctx context.Context, snap *snapshot, addr netip.Addr
 		}
 		return res.Stdout, nil
 	}
-	// The stand-in's side: the address, and everything sent from it.
-	if _, err := run("sh", "-c", fmt.Sprintf("ip addr show dev eth0 | grep -q ' %s/32' || ip addr add %s/32 dev eth0", addr, addr)); err != nil {
-		return nil, fmt.Errorf("host %s: %w", addr, err)
-	}
-	// Every route through a gateway sends from ADDR (the pod network's
-	// route as much as the default route).
-	out, err := run("ip", "-4", "route", "show")
-	if err != nil {
-		return nil, fmt.Errorf("host %s: %w", addr, err)
-	}
-	routes := viaRoutes(out)
-	if len(routes) == 0 {
-		return nil, fmt.Errorf("host %s: the stand-in pod has no route through a gateway (%q)", addr, strings.TrimSpace(out))
-	}
-	for _, rt := range routes {
-		if _, err := run("ip", "route", "replace", rt.dst, "via", rt.gw, "dev", rt.dev, "src", addr.String()); err != nil {
-			return nil, fmt.Errorf("host %s: %w", addr, err)
-		}
-	}
-	// The nodes' side: ADDR is reached through the stand-in pod.
 	p, err := b.c.Kube.CoreV1().Pods(SystemNamespace).Get(ctx, pod.Name, metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
+	// Both sides are set up at once (every command is an exec, and the
+	// check waits for them), and only what is missing: a stand-in kept
+	// from an earlier check needs one exec on its side.
+	var wg sync.WaitGroup
+	errs := make([]error, 1+len(snap.objs.Nodes))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// The stand-in's side: the address, and everything sent from it:
+		// every route through a gateway sends from ADDR (the pod
+		// network's route as much as the default route).
+		out, err := run(r, "sh", "-c", fmt.Sprintf("ip addr show dev eth0 | grep -q ' %s/32' || ip addr add %s/32 dev eth0; ip -4 route show", addr, addr))
+		if err != nil {
+			errs[0] = fmt.Errorf("host %s: %w", addr, err)
+			return
+		}
+		routes := viaRoutes(out)
+		if len(routes) == 0 {
+			errs[0] = fmt.Errorf("host %s: the stand-in pod has no route through a gateway (%q)", addr, strings.TrimSpace(out))
+			return
+		}
+		var cmds []string
+		for _, rt := range routes {
+			if rt.src != addr.String() {
+				cmds = append(cmds, quoteArgv([]string{"ip", "route", "replace", rt.dst, "via", rt.gw, "dev", rt.dev, "src", addr.String()}))
+			}
+		}
+		if len(cmds) > 0 {
+			if _, err := run(r, "sh", "-c", strings.Join(cmds, " && ")); err != nil {
+				errs[0] = fmt.Errorf("host %s: %w", addr, err)
+			}
+		}
+	}()
+	// The nodes' side: ADDR is reached through the stand-in pod.
 	standinNodeIP := nodeInternalIP(node)
 	for i := range snap.objs.Nodes {
 		n := &snap.objs.Nodes[i]
-		router, err := b.routerPod(ctx, n)
-		if err != nil {
-			return nil, err
-		}
-		var cmd string
-		if n.Name == node.Name {
-			cmd = fmt.Sprintf("dev=$(ip route get %s | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n1) && [ -n \"$dev\" ] && ip route replace %s/32 dev \"$dev\"", p.Status.PodIP, addr)
-		} else {
-			cmd = fmt.Sprintf("ip route replace %s/32 via %s", addr, standinNodeIP)
-		}
-		res, err := router.Run(ctx, []string{"sh", "-c", cmd})
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("%s", strings.TrimSpace(res.Stderr))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("host %s: route on node %s: %w", addr, n.Name, err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			router, err := b.routerPod(ctx, n)
+			if err != nil {
+				errs[1+i] = err
+				return
+			}
+			var cmd string
+			if n.Name == node.Name {
+				cmd = fmt.Sprintf("dev=$(ip route get %s | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n1) && [ -n \"$dev\" ] && ip route replace %s/32 dev \"$dev\"", p.Status.PodIP, addr)
+			} else {
+				cmd = fmt.Sprintf("ip route replace %s/32 via %s", addr, standinNodeIP)
+			}
+			if _, err := run(router, "sh", "-c", cmd); err != nil {
+				errs[1+i] = fmt.Errorf("host %s: route on node %s: %w", addr, n.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -192,7 +213,7 @@ func standInScript(listen []netmodel.ListenPort) (script, served string) {
 	return strings.Join(append(cmds, "exec /agnhost pause"), " "), strings.Join(names, " ")
 }
 
-type viaRoute struct{ dst, gw, dev string }
+type viaRoute struct{ dst, gw, dev, src string }
 
 // viaRoutes reads `ip -4 route show`: the routes through a gateway.
 func viaRoutes(out string) []viaRoute {
@@ -209,6 +230,8 @@ func viaRoutes(out string) []viaRoute {
 				r.gw = f[i+1]
 			case "dev":
 				r.dev = f[i+1]
+			case "src":
+				r.src = f[i+1]
 			}
 		}
 		if r.gw != "" {

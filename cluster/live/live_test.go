@@ -225,7 +225,7 @@ func TestLocalSender(t *testing.T) {
 func TestViaRoutes(t *testing.T) {
 	out := "default via 10.244.0.1 dev eth0 \n10.244.0.0/24 via 10.244.0.1 dev eth0  src 10.244.0.50 \n10.244.0.1 dev eth0 scope link  src 10.244.0.50 \n"
 	got := viaRoutes(out)
-	if fmt.Sprint(got) != "[{default 10.244.0.1 eth0} {10.244.0.0/24 10.244.0.1 eth0}]" {
+	if fmt.Sprint(got) != "[{default 10.244.0.1 eth0 } {10.244.0.0/24 10.244.0.1 eth0 10.244.0.50}]" {
 		t.Fatalf("viaRoutes = %v", got)
 	}
 }
