@@ -35,6 +35,10 @@ type Options struct {
 	Timeout time.Duration
 	// Window bounds the polling for a stable verdict (default 15 s).
 	Window time.Duration
+	// Converge bounds how long a stable live verdict that differs from
+	// the model's is read again, waiting for the data plane to catch up
+	// with the objects (default 6 s; see Backend.converge).
+	Converge time.Duration
 	// NoAgent sends every probe with a command per probe (agnhost
 	// connect, busybox wget) instead of the probe agent (see agent.go):
 	// slower, for comparison and as a way out.
@@ -89,6 +93,9 @@ func New(c *Clients, opts Options) *Backend {
 	}
 	if opts.Window <= 0 {
 		opts.Window = 15 * time.Second
+	}
+	if opts.Converge <= 0 {
+		opts.Converge = 6 * time.Second
 	}
 	if opts.Settle <= 0 {
 		opts.Settle = 2 * time.Second

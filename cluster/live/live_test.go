@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -656,5 +657,85 @@ func TestAttachPredictionCause(t *testing.T) {
 	// the verdicts.
 	if !slices.Equal(r.NearMisses, pred.NearMisses) {
 		t.Errorf("near misses %q, want the model's %q", r.NearMisses, pred.NearMisses)
+	}
+}
+
+// scriptedSender answers every run of an attempt with the next outcome of
+// its script (the last one repeats): a data plane that catches up.
+type scriptedSender struct {
+	mu     sync.Mutex
+	script []Observation
+	runs   int
+}
+
+func (s *scriptedSender) String() string { return "scripted" }
+func (s *scriptedSender) Send(ctx context.Context, atts []Attempt) ([][]Observation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([][]Observation, len(atts))
+	for i, a := range atts {
+		for k := 0; k < a.repeats(); k++ {
+			out[i] = append(out[i], s.script[min(s.runs, len(s.script)-1)])
+			s.runs++
+		}
+	}
+	return out, nil
+}
+
+// TestConverge: a live verdict that differs from the model's is read
+// again until the data plane catches up (then it agrees, with a note), or
+// until Options.Converge has passed (then the difference stands, flagged);
+// a verdict that agrees, or a model that only guessed, is not read again.
+func TestConverge(t *testing.T) {
+	snap := buildSnapshot(planWorld(), nil, netip.Addr{}, nil)
+	enforced := true
+	b := New(&Clients{Context: "test"}, Options{Converge: 1500 * time.Millisecond, PolicyEnforced: &enforced})
+	// policy d isolates web-1 for ingress: the model says denied
+	spec := pinnedSpec(t, "shop/client", "svc:shop/web", "80", "TCP")
+	rt, err := snap.model.Route(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt.Result.Outcome != probe.Denied {
+		t.Fatalf("model: %s", rt.Result.Outcome)
+	}
+	connected, dropped := Observation{Outcome: probe.Connected}, Observation{TimedOut: true}
+	for _, tc := range []struct {
+		name      string
+		script    []Observation
+		pred      probe.Result
+		want      probe.Outcome
+		minRuns   int
+		maxRuns   int
+		note      string
+		disagrees bool
+	}{
+		{"agrees at once", []Observation{dropped}, rt.Result, probe.Denied, 2, 2, "", false},
+		{"catches up", []Observation{connected, connected, connected, dropped}, rt.Result, probe.Denied, 5, 6, "caught up", false},
+		{"never catches up", []Observation{connected}, rt.Result, probe.Connected, 4, 100, "it still does", true},
+		{"the model only guessed", []Observation{connected}, probe.Result{Outcome: probe.Denied, Ungradable: "a guess"}, probe.Connected, 2, 2, "", false},
+	} {
+		pl, err := b.plan(context.Background(), snap, spec, rt, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &scriptedSender{script: tc.script}
+		pl.sender, pl.key = s, "scripted "+tc.name
+		r, reads, stable, err := b.poll(context.Background(), snap, pl, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := b.result(spec, pl, r, reads, stable)
+		res, err = b.converge(context.Background(), snap, spec, pl, tc.pred, res, reads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		attachPrediction(&res, tc.pred)
+		why := strings.Join(res.Reasons, "\n")
+		noted := strings.Contains(why, "note: ckadlab read again") || strings.Contains(why, "note: the first reads")
+		if res.Outcome != tc.want || s.runs < tc.minRuns || s.runs > tc.maxRuns || res.Disagrees != tc.disagrees ||
+			noted != (tc.note != "") || !strings.Contains(why, tc.note) {
+			t.Errorf("%s: %s after %d reads (disagrees %v):\n%s", tc.name, res.Outcome, s.runs, res.Disagrees, why)
+		}
 	}
 }
