@@ -5,42 +5,50 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
 
-var binOnce struct {
+type builtBinary struct {
 	sync.Once
 	path string
 	err  error
 }
 
-// ckadlabBinary builds cmd/ckadlab once for the suite.
-func ckadlabBinary(t *testing.T) string {
+var binOnce, peakOnce builtBinary
+
+// build builds pkg (relative to the module) once for the suite.
+func (b *builtBinary) build(t *testing.T, pkg, name string) string {
 	t.Helper()
-	binOnce.Do(func() {
-		binOnce.path = filepath.Join(suite.dir, "ckadlab")
-		cmd := exec.Command("go", "build", "-o", binOnce.path, "./cmd/ckadlab")
+	b.Do(func() {
+		b.path = filepath.Join(suite.dir, name)
+		cmd := exec.Command("go", "build", "-o", b.path, pkg)
 		cmd.Dir = ".."
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			binOnce.err = &buildError{out: string(out), err: err}
+			b.err = &buildError{pkg: pkg, out: string(out), err: err}
 		}
 	})
-	if binOnce.err != nil {
-		t.Fatal(binOnce.err)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return binOnce.path
+	return b.path
+}
+
+// ckadlabBinary builds cmd/ckadlab once for the suite.
+func ckadlabBinary(t *testing.T) string {
+	return binOnce.build(t, "./cmd/ckadlab", "ckadlab")
 }
 
 type buildError struct {
+	pkg string
 	out string
 	err error
 }
 
-func (e *buildError) Error() string { return "go build ./cmd/ckadlab: " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string { return "go build " + e.pkg + ": " + e.err.Error() + "\n" + e.out }
 
 // cliRun is one run of the ckadlab binary.
 type cliRun struct {
@@ -54,7 +62,9 @@ type cliRun struct {
 // environment.
 func runCLI(t *testing.T, home string, env []string, args ...string) cliRun {
 	t.Helper()
-	cmd := exec.Command(ckadlabBinary(t), args...)
+	// through peakrss, for the process's own peak memory (see there)
+	rss := filepath.Join(t.TempDir(), "peak-rss")
+	cmd := exec.Command(peakOnce.build(t, "./e2e/internal/peakrss", "peakrss"), append([]string{rss, ckadlabBinary(t)}, args...)...)
 	cmd.Env = append(os.Environ(),
 		"XDG_DATA_HOME="+filepath.Join(home, "data"),
 		"XDG_STATE_HOME="+filepath.Join(home, "state"),
@@ -70,8 +80,8 @@ func runCLI(t *testing.T, home string, env []string, args ...string) cliRun {
 	} else if err != nil {
 		t.Fatalf("run ckadlab %v: %v", args, err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSSKiB = ru.Maxrss
+	if b, err := os.ReadFile(rss); err == nil {
+		r.maxRSSKiB, _ = strconv.ParseInt(string(b), 10, 64)
 	}
 	return r
 }
