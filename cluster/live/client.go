@@ -104,14 +104,7 @@ func NewClients(cfg *rest.Config) (*Clients, error) {
 	// concern objects the labs create on purpose; client-go would print
 	// them on stderr, under the TUI.
 	cfg.WarningHandler = rest.NoWarnings{}
-	// The typed client speaks protobuf, as kubectl's does: listing a
-	// busy cluster's pods for a snapshot decodes several times faster and
-	// leaves far less garbage than JSON (the dynamic client, for apply and
-	// reading objects back, stays on JSON).
-	pb := rest.CopyConfig(cfg)
-	pb.ContentType = "application/vnd.kubernetes.protobuf"
-	pb.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	kube, err := kubernetes.NewForConfig(pb)
+	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
