@@ -19,9 +19,8 @@ type builtBinary struct {
 
 var binOnce, peakOnce builtBinary
 
-// build builds pkg (relative to the module) once for the suite.
-func (b *builtBinary) build(t *testing.T, pkg, name string) string {
-	t.Helper()
+// do builds pkg (relative to the module) once for the suite.
+func (b *builtBinary) do(pkg, name string) {
 	b.Do(func() {
 		b.path = filepath.Join(suite.dir, name)
 		cmd := exec.Command("go", "build", "-o", b.path, pkg)
@@ -31,15 +30,33 @@ func (b *builtBinary) build(t *testing.T, pkg, name string) string {
 			b.err = &buildError{pkg: pkg, out: string(out), err: err}
 		}
 	})
+}
+
+// build returns the binary of pkg, building it unless the suite already
+// has (TestMain starts the builds while the cluster comes up).
+func (b *builtBinary) build(t *testing.T, pkg, name string) string {
+	t.Helper()
+	b.do(pkg, name)
 	if b.err != nil {
 		t.Fatal(b.err)
 	}
 	return b.path
 }
 
+// buildBinaries builds the suite's binaries in the background.
+func buildBinaries() {
+	go binOnce.do(ckadlabPkg, "ckadlab")
+	go peakOnce.do(peakrssPkg, "peakrss")
+}
+
+const (
+	ckadlabPkg = "./cmd/ckadlab"
+	peakrssPkg = "./e2e/internal/peakrss"
+)
+
 // ckadlabBinary builds cmd/ckadlab once for the suite.
 func ckadlabBinary(t *testing.T) string {
-	return binOnce.build(t, "./cmd/ckadlab", "ckadlab")
+	return binOnce.build(t, ckadlabPkg, "ckadlab")
 }
 
 type buildError struct {
@@ -64,7 +81,7 @@ func runCLI(t *testing.T, home string, env []string, args ...string) cliRun {
 	t.Helper()
 	// through peakrss, for the process's own peak memory (see there)
 	rss := filepath.Join(t.TempDir(), "peak-rss")
-	cmd := exec.Command(peakOnce.build(t, "./e2e/internal/peakrss", "peakrss"), append([]string{rss, ckadlabBinary(t)}, args...)...)
+	cmd := exec.Command(peakOnce.build(t, peakrssPkg, "peakrss"), append([]string{rss, ckadlabBinary(t)}, args...)...)
 	cmd.Env = append(os.Environ(),
 		"XDG_DATA_HOME="+filepath.Join(home, "data"),
 		"XDG_STATE_HOME="+filepath.Join(home, "state"),

@@ -58,6 +58,7 @@ func run(m *testing.M) int {
 		return 2
 	}
 	suite.dir = dir
+	buildBinaries()
 	name := os.Getenv("CKADLAB_E2E_CLUSTER")
 	if name == "" {
 		name = "ckadlab-e2e"
