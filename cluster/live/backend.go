@@ -47,8 +47,10 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Settle is how long after the last change to the cluster's objects
 	// probes wait, so that the CNI and the ingress controller have caught
-	// up (default 2 s, on top of the API's one-second time resolution;
-	// kube-proxy and the CNI apply changes within about a second).
+	// up (default 1 s, on top of the API's one-second time resolution;
+	// kube-proxy and the CNI apply changes within about a second, and a
+	// data plane that takes longer is waited for by reading again while
+	// the live verdict differs from the model's: see Converge).
 	Settle time.Duration
 	// Namespaces, when set, are the only namespaces the backend reads
 	// (a learner of a class may read only their own and the system
@@ -98,7 +100,7 @@ func New(c *Clients, opts Options) *Backend {
 		opts.Converge = 6 * time.Second
 	}
 	if opts.Settle <= 0 {
-		opts.Settle = 2 * time.Second
+		opts.Settle = time.Second
 	}
 	if opts.Name == "" {
 		opts.Name = "context:" + c.Context
