@@ -12,6 +12,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +40,7 @@ var suite struct {
 	mu      sync.Mutex
 	figures map[string][]time.Duration
 	memory  map[string][]int64
+	counts  map[string]int
 }
 
 func TestMain(m *testing.M) {
@@ -130,6 +132,16 @@ func record(what string, d time.Duration) {
 	suite.figures[what] = append(suite.figures[what], d)
 }
 
+// count adds to a counted figure.
+func count(what string, n int) {
+	suite.mu.Lock()
+	defer suite.mu.Unlock()
+	if suite.counts == nil {
+		suite.counts = map[string]int{}
+	}
+	suite.counts[what] += n
+}
+
 // recordMem keeps a peak memory figure (KiB).
 func recordMem(what string, kib int64) {
 	suite.mu.Lock()
@@ -179,5 +191,8 @@ func printFigures() {
 			ds[i] = time.Duration(m)
 		}
 		fmt.Printf("FIGURE %-45s median %6.1f MiB over %d\n", k, float64(median(ds))/1024, len(ms))
+	}
+	for _, k := range slices.Sorted(maps.Keys(suite.counts)) {
+		fmt.Printf("FIGURE %-45s %d\n", k, suite.counts[k])
 	}
 }
