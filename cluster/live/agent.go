@@ -451,19 +451,16 @@ func observation(r probeagent.Response) (Observation, error) {
 	return o, nil
 }
 
-// Confirmation reads: the runs of one attempt start one after the other,
-// each when the one before it has answered and repeatPauseAgent has
-// passed, or when the one before has waited overlapAfter without an
-// answer, whichever comes first. A connection that works answers within
-// milliseconds, so its reads are consecutive, apart; a read that waits for
-// a drop's timeout is confirmed by a read that started overlapAfter later
-// (a separate connection, its own timeout), not one that waits for the
-// first to give up: a drop is then read twice in Timeout+overlapAfter
-// instead of 2×Timeout+pause.
-const (
-	repeatPauseAgent = 200 * time.Millisecond
-	overlapAfter     = 200 * time.Millisecond
-)
+// overlapAfter: the runs of one attempt start one after the other, each
+// when the one before it has answered and repeatPause has passed, or when
+// the one before has waited overlapAfter without an answer, whichever
+// comes first. A connection that works answers within milliseconds, so
+// its reads are consecutive, apart; a read that waits for a drop's timeout
+// is confirmed by a read that started overlapAfter later (a separate
+// connection, its own timeout), not one that waits for the first to give
+// up: a drop is then read twice in Timeout+overlapAfter instead of
+// 2×Timeout+repeatPause.
+const overlapAfter = 200 * time.Millisecond
 
 // send runs the attempts concurrently, the runs of one attempt staggered
 // as above.
@@ -491,65 +488,56 @@ func (s *agentSession) send(ctx context.Context, atts []Attempt) ([][]Observatio
 // observations in order.
 func (s *agentSession) runs(ctx context.Context, a Attempt) ([]Observation, error) {
 	n := a.repeats()
-	type answer struct {
-		o   Observation
-		err error
-	}
-	answers := make([]chan answer, n)
-	for k := range answers {
-		answers[k] = make(chan answer, 1)
-	}
+	obs := make([]Observation, n)
+	errs := make([]error, n)
+	done := make([]chan struct{}, n)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	started := 0
-start:
-	for k := 0; k < n; k++ {
+	for k := 0; k < n && ctx.Err() == nil; k++ {
 		if k > 0 {
 			// the previous run answered (then pause), or has waited long
 			// enough to be a drop in the making
 			overlap := time.NewTimer(overlapAfter)
+			failed := false
 			select {
-			case prev := <-answers[k-1]:
-				answers[k-1] <- prev // collected in order below
-				if prev.err != nil {
-					overlap.Stop()
-					break start
-				}
-				select {
-				case <-time.After(repeatPauseAgent):
-				case <-ctx.Done():
+			case <-done[k-1]:
+				if failed = errs[k-1] != nil; !failed {
+					select {
+					case <-time.After(repeatPause):
+					case <-ctx.Done():
+					}
 				}
 			case <-overlap.C:
 			case <-ctx.Done():
 			}
 			overlap.Stop()
-			if ctx.Err() != nil {
+			if failed || ctx.Err() != nil {
 				break
 			}
 		}
+		done[k] = make(chan struct{})
 		started++
 		go func() {
+			defer close(done[k])
 			req, wait := a.run(k).request()
 			resp, err := s.do(ctx, req, wait)
-			var o Observation
 			if err == nil {
-				o, err = observation(resp)
+				obs[k], err = observation(resp)
 			}
-			answers[k] <- answer{o, err}
+			errs[k] = err
 		}()
 	}
-	var out []Observation
 	for k := 0; k < started; k++ {
-		ans := <-answers[k] // every run answers: s.do ends with ctx
-		if ans.err != nil {
-			return nil, ans.err
+		<-done[k] // every run ends: s.do ends with ctx
+		if errs[k] != nil {
+			return nil, errs[k]
 		}
-		out = append(out, ans.o)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return obs, nil
 }
 
 // lineWriter calls fn with every complete line written to it.

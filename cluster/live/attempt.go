@@ -24,9 +24,9 @@ type Attempt struct {
 	Path     string // request path, starting with "/"
 	Marker   string // value of the X-Ckadlab-Probe header (finds the request in Traefik's access log)
 	Timeout  time.Duration
-	// Repeat runs the attempt that many times in a row (0 and 1: once):
-	// in the same command, 200 ms apart, consecutive reads for the price
-	// of one exec; through a probe agent, staggered (see overlapAfter).
+	// Repeat runs the attempt that many times in a row (0 and 1: once),
+	// repeatPause apart: in the same command, consecutive reads for the
+	// price of one exec; through a probe agent, staggered (overlapAfter).
 	Repeat int
 }
 
@@ -257,8 +257,9 @@ func runScript(a Attempt, j int) string {
 	return fmt.Sprintf("%s >/dev/null 2>%s.ke\"; echo $? >%s.kc\"", quoteArgv(a.connectArgv()), f, f)
 }
 
-// repeatPause separates the consecutive runs of an attempt.
-const repeatPause = "0.2"
+// repeatPause separates the consecutive runs of an attempt (after the run
+// before has answered; see overlapAfter for the probe agent).
+const repeatPause = 200 * time.Millisecond
 
 // batchScript runs every attempt at once in the background (the runs of
 // one attempt one after the other) and prints the runs' outputs behind
@@ -276,7 +277,7 @@ func batchScript(atts []Attempt) (string, int) {
 			parts = append(parts, runScript(a.run(k), j))
 			j++
 		}
-		fmt.Fprintf(&b, "( %s ) &\n", strings.Join(parts, "; sleep "+repeatPause+"; "))
+		fmt.Fprintf(&b, "( %s ) &\n", strings.Join(parts, fmt.Sprintf("; sleep %g; ", repeatPause.Seconds())))
 	}
 	b.WriteString("wait\n")
 	fmt.Fprintf(&b, "i=0; while [ $i -lt %d ]; do printf '\\n%s %%s %%s %%s\\n' $i \"$(cat \"$d/$i.kc\" 2>/dev/null)\" \"$(cat \"$d/$i.c\" 2>/dev/null || echo -)\"; cat \"$d/$i.ke\" 2>/dev/null; printf '\\n%s-out\\n'; cat \"$d/$i.o\" 2>/dev/null; printf '\\n%s-err\\n'; cat \"$d/$i.e\" 2>/dev/null; i=$((i+1)); done\n", j, batchMarker, batchMarker, batchMarker)
@@ -365,7 +366,7 @@ func runAttempts(ctx context.Context, r Runner, atts []Attempt) ([][]Observation
 			defer func() { done <- i }()
 			for k := 0; k < a.repeats(); k++ {
 				if k > 0 {
-					time.Sleep(200 * time.Millisecond)
+					time.Sleep(repeatPause)
 				}
 				ra := a.run(k)
 				var res attemptResult

@@ -72,7 +72,7 @@ func (localSender) Send(ctx context.Context, atts []Attempt) ([][]Observation, e
 		go func() {
 			for k := 0; k < a.repeats(); k++ {
 				if k > 0 {
-					time.Sleep(200 * time.Millisecond)
+					time.Sleep(repeatPause)
 				}
 				out[i] = append(out[i], localAttempt(ctx, a.run(k)))
 			}
