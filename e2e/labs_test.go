@@ -142,7 +142,7 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 			}
 			why := strings.Join(r.Reasons, "\n")
 			count("probes graded live", 1)
-			if strings.Contains(why, "note: the first reads saw") || strings.Contains(why, "note: ckadlab read again") {
+			if strings.Contains(why, live.NoteCaughtUp) || strings.Contains(why, live.NoteStillDiffers) {
 				// the data plane lagged the objects (Backend.converge)
 				count("probes read again until live agreed with the model", 1)
 				t.Logf("%s: %s read again: %s", a.name, r.ID, why)

@@ -732,7 +732,7 @@ func TestConverge(t *testing.T) {
 		}
 		attachPrediction(&res, tc.pred)
 		why := strings.Join(res.Reasons, "\n")
-		noted := strings.Contains(why, "note: ckadlab read again") || strings.Contains(why, "note: the first reads")
+		noted := strings.Contains(why, NoteStillDiffers) || strings.Contains(why, NoteCaughtUp)
 		if res.Outcome != tc.want || s.runs < tc.minRuns || s.runs > tc.maxRuns || res.Disagrees != tc.disagrees ||
 			noted != (tc.note != "") || !strings.Contains(why, tc.note) {
 			t.Errorf("%s: %s after %d reads (disagrees %v):\n%s", tc.name, res.Outcome, s.runs, res.Disagrees, why)

@@ -73,6 +73,12 @@ func (b *Backend) Probe(ctx context.Context, spec probe.Spec) (probe.Result, err
 	return res, nil
 }
 
+// The notes converge adds to a probe's reasons begin with these.
+const (
+	NoteCaughtUp     = "note: the first reads saw "
+	NoteStillDiffers = "note: ckadlab read again for "
+)
+
 // converge reads again while the live verdict differs from the model's
 // (one it is sure of) for at most Options.Converge: the data plane applies
 // a change some time after the API has it (the ingress controller
@@ -100,11 +106,11 @@ func (b *Backend) converge(ctx context.Context, snap *snapshot, spec probe.Spec,
 		reads += n
 		res = b.result(spec, pl, r, reads, stable)
 		if !differs(pred, res) {
-			res.Reasons = append(res.Reasons, fmt.Sprintf("note: the first reads saw %s; the cluster's network caught up with its objects %.1fs later (ckadlab reads again while the live verdict differs from the model's, up to %s)", first, time.Since(start).Seconds(), b.opts.Converge))
+			res.Reasons = append(res.Reasons, fmt.Sprintf(NoteCaughtUp+"%s; the cluster's network caught up with its objects %.1fs later (ckadlab reads again while the live verdict differs from the model's, up to %s)", first, time.Since(start).Seconds(), b.opts.Converge))
 			return res, nil
 		}
 	}
-	res.Reasons = append(res.Reasons, fmt.Sprintf("note: ckadlab read again for %s, as the live verdict differed from the model's: it still does", b.opts.Converge))
+	res.Reasons = append(res.Reasons, fmt.Sprintf(NoteStillDiffers+"%s, as the live verdict differed from the model's: it still does", b.opts.Converge))
 	return res, nil
 }
 
