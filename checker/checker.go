@@ -171,14 +171,15 @@ func Run(ctx context.Context, lab *labs.Lab, b cluster.Backend, opts Options) (*
 				sctx, cancel := context.WithCancel(ctx)
 				spec := make(chan Result, 1)
 				go func() { spec <- run(sctx) }()
-				var ok bool
-				if r, ok = awaitRequirements(ctx, lab, c, index, done, rep.Checks); ok {
-					r = <-spec
-				} else {
-					cancel()
-					<-spec // nothing of the check runs after Run returns
+				blocked, ok := awaitRequirements(ctx, lab, c, index, done, rep.Checks)
+				if !ok {
+					cancel() // a blocked check's run is discarded
 				}
+				r = <-spec // nothing of the check runs after Run returns
 				cancel()
+				if !ok {
+					r = blocked
+				}
 			} else if rr, ok := awaitRequirements(ctx, lab, c, index, done, rep.Checks); ok {
 				r = run(ctx)
 			} else {
