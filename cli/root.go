@@ -69,6 +69,8 @@ type app struct {
 	class     *session.Class
 	classErr  error
 	excluded  []class.Excluded // labs the class leaves out
+
+	managers []*session.Manager // closed when the command ends
 }
 
 // Main runs the command line and returns the process exit code.
@@ -85,6 +87,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	ctx, sw := watchSignals(context.Background(), stderr, signalGrace(root, args))
 	err := root.ExecuteContext(ctx)
+	for _, m := range a.managers {
+		m.Close() // ends the probe agents kept between checks
+	}
 	if code, ok := sw.stop(); ok {
 		fmt.Fprintln(stderr, "ckadlab: interrupted")
 		return code
@@ -321,6 +326,7 @@ func (a *app) manager() (*session.Manager, error) {
 		return nil, err
 	}
 	m := &session.Manager{Dirs: d, Cluster: choice.Target, Now: a.now}
+	a.managers = append(a.managers, m)
 	if name, ok := choice.Target.Context(); ok {
 		if _, isClass := session.IsClassContext("", name); isClass {
 			if m.Class, err = a.classMode(); err != nil {

@@ -29,6 +29,9 @@ type LiveCluster struct {
 	Kind *kind.Cluster
 	// Outside sends probes from outside the cluster.
 	Outside live.Outside
+	// Agents keeps the probe agents running between checks (nil: each
+	// check starts and ends its own). A Manager keeps one for its life.
+	Agents *live.Agents
 }
 
 // OpenLive connects to the session's live cluster. With create, the kind
@@ -63,16 +66,39 @@ func (m *Manager) openLive(ctx context.Context, create bool) (*LiveCluster, erro
 		if err != nil {
 			return nil, err
 		}
-		return &LiveCluster{Clients: c.Clients, Kind: c, Outside: c.Outside()}, nil
+		return &LiveCluster{Clients: c.Clients, Kind: c, Outside: c.Outside(), Agents: m.keptAgents()}, nil
 	case m.Cluster.Live():
 		name, _ := m.Cluster.Context()
 		c, err := live.Connect(m.Kubeconfig, name)
 		if err != nil {
 			return nil, err
 		}
-		return &LiveCluster{Clients: c, Outside: live.LocalOutside{}}, nil
+		return &LiveCluster{Clients: c, Outside: live.LocalOutside{}, Agents: m.keptAgents()}, nil
 	}
 	return nil, fmt.Errorf("cluster %q is not a live cluster", m.Cluster)
+}
+
+// keptAgents are the probe agents the manager keeps between checks
+// (see live.Agents): a later check of the TUI finds them running.
+func (m *Manager) keptAgents() *live.Agents {
+	m.agentsMu.Lock()
+	defer m.agentsMu.Unlock()
+	if m.agents == nil {
+		m.agents = live.NewAgents(0)
+	}
+	return m.agents
+}
+
+// Close ends what the manager keeps running on the cluster (the probe
+// agents of its checks). The manager can be used again afterwards.
+func (m *Manager) Close() {
+	m.agentsMu.Lock()
+	a := m.agents
+	m.agents = nil
+	m.agentsMu.Unlock()
+	if a != nil {
+		a.Close()
+	}
 }
 
 // UpKind creates or reuses the kind cluster (as `ckadlab cluster up`
@@ -234,7 +260,7 @@ func LiveBackend(lc *LiveCluster, name string, l *labs.Lab) (*live.Backend, erro
 		return nil, err
 	}
 	return live.New(lc.Clients, live.Options{Name: name, Outside: lc.Outside, Pinned: pinned, Logf: LiveLogf,
-		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off"}), nil
+		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off", Agents: lc.Agents}), nil
 }
 
 // liveBackend is LiveBackend for the session: in class mode it reads
@@ -249,7 +275,7 @@ func (m *Manager) liveBackend(lc *LiveCluster, l *labs.Lab) (*live.Backend, erro
 		return nil, err
 	}
 	return live.New(lc.Clients, live.Options{Name: m.Cluster.String(), Outside: lc.Outside, Pinned: pinned, Logf: LiveLogf,
-		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off", Namespaces: m.Class.namespaces(lc.Clients),
+		NoAgent: os.Getenv("CKADLAB_PROBE_AGENT") == "off", Agents: lc.Agents, Namespaces: m.Class.namespaces(lc.Clients),
 		PolicyEnforced: m.Class.Class.PolicyEnforced}), nil
 }
 
@@ -298,7 +324,7 @@ func (m *Manager) checkLive(ctx context.Context, l *labs.Lab, opts CheckOptions)
 	if err != nil {
 		return nil, err
 	}
-	defer b.Close() // ends the probe agents
+	defer b.Close() // ends the probe agents (or keeps them: lc.Agents)
 	return checker.Run(ctx, l, b, LiveCheckOptions(opts.OnResult))
 }
 

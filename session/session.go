@@ -18,6 +18,7 @@ import (
 	"github.com/ckadlab/ckadlab/checker"
 	"github.com/ckadlab/ckadlab/cluster"
 	"github.com/ckadlab/ckadlab/cluster/kind"
+	"github.com/ckadlab/ckadlab/cluster/live"
 	"github.com/ckadlab/ckadlab/cluster/offline"
 	"github.com/ckadlab/ckadlab/labs"
 	"github.com/ckadlab/ckadlab/manifest"
@@ -45,6 +46,9 @@ type Manager struct {
 	// the background while the learner may already start a lab.
 	upMu   sync.Mutex
 	upDone bool // kind.Up succeeded in this process: later calls only open
+
+	agentsMu sync.Mutex
+	agents   *live.Agents // kept between checks (keptAgents)
 }
 
 func (m *Manager) now() time.Time {

@@ -7,7 +7,10 @@ package live
 // later checks find it); each check starts it in an exec whose standard
 // input and output stay open and sends every probe from that source as a
 // JSON line; the agent answers each as it finishes. Closing the backend
-// closes the agent's input and it exits. The only trace in the container
+// closes the agent's input and it exits, unless the backend was given
+// Agents to keep it for the next check (agents.go: the TUI keeps a
+// source's agent while it is used, ending it after 90 s unused). The only
+// trace in the container
 // is that hidden file in /tmp: no new container, no change to the pod
 // that kubectl get, describe or logs would show, gone with the pod. A
 // source where the agent cannot run (no writable /tmp, an architecture
@@ -48,6 +51,8 @@ var errAgentGone = errors.New("the probe agent ended")
 // run.
 type agentSender struct {
 	r        Streamer
+	key      string  // the source (Agents' key)
+	kept     *Agents // nil: the agent is this sender's own, ended by Close
 	fallback Sender
 	logf     func(string, ...any)
 
@@ -111,8 +116,15 @@ func (s *agentSender) session(ctx context.Context) (*agentSession, error) {
 		return s.sess, nil
 	}
 	start := time.Now()
-	sess, err := startAgent(ctx, s.r)
-	if err == nil && sess.installTook > 0 {
+	var sess *agentSession
+	var err error
+	fresh := true
+	if s.kept != nil {
+		sess, fresh, err = s.kept.get(ctx, s.key, s.r)
+	} else {
+		sess, err = startAgent(ctx, s.r)
+	}
+	if err == nil && fresh && sess.installTook > 0 {
 		s.logf("probe agent copied to %s in %s (ready after %s)", s.r, sess.installTook.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	}
 	if err != nil {
@@ -132,16 +144,23 @@ func (s *agentSender) drop(sess *agentSession) {
 		s.sess = nil
 	}
 	s.mu.Unlock()
+	if s.kept != nil {
+		s.kept.discard(s.key, sess)
+	}
 	sess.close()
 }
 
-// Close ends the agent (if one runs).
+// Close ends the agent (if one runs), or hands a kept one back.
 func (s *agentSender) Close() {
 	s.mu.Lock()
 	sess := s.sess
 	s.sess, s.closed = nil, true
 	s.mu.Unlock()
-	if sess != nil {
+	switch {
+	case sess == nil:
+	case s.kept != nil:
+		s.kept.put(s.key, sess)
+	default:
 		sess.close()
 	}
 }
@@ -335,6 +354,16 @@ func (s *agentSession) onLine(line []byte) {
 	s.mu.Unlock()
 	if ch != nil {
 		ch <- probeResp
+	}
+}
+
+// ended reports whether the agent's exec has ended.
+func (s *agentSession) ended() bool {
+	select {
+	case <-s.dead:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -563,7 +592,8 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 }
 
 // sender is the Sender for probes from r (key names the source): its probe
-// agent, started on first use and kept until the backend closes.
+// agent, started on first use and kept until the backend closes (or, with
+// Options.Agents, taken from and handed back to those kept between checks).
 func (b *Backend) sender(key string, r Runner) Sender {
 	return b.senderOf(key, CommandSender(r))
 }
@@ -588,13 +618,14 @@ func (b *Backend) senderOf(key string, s Sender) Sender {
 	if a := b.agents[key]; a != nil {
 		return a
 	}
-	a := &agentSender{r: st, fallback: s, logf: b.opts.Logf}
+	a := &agentSender{r: st, key: key, kept: b.opts.Agents, fallback: s, logf: b.opts.Logf}
 	b.agents[key] = a
 	return a
 }
 
-// Close ends the probe agents the backend started. The backend can still
-// probe afterwards, with a command per probe.
+// Close ends the probe agents the backend started (hands kept ones back to
+// Options.Agents). The backend can still probe afterwards, with a command
+// per probe.
 func (b *Backend) Close() error {
 	b.agentsMu.Lock()
 	agents := b.agents

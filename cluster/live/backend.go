@@ -43,6 +43,10 @@ type Options struct {
 	// connect, busybox wget) instead of the probe agent (see agent.go):
 	// slower, for comparison and as a way out.
 	NoAgent bool
+	// Agents, when set, keeps the probe agents running after the backend
+	// closes, for the next backend given the same Agents (the next check):
+	// see Agents. nil: the backend's agents end when it closes.
+	Agents *Agents
 	// Logf logs what a learner need not see (nil: nothing is logged).
 	Logf func(format string, args ...any)
 	// Settle is how long after the last change to the cluster's objects
