@@ -211,13 +211,18 @@ func (m *Manager) startLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) e
 // resetLive deletes a lab's namespaces (class mode: also those the
 // learner's ckadlab provisioned for its answers).
 func (m *Manager) resetLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) ([]string, error) {
+	var ns []string
+	var err error
 	if m.Class == nil {
-		return ResetLive(ctx, lc.Clients, l)
+		ns, err = LabNamespaces(l)
+	} else {
+		ns, err = m.Class.labNamespaceNames(l)
 	}
-	ns, err := m.Class.labNamespaceNames(l)
 	if err != nil {
 		return nil, err
 	}
+	// the probe agents kept in the lab's pods end before the pods do
+	lc.Agents.EndIn(ns)
 	return ns, m.deleteNamespaces(ctx, lc, ns)
 }
 

@@ -409,17 +409,8 @@ func (s *agentSession) do(ctx context.Context, req probeagent.Request, wait time
 	if err != nil {
 		return probeagent.Response{}, err
 	}
-	s.writeMu.Lock()
-	_, err = s.stdin.Write(append(line, '\n'))
-	s.writeMu.Unlock()
-	if err != nil {
-		// the exec has ended (its input is closed): say why it ended
-		select {
-		case <-s.dead:
-			return probeagent.Response{}, s.why
-		case <-time.After(time.Second):
-			return probeagent.Response{}, fmt.Errorf("%w: %v", errAgentGone, err)
-		}
+	if err := s.write(ctx, append(line, '\n')); err != nil {
+		return probeagent.Response{}, err
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -432,6 +423,46 @@ func (s *agentSession) do(ctx context.Context, req probeagent.Request, wait time
 		return probeagent.Response{}, ctx.Err()
 	case <-timer.C:
 		return probeagent.Response{}, fmt.Errorf("the probe agent in %s gave no answer to %s within %s", s.r, describeRequest(req), wait)
+	}
+}
+
+// stuckAfter bounds how long a request line may wait to be taken by the
+// exec's stream: one that is not (a stream whose pod went away under it,
+// a connection to the API server that stopped) ends the agent, and the
+// probe starts a new one (agentSender.Send).
+var stuckAfter = 5 * time.Second
+
+// write sends a request line to the agent.
+func (s *agentSession) write(ctx context.Context, line []byte) error {
+	wrote := make(chan error, 1)
+	go func() {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+		_, err := s.stdin.Write(line)
+		wrote <- err
+	}()
+	timer := time.NewTimer(stuckAfter)
+	defer timer.Stop()
+	var err error
+	select {
+	case err = <-wrote:
+		if err == nil {
+			return nil
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		err = fmt.Errorf("its input took no request for %s", stuckAfter)
+		s.die(fmt.Errorf("%w: %v", errAgentGone, err))
+		s.close()
+		return s.why
+	}
+	// the exec has ended (its input is closed): say why it ended
+	select {
+	case <-s.dead:
+		return s.why
+	case <-time.After(time.Second):
+		return fmt.Errorf("%w: %v", errAgentGone, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -35,11 +36,12 @@ const DefaultAgentIdle = 90 * time.Second
 // keptAgent is one source's agent: being started (ready open), running,
 // or failed to start (err).
 type keptAgent struct {
-	ready chan struct{}
-	sess  *agentSession
-	err   error
-	users int
-	idle  *time.Timer
+	namespace string // of the source pod ("" for other sources)
+	ready     chan struct{}
+	sess      *agentSession
+	err       error
+	users     int
+	idle      *time.Timer
 }
 
 // NewAgents returns an empty set of kept agents; idle ≤ 0 means
@@ -66,6 +68,9 @@ func (p *Agents) get(ctx context.Context, key string, r Streamer) (sess *agentSe
 		k := p.kept[key]
 		if k == nil {
 			k = &keptAgent{ready: make(chan struct{}), users: 1}
+			if n, ok := r.(interface{ Namespace() string }); ok {
+				k.namespace = n.Namespace()
+			}
 			p.kept[key] = k
 			p.mu.Unlock()
 			sess, err := startAgent(ctx, r)
@@ -132,7 +137,9 @@ func (p *Agents) put(key string, sess *agentSession) {
 	defer p.mu.Unlock()
 	k := p.kept[key]
 	if k == nil || k.sess != sess {
-		return // forgotten (it broke, or Close): nothing kept to keep alive
+		// not kept (it broke, or was ended while starting): end it
+		sess.close()
+		return
 	}
 	if k.users--; k.users > 0 || p.closed {
 		return
@@ -173,6 +180,25 @@ func (p *Agents) forgetWhenDead(key string, k *keptAgent) {
 	}
 }
 
+// EndIn ends the kept agents of pods in the namespaces (a reset is about
+// to delete them): an exec whose pod goes away under it can leave its
+// stream to the API server open after the container ended.
+func (p *Agents) EndIn(namespaces []string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	var ending []*keptAgent
+	for key, k := range p.kept {
+		if k.namespace != "" && slices.Contains(namespaces, k.namespace) {
+			delete(p.kept, key)
+			ending = append(ending, k)
+		}
+	}
+	p.mu.Unlock()
+	p.end(ending)
+}
+
 // Len is how many agents are kept (running or starting).
 func (p *Agents) Len() int {
 	p.mu.Lock()
@@ -184,22 +210,36 @@ func (p *Agents) Len() int {
 // execs to end (so that a process exiting next does not cut an agent's
 // input before it has read its end). Agents are not kept afterwards.
 func (p *Agents) Close() {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
-	kept := p.kept
+	var ending []*keptAgent
+	for _, k := range p.kept {
+		ending = append(ending, k)
+	}
 	p.kept, p.closed = map[string]*keptAgent{}, true
 	p.mu.Unlock()
+	p.end(ending)
+}
+
+// end ends agents no longer in kept (their users, if any, find them
+// ended) and waits, at most a second, for their execs to end.
+func (p *Agents) end(kept []*keptAgent) {
 	var ending []*agentSession
 	for _, k := range kept {
+		p.mu.Lock()
 		if k.idle != nil {
 			k.idle.Stop()
 		}
+		p.mu.Unlock()
 		select {
 		case <-k.ready:
 			if k.sess != nil {
 				k.sess.close()
 				ending = append(ending, k.sess)
 			}
-		default: // still starting: get ends it when it sees closed
+		default: // still starting: its user ends it (put), as it is not kept
 		}
 	}
 	deadline := time.After(time.Second)

@@ -2,10 +2,15 @@ package live
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ckadlab/ckadlab/cluster/live/probeagent"
 	"github.com/ckadlab/ckadlab/probe"
 )
 
@@ -97,4 +102,80 @@ func TestAgentsIdle(t *testing.T) {
 	}
 	busy.Close()
 	waitFor(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.exits == 1 && kept.Len() == 0 }, "the unused agent to end after the idle time")
+}
+
+// nsContainer is a fakeContainer in a pod of a namespace.
+type nsContainer struct {
+	*fakeContainer
+	ns string
+}
+
+func (c nsContainer) Namespace() string { return c.ns }
+
+// TestAgentsEndIn: a reset ends the agents kept in the lab's namespaces
+// (before their pods go), not the others'.
+func TestAgentsEndIn(t *testing.T) {
+	open, _ := listener(t)
+	a := nsContainer{&fakeContainer{machine: machineOf(t)}, "shop"}
+	b := nsContainer{&fakeContainer{machine: machineOf(t)}, "other"}
+	kept := NewAgents(time.Hour)
+	defer kept.Close()
+	att := []Attempt{{Host: "127.0.0.1", Port: open, Timeout: time.Second}}
+	for _, c := range []nsContainer{a, b} {
+		s := &agentSender{r: c, key: c.ns, kept: kept, fallback: &fakeSender{}, logf: t.Logf}
+		if _, err := s.Send(context.Background(), att); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	kept.EndIn([]string{"shop"})
+	a.mu.Lock()
+	aExits := a.exits
+	a.mu.Unlock()
+	b.mu.Lock()
+	bExits := b.exits
+	b.mu.Unlock()
+	if aExits != 1 || bExits != 0 || kept.Len() != 1 {
+		t.Errorf("after EndIn(shop): shop's agent ended %d times, other's %d, %d kept; want 1, 0, 1", aExits, bExits, kept.Len())
+	}
+	var nilAgents *Agents
+	nilAgents.EndIn([]string{"shop"}) // no kept agents: nothing to do
+}
+
+// stuckContainer starts an agent that says hello and then takes no more
+// input (a stream whose pod went away under it).
+type stuckContainer struct{ fakeContainer }
+
+func (c *stuckContainer) Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
+	if !strings.Contains(argv[2], "exec ") {
+		return c.fakeContainer.Stream(ctx, argv, stdin, stdout)
+	}
+	fmt.Fprintf(stdout, `{"agent":%q,"version":%q}`+"\n", probeagent.AgentName, probeagent.Version)
+	<-ctx.Done() // never reads its input
+	return ExecResult{}, ctx.Err()
+}
+
+// TestAgentStuckInput: a request the agent's stream does not take ends the
+// agent (it is not waited for forever); the probe starts a new one.
+func TestAgentStuckInput(t *testing.T) {
+	old := stuckAfter
+	stuckAfter = 100 * time.Millisecond
+	defer func() { stuckAfter = old }()
+	open, _ := listener(t)
+	c := &stuckContainer{fakeContainer{machine: machineOf(t), installed: [][]byte{nil}}}
+	s := &agentSender{r: c, fallback: &fakeSender{}, logf: t.Logf}
+	defer s.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Send(context.Background(), []Attempt{{Host: "127.0.0.1", Port: open, Timeout: time.Second}})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !errors.Is(err, errAgentGone) || !strings.Contains(err.Error(), "took no request") {
+			t.Errorf("Send = %v, want the agent ended because its input is stuck", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a probe through an agent whose input is stuck never returned")
+	}
 }

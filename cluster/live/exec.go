@@ -61,6 +61,9 @@ func (r *podRunner) String() string {
 
 func (r *podRunner) Shell() bool { return r.shell }
 
+// Namespace is the pod's namespace.
+func (r *podRunner) Namespace() string { return r.namespace }
+
 func (r *podRunner) Run(ctx context.Context, argv []string) (ExecResult, error) {
 	var stdout bytes.Buffer
 	res, err := r.Stream(ctx, argv, nil, &stdout)
