@@ -136,3 +136,18 @@ func TestManagerFlow(t *testing.T) {
 		t.Fatalf("reset = %+v, %v", ri, err)
 	}
 }
+
+// TestManagerKeepsAgents: the live clusters a manager opens share one set
+// of kept probe agents until the manager closes.
+func TestManagerKeepsAgents(t *testing.T) {
+	m := &Manager{}
+	a := m.keptAgents()
+	if a == nil || m.keptAgents() != a {
+		t.Fatal("two calls gave different kept agents")
+	}
+	m.Close()
+	if b := m.keptAgents(); b == a || b == nil {
+		t.Error("after Close, the manager kept the closed agents")
+	}
+	m.Close()
+}

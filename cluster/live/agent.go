@@ -9,7 +9,7 @@ package live
 // JSON line; the agent answers each as it finishes. Closing the backend
 // closes the agent's input and it exits, unless the backend was given
 // Agents to keep it for the next check (agents.go: the TUI keeps a
-// source's agent while it is used, ending it after 90 s unused). The only
+// source's agent while it is used, ending it after 45 s unused). The only
 // trace in the container
 // is that hidden file in /tmp: no new container, no change to the pod
 // that kubectl get, describe or logs would show, gone with the pod. A

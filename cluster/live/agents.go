@@ -28,10 +28,14 @@ type Agents struct {
 	closed bool
 }
 
-// DefaultAgentIdle is how long an unused agent is kept: below the agent's
-// own idle limit (probeagent.Options.Idle, 2 minutes), which would end it
-// anyway.
-const DefaultAgentIdle = 90 * time.Second
+// DefaultAgentIdle is how long an unused agent is kept. When a pod is
+// replaced under its agent, the exec's stream can stall rather than end
+// (the API server stops taking its input); client-go's WebSocket
+// heartbeat then times out after 61 s and, once it has, never stops
+// (it logs a failed ping every 5 s for the life of the process). An
+// agent ended within 45 s of its last use (plus the 2 s its exec is
+// given to end) is closed before that, so the heartbeat ends with it.
+const DefaultAgentIdle = 45 * time.Second
 
 // keptAgent is one source's agent: being started (ready open), running,
 // or failed to start (err).
