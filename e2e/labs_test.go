@@ -180,9 +180,9 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 		if d := describe(rep, func(r checker.Result) bool { return r.Probe != nil && r.Probe.Disagrees }); d != "" {
 			t.Errorf("%s: live verdicts differ from the model's:\n%s", a.name, d)
 		}
-		// (the probe agents kept in pods the revert replaces end first, as
-		// a reset ends them: session.Manager)
-		err = revert(ctx, cl, us, setupObjs, func(ns []string) { lc.Agents.EndIn(ns) })
+		// (a probe agent kept in a pod the revert replaces ends with its
+		// pod, as when a learner's change replaces it)
+		err = revert(ctx, cl, us, setupObjs)
 		if res.answers[a.name].any && hasKind(objs, "Ingress") {
 			// The controller applies a removed Ingress within its
 			// providers' throttle (100 ms): only then may another lab
@@ -296,9 +296,8 @@ func describe(rep *checker.Report, pick func(checker.Result) bool) string {
 
 // revert undoes an answer: objects the setup also has get the setup's
 // version back (same field manager, so the answer's extra fields go),
-// the others are deleted. Before pods go, replacing calls replacing with
-// their namespaces.
-func revert(ctx context.Context, cl *live.Clients, answer, setup []*unstructured.Unstructured, replacing func(ns []string)) error {
+// the others are deleted.
+func revert(ctx context.Context, cl *live.Clients, answer, setup []*unstructured.Unstructured) error {
 	key := func(u *unstructured.Unstructured) string {
 		return u.GetKind() + " " + u.GetNamespace() + "/" + u.GetName()
 	}
@@ -325,9 +324,6 @@ func revert(ctx context.Context, cl *live.Clients, answer, setup []*unstructured
 		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
 			workloads = append(workloads, u)
 		}
-	}
-	if len(workloads) > 0 || slices.ContainsFunc(remove, func(u *unstructured.Unstructured) bool { return u.GetKind() == "Pod" }) {
-		replacing(live.Namespaces(append(workloads, remove...)))
 	}
 	if err := cl.Delete(ctx, append(remove, workloads...), time.Minute); err != nil {
 		return err
