@@ -502,55 +502,75 @@ func (pp polPort) portMatches(port int, proto corev1.Protocol, dstPod bool, cpor
 
 // matrix computes PolicyMatrix from the bitsets: for every source the set of
 // destinations its egress admits, for every destination the set of sources
-// its ingress admits.
+// its ingress admits. A rule admits a pair when its peers contain the other
+// end (r.peerPods) and its ports admit port/proto towards the destination
+// (portDests).
 func (ix *policyIndex) matrix(port int, proto corev1.Protocol) [][]bool {
 	n := ix.n
-	// For each rule: does it admit the port towards destination j?
-	// Without named ports the answer does not depend on j.
-	type portOK struct {
-		all  bool
-		pods polBits // when the rule has named ports: destinations it admits
-	}
-	ok := map[*polRule]portOK{}
-	for _, p := range ix.pols {
-		for d := range p.rules {
-			for _, r := range p.rules[d] {
-				if !r.named {
-					ok[r] = portOK{all: r.portMatches(port, proto, false, nil)}
-					continue
-				}
-				b := newPolBits(n)
-				for j := 0; j < n; j++ {
-					if r.portMatches(port, proto, ix.isPod[j], ix.cports[j]) {
-						b.set(j)
-					}
-				}
-				ok[r] = portOK{pods: b}
-			}
-		}
-	}
+	named := ix.namedPorts(port, proto)
 	all := newPolBits(n)
 	all.fill(n)
+
+	// Egress: what a policy's rules admit does not depend on the source it
+	// selects, so each policy's admitted destinations are computed once.
+	egAdmits := make([]polBits, len(ix.pols))
+	for k, p := range ix.pols {
+		if !p.types[polEgress] {
+			continue
+		}
+		b := newPolBits(n)
+		for _, r := range p.rules[polEgress] {
+			anyDst, dsts := ix.portDests(r, port, proto, named)
+			switch {
+			case anyDst:
+				b.or(r.peerPods)
+			case dsts != nil:
+				b.orAnd(r.peerPods, dsts)
+			}
+		}
+		egAdmits[k] = b
+	}
 	egress := make([]polBits, n)
 	for i := 0; i < n; i++ {
 		sel := ix.selects[polEgress][i]
-		if len(sel) == 0 {
+		switch len(sel) {
+		case 0:
 			egress[i] = all
+		case 1:
+			egress[i] = egAdmits[sel[0]]
+		default:
+			row := newPolBits(n)
+			for _, k := range sel {
+				row.or(egAdmits[k])
+			}
+			egress[i] = row
+		}
+	}
+
+	// Ingress: the sources a policy admits to every destination it selects
+	// (rules whose ports do not depend on the destination), and its rules
+	// with named ports, which admit only some destinations.
+	type namedRule struct {
+		peers polBits // r.peerPods
+		dsts  polBits // destinations whose named ports the rule admits
+	}
+	inAdmits := make([]polBits, len(ix.pols))
+	inNamed := make([][]namedRule, len(ix.pols))
+	for k, p := range ix.pols {
+		if !p.types[polIngress] {
 			continue
 		}
-		row := newPolBits(n)
-		for _, k := range sel {
-			for _, r := range ix.pols[k].rules[polEgress] {
-				po := ok[r]
-				switch {
-				case po.all:
-					row.or(r.peerPods)
-				case po.pods != nil:
-					row.orAnd(r.peerPods, po.pods)
-				}
+		b := newPolBits(n)
+		for _, r := range p.rules[polIngress] {
+			anyDst, dsts := ix.portDests(r, port, proto, named)
+			switch {
+			case anyDst:
+				b.or(r.peerPods)
+			case dsts != nil:
+				inNamed[k] = append(inNamed[k], namedRule{peers: r.peerPods, dsts: dsts})
 			}
 		}
-		egress[i] = row
+		inAdmits[k] = b
 	}
 	ingress := make([]polBits, n)
 	for j := 0; j < n; j++ {
@@ -559,17 +579,22 @@ func (ix *policyIndex) matrix(port int, proto corev1.Protocol) [][]bool {
 			ingress[j] = all
 			continue
 		}
+		if len(sel) == 1 && len(inNamed[sel[0]]) == 0 {
+			ingress[j] = inAdmits[sel[0]]
+			continue
+		}
 		col := newPolBits(n)
 		for _, k := range sel {
-			for _, r := range ix.pols[k].rules[polIngress] {
-				po := ok[r]
-				if po.all || (po.pods != nil && po.pods.has(j)) {
-					col.or(r.peerPods)
+			col.or(inAdmits[k])
+			for _, nr := range inNamed[k] {
+				if nr.dsts.has(j) {
+					col.or(nr.peers)
 				}
 			}
 		}
 		ingress[j] = col
 	}
+
 	out := make([][]bool, n)
 	cells := make([]bool, n*n)
 	for i := 0; i < n; i++ {
@@ -580,6 +605,58 @@ func (ix *policyIndex) matrix(port int, proto corev1.Protocol) [][]bool {
 		}
 	}
 	return out
+}
+
+// namedPorts maps a container port name to the indexed pods (never a
+// host) that declare a port of that name on port/proto: the destinations
+// a named policy port of that name admits for the packet (see
+// polPort.portMatches).
+func (ix *policyIndex) namedPorts(port int, proto corev1.Protocol) map[string]polBits {
+	out := map[string]polBits{}
+	for j, cports := range ix.cports {
+		if !ix.isPod[j] {
+			continue
+		}
+		for _, c := range cports {
+			if c.name == "" || c.proto != proto || c.port != port {
+				continue
+			}
+			b := out[c.name]
+			if b == nil {
+				b = newPolBits(ix.n)
+				out[c.name] = b
+			}
+			b.set(j)
+		}
+	}
+	return out
+}
+
+// portDests says towards which destinations a rule's ports admit
+// port/proto: every destination (anyDst), else the pods in dsts (from named
+// ports; nil when none). It is r.portMatches for all destinations at once,
+// named being ix.namedPorts(port, proto): a port that is not named admits
+// the packet or not whatever the destination, a named one admits exactly
+// the destinations in named[name].
+func (ix *policyIndex) portDests(r *polRule, port int, proto corev1.Protocol, named map[string]polBits) (anyDst bool, dsts polBits) {
+	if r.allPorts {
+		return true, nil
+	}
+	for _, pp := range r.ports {
+		if pp.name == "" && pp.portMatches(port, proto, false, nil) {
+			return true, nil
+		}
+	}
+	for _, pp := range r.ports {
+		if pp.name == "" || pp.proto != proto || named[pp.name] == nil {
+			continue
+		}
+		if dsts == nil {
+			dsts = newPolBits(ix.n)
+		}
+		dsts.or(named[pp.name])
+	}
+	return false, dsts
 }
 
 // polBits is a set of pod indexes.
