@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -289,8 +290,9 @@ func newPolicyIndex(m *Model, pols []networkingv1.NetworkPolicy) *policyIndex {
 	for d := range ix.selects {
 		ix.selects[d] = make([][]int32, n)
 	}
+	c := newPolCompiler(ix)
 	for i := range pols {
-		ix.pols = append(ix.pols, ix.compile(&pols[i]))
+		ix.pols = append(ix.pols, c.compile(&pols[i]))
 	}
 	sort.SliceStable(ix.pols, func(i, j int) bool {
 		a, b := ix.pols[i].np, ix.pols[j].np
@@ -301,11 +303,11 @@ func newPolicyIndex(m *Model, pols []networkingv1.NetworkPolicy) *policyIndex {
 	})
 	for k, p := range ix.pols {
 		ix.byNS[p.np.Namespace] = append(ix.byNS[p.np.Namespace], p)
+		c.markPods(p.np.Namespace, p.podSel, p.selected)
 		for _, i := range ix.nsPods[p.np.Namespace] {
-			if !ix.isPod[i] || !p.podSel.matches(labels.Set(m.pods[i].Labels)) {
+			if !p.selected.has(i) {
 				continue
 			}
-			p.selected.set(i)
 			for d := range p.types {
 				if p.types[d] {
 					ix.selects[d][i] = append(ix.selects[d][i], int32(k))
@@ -337,6 +339,187 @@ func polContainerPorts(p *corev1.Pod) []polContainerPort {
 		}
 	}
 	return out
+}
+
+// polCompiler holds what compiling the policies of one index reuses: each
+// distinct selector is parsed once, and evaluated once per distinct set of
+// pod labels (the pods of a workload share their labels) and once per
+// namespace.
+type polCompiler struct {
+	ix        *policyIndex
+	selectors map[string]*polSelector   // by polSelectorKey
+	labelSets []labels.Set              // the distinct label sets of the pods
+	groups    map[string][]polGroup     // namespace -> its pods that take part as pods, by label set
+	podMatch  map[*polSelector][]int8   // per index into labelSets: 0 not evaluated yet, 1 selected, -1 not
+	nsMatch   map[*polSelector][]string // the namespaces with pods that a namespaceSelector selects
+	inPrefix  map[netip.Prefix]polBits  // the pods whose IP a CIDR contains
+}
+
+// polGroup is the pods of one namespace that have the same labels.
+type polGroup struct {
+	labels int   // index into polCompiler.labelSets
+	pods   []int // pod indexes
+}
+
+func newPolCompiler(ix *policyIndex) *polCompiler {
+	c := &polCompiler{
+		ix:        ix,
+		selectors: map[string]*polSelector{},
+		groups:    map[string][]polGroup{},
+		podMatch:  map[*polSelector][]int8{},
+		nsMatch:   map[*polSelector][]string{},
+		inPrefix:  map[netip.Prefix]polBits{},
+	}
+	setOf := map[string]int{} // polLabelsKey -> index into labelSets
+	for _, ns := range ix.nsNames {
+		groupOf := map[int]int{} // label set -> index into groups[ns]
+		for _, i := range ix.nsPods[ns] {
+			if !ix.isPod[i] {
+				continue
+			}
+			l := ix.m.pods[i].Labels
+			key := polLabelsKey(l)
+			set, ok := setOf[key]
+			if !ok {
+				set = len(c.labelSets)
+				setOf[key] = set
+				c.labelSets = append(c.labelSets, labels.Set(l))
+			}
+			g, ok := groupOf[set]
+			if !ok {
+				g = len(c.groups[ns])
+				groupOf[set] = g
+				c.groups[ns] = append(c.groups[ns], polGroup{labels: set})
+			}
+			c.groups[ns][g].pods = append(c.groups[ns][g].pods, i)
+		}
+	}
+	return c
+}
+
+// selector compiles a label selector, once per distinct selector (nil when
+// s is nil).
+func (c *polCompiler) selector(s *metav1.LabelSelector) *polSelector {
+	if s == nil {
+		return nil
+	}
+	key := polSelectorKey(s)
+	if cs, ok := c.selectors[key]; ok {
+		return cs
+	}
+	cs := polCompileSelector(s)
+	c.selectors[key] = cs
+	return cs
+}
+
+// namespaces returns the namespaces with pods that a namespace selector
+// selects.
+func (c *polCompiler) namespaces(s *polSelector) []string {
+	if nss, ok := c.nsMatch[s]; ok {
+		return nss
+	}
+	nss := []string{}
+	for _, ns := range c.ix.nsNames {
+		if s.matches(c.ix.nsLabels[ns]) {
+			nss = append(nss, ns)
+		}
+	}
+	c.nsMatch[s] = nss
+	return nss
+}
+
+// podsIn returns the pods whose IP a CIDR contains.
+func (c *polCompiler) podsIn(p netip.Prefix) polBits {
+	if b, ok := c.inPrefix[p]; ok {
+		return b
+	}
+	b := newPolBits(c.ix.n)
+	for i, ip := range c.ix.podIP {
+		if ip.IsValid() && p.Contains(ip) {
+			b.set(i)
+		}
+	}
+	c.inPrefix[p] = b
+	return b
+}
+
+// markPods sets in into the pods of namespace ns (those that take part as
+// pods) that a pod selector selects, every one when s is nil.
+func (c *polCompiler) markPods(ns string, s *polSelector, into polBits) {
+	var memo []int8 // s's verdict per label set: 0 not evaluated yet, 1 selected, -1 not
+	if s != nil {
+		if memo = c.podMatch[s]; memo == nil {
+			memo = make([]int8, len(c.labelSets))
+			c.podMatch[s] = memo
+		}
+	}
+	for _, g := range c.groups[ns] {
+		if s != nil {
+			if memo[g.labels] == 0 {
+				memo[g.labels] = -1
+				if s.matches(c.labelSets[g.labels]) {
+					memo[g.labels] = 1
+				}
+			}
+			if memo[g.labels] < 0 {
+				continue
+			}
+		}
+		for _, i := range g.pods {
+			into.set(i)
+		}
+	}
+}
+
+// polLabelsKey writes a label set as a string, equal for equal sets (nil
+// and empty included) and different for different ones.
+func polLabelsKey(l map[string]string) string {
+	return string(polAppendLabels(nil, l))
+}
+
+// polSelectorKey writes a label selector as a string, equal for selectors
+// with the same matchLabels and the same matchExpressions (in the same
+// order), so that they compile to the same selector, and different for
+// others.
+func polSelectorKey(s *metav1.LabelSelector) string {
+	b := polAppendLabels(nil, s.MatchLabels)
+	b = strconv.AppendInt(b, int64(len(s.MatchExpressions)), 10)
+	b = append(b, ':')
+	for _, e := range s.MatchExpressions {
+		b = polAppendString(b, e.Key)
+		b = polAppendString(b, string(e.Operator))
+		b = strconv.AppendInt(b, int64(len(e.Values)), 10)
+		b = append(b, ':')
+		for _, v := range e.Values {
+			b = polAppendString(b, v)
+		}
+	}
+	return string(b)
+}
+
+// polAppendLabels appends a label set, sorted by key: the number of
+// labels, then each key and value.
+func polAppendLabels(b []byte, l map[string]string) []byte {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = strconv.AppendInt(b, int64(len(keys)), 10)
+	b = append(b, ':')
+	for _, k := range keys {
+		b = polAppendString(b, k)
+		b = polAppendString(b, l[k])
+	}
+	return b
+}
+
+// polAppendString appends a string prefixed by its length, so that a
+// sequence of them reads back unambiguously.
+func polAppendString(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	return append(b, s...)
 }
 
 func polCompileSelector(s *metav1.LabelSelector) *polSelector {
@@ -387,12 +570,12 @@ func polCompilePort(p networkingv1.NetworkPolicyPort) polPort {
 	return out
 }
 
-func (ix *policyIndex) compile(np *networkingv1.NetworkPolicy) *polPolicy {
+func (c *polCompiler) compile(np *networkingv1.NetworkPolicy) *polPolicy {
 	p := &polPolicy{
 		np:       np,
 		key:      np.Namespace + "/" + np.Name,
-		podSel:   polCompileSelector(&np.Spec.PodSelector),
-		selected: newPolBits(ix.n),
+		podSel:   c.selector(&np.Spec.PodSelector),
+		selected: newPolBits(c.ix.n),
 	}
 	for _, t := range PolicyTypes(np) {
 		switch t {
@@ -403,15 +586,16 @@ func (ix *policyIndex) compile(np *networkingv1.NetworkPolicy) *polPolicy {
 		}
 	}
 	for _, r := range np.Spec.Ingress {
-		p.rules[polIngress] = append(p.rules[polIngress], ix.compileRule(np.Namespace, r.From, r.Ports))
+		p.rules[polIngress] = append(p.rules[polIngress], c.compileRule(np.Namespace, r.From, r.Ports))
 	}
 	for _, r := range np.Spec.Egress {
-		p.rules[polEgress] = append(p.rules[polEgress], ix.compileRule(np.Namespace, r.To, r.Ports))
+		p.rules[polEgress] = append(p.rules[polEgress], c.compileRule(np.Namespace, r.To, r.Ports))
 	}
 	return p
 }
 
-func (ix *policyIndex) compileRule(ns string, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) *polRule {
+func (c *polCompiler) compileRule(ns string, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) *polRule {
+	ix := c.ix
 	r := &polRule{allPeers: len(peers) == 0, allPorts: len(ports) == 0, peerPods: newPolBits(ix.n)}
 	for _, pp := range ports {
 		cp := polCompilePort(pp)
@@ -423,45 +607,46 @@ func (ix *policyIndex) compileRule(ns string, peers []networkingv1.NetworkPolicy
 		return r
 	}
 	for i := range peers {
-		it := &polItem{pods: polCompileSelector(peers[i].PodSelector), ns: polCompileSelector(peers[i].NamespaceSelector)}
+		it := &polItem{pods: c.selector(peers[i].PodSelector), ns: c.selector(peers[i].NamespaceSelector)}
 		if peers[i].IPBlock != nil {
 			it.block = polCompileBlock(peers[i].IPBlock)
 		}
 		r.peers = append(r.peers, it)
-		ix.markItem(ns, it, r.peerPods)
+		c.markItem(ns, it, r.peerPods)
 	}
 	return r
 }
 
-// markItem sets in bits the indexed pods that item matches.
-func (ix *policyIndex) markItem(policyNS string, it *polItem, bits polBits) {
-	if it.block != nil {
-		for i, ip := range ix.podIP {
-			if ok, _ := it.block.contains(ip); ok {
-				bits.set(i)
-			}
+// markItem sets in into the indexed pods that item matches.
+func (c *polCompiler) markItem(policyNS string, it *polItem, into polBits) {
+	if b := it.block; b != nil {
+		if b.err != nil {
+			return
 		}
+		// polBlock.contains for every pod: in the CIDR and in no except
+		// range.
+		in := c.podsIn(b.cidr)
+		if len(b.except) == 0 {
+			into.or(in)
+			return
+		}
+		matched := newPolBits(c.ix.n)
+		copy(matched, in)
+		for _, e := range b.except {
+			matched.andNot(c.podsIn(e))
+		}
+		into.or(matched)
 		return
 	}
 	if it.pods == nil && it.ns == nil {
 		return
 	}
-	var nss []string
 	if it.ns == nil {
-		nss = []string{policyNS}
-	} else {
-		for _, ns := range ix.nsNames {
-			if it.ns.matches(ix.nsLabels[ns]) {
-				nss = append(nss, ns)
-			}
-		}
+		c.markPods(policyNS, it.pods, into)
+		return
 	}
-	for _, ns := range nss {
-		for _, i := range ix.nsPods[ns] {
-			if ix.isPod[i] && (it.pods == nil || it.pods.matches(labels.Set(ix.m.pods[i].Labels))) {
-				bits.set(i)
-			}
-		}
+	for _, ns := range c.namespaces(it.ns) {
+		c.markPods(ns, it.pods, into)
 	}
 }
 
@@ -676,6 +861,13 @@ func (b polBits) fill(n int) {
 func (b polBits) or(c polBits) {
 	for i := range b {
 		b[i] |= c[i]
+	}
+}
+
+// andNot removes the members of c.
+func (b polBits) andNot(c polBits) {
+	for i := range b {
+		b[i] &^= c[i]
 	}
 }
 
