@@ -2,6 +2,7 @@ package netmodel
 
 import (
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -780,13 +781,47 @@ func (ix *policyIndex) matrix(port int, proto corev1.Protocol) [][]bool {
 		ingress[j] = col
 	}
 
+	// A packet from i to j passes when egress[i] has j and ingress[j] has
+	// i. Turn the ingress columns into rows (admitted[i] has j when
+	// ingress[j] has i) so that each row of the matrix is egress[i] AND
+	// admitted[i].
+	open := newPolBits(n) // destinations no policy isolates for ingress
+	for j := 0; j < n; j++ {
+		if len(ix.selects[polIngress][j]) == 0 {
+			open.set(j)
+		}
+	}
+	words := len(open)
+	admitted := make([]polBits, n)
+	slab := make(polBits, n*words)
+	for i := range admitted {
+		admitted[i] = slab[i*words : (i+1)*words : (i+1)*words]
+		copy(admitted[i], open)
+	}
+	for j := 0; j < n; j++ {
+		if open.has(j) {
+			continue
+		}
+		for w, word := range ingress[j] {
+			for word != 0 {
+				admitted[w*64+bits.TrailingZeros64(word)].set(j)
+				word &= word - 1
+			}
+		}
+	}
+
 	out := make([][]bool, n)
 	cells := make([]bool, n*n)
 	for i := 0; i < n; i++ {
-		out[i] = cells[i*n : (i+1)*n : (i+1)*n]
-		eg := egress[i]
-		for j := 0; j < n; j++ {
-			out[i][j] = eg.has(j) && ingress[j].has(i)
+		row := cells[i*n : (i+1)*n : (i+1)*n]
+		out[i] = row
+		eg, in := egress[i], admitted[i]
+		for w := range eg {
+			word := eg[w] & in[w]
+			for word != 0 {
+				row[w*64+bits.TrailingZeros64(word)] = true
+				word &= word - 1
+			}
 		}
 	}
 	return out
