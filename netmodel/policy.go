@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -354,6 +355,8 @@ type polCompiler struct {
 	podMatch  map[*polSelector][]int8   // per index into labelSets: 0 not evaluated yet, 1 selected, -1 not
 	nsMatch   map[*polSelector][]string // the namespaces with pods that a namespaceSelector selects
 	inPrefix  map[netip.Prefix]polBits  // the pods whose IP a CIDR contains
+	byIP      []int                     // the pods with an IP (without zone), sorted by IP
+	buf       []byte                    // for keys
 }
 
 // polGroup is the pods of one namespace that have the same labels.
@@ -371,7 +374,7 @@ func newPolCompiler(ix *policyIndex) *polCompiler {
 		nsMatch:   map[*polSelector][]string{},
 		inPrefix:  map[netip.Prefix]polBits{},
 	}
-	setOf := map[string]int{} // polLabelsKey -> index into labelSets
+	setOf := map[string]int{} // polAppendLabels -> index into labelSets
 	for _, ns := range ix.nsNames {
 		groupOf := map[int]int{} // label set -> index into groups[ns]
 		for _, i := range ix.nsPods[ns] {
@@ -379,11 +382,11 @@ func newPolCompiler(ix *policyIndex) *polCompiler {
 				continue
 			}
 			l := ix.m.pods[i].Labels
-			key := polLabelsKey(l)
-			set, ok := setOf[key]
+			c.buf = polAppendLabels(c.buf[:0], l)
+			set, ok := setOf[string(c.buf)]
 			if !ok {
 				set = len(c.labelSets)
-				setOf[key] = set
+				setOf[string(c.buf)] = set
 				c.labelSets = append(c.labelSets, labels.Set(l))
 			}
 			g, ok := groupOf[set]
@@ -395,6 +398,12 @@ func newPolCompiler(ix *policyIndex) *polCompiler {
 			c.groups[ns][g].pods = append(c.groups[ns][g].pods, i)
 		}
 	}
+	for i, ip := range ix.podIP {
+		if ip.IsValid() && ip.Zone() == "" {
+			c.byIP = append(c.byIP, i)
+		}
+	}
+	sort.Slice(c.byIP, func(a, b int) bool { return ix.podIP[c.byIP[a]].Less(ix.podIP[c.byIP[b]]) })
 	return c
 }
 
@@ -404,12 +413,12 @@ func (c *polCompiler) selector(s *metav1.LabelSelector) *polSelector {
 	if s == nil {
 		return nil
 	}
-	key := polSelectorKey(s)
-	if cs, ok := c.selectors[key]; ok {
+	c.buf = polAppendSelector(c.buf[:0], s)
+	if cs, ok := c.selectors[string(c.buf)]; ok {
 		return cs
 	}
 	cs := polCompileSelector(s)
-	c.selectors[key] = cs
+	c.selectors[string(c.buf)] = cs
 	return cs
 }
 
@@ -429,16 +438,20 @@ func (c *polCompiler) namespaces(s *polSelector) []string {
 	return nss
 }
 
-// podsIn returns the pods whose IP a CIDR contains.
+// podsIn returns the pods whose IP a CIDR contains. The addresses of a
+// CIDR are consecutive in the order of c.byIP (an address with a zone is
+// in no CIDR), so they are found from the CIDR's first address on.
 func (c *polCompiler) podsIn(p netip.Prefix) polBits {
 	if b, ok := c.inPrefix[p]; ok {
 		return b
 	}
 	b := newPolBits(c.ix.n)
-	for i, ip := range c.ix.podIP {
-		if ip.IsValid() && p.Contains(ip) {
-			b.set(i)
+	first := sort.Search(len(c.byIP), func(k int) bool { return !c.ix.podIP[c.byIP[k]].Less(p.Addr()) })
+	for _, i := range c.byIP[first:] {
+		if !p.Contains(c.ix.podIP[i]) {
+			break
 		}
+		b.set(i)
 	}
 	c.inPrefix[p] = b
 	return b
@@ -472,18 +485,12 @@ func (c *polCompiler) markPods(ns string, s *polSelector, into polBits) {
 	}
 }
 
-// polLabelsKey writes a label set as a string, equal for equal sets (nil
-// and empty included) and different for different ones.
-func polLabelsKey(l map[string]string) string {
-	return string(polAppendLabels(nil, l))
-}
-
-// polSelectorKey writes a label selector as a string, equal for selectors
-// with the same matchLabels and the same matchExpressions (in the same
-// order), so that they compile to the same selector, and different for
+// polAppendSelector appends a label selector as a key: equal for
+// selectors with the same matchLabels and the same matchExpressions (in the
+// same order), so that they compile to the same selector, and different for
 // others.
-func polSelectorKey(s *metav1.LabelSelector) string {
-	b := polAppendLabels(nil, s.MatchLabels)
+func polAppendSelector(b []byte, s *metav1.LabelSelector) []byte {
+	b = polAppendLabels(b, s.MatchLabels)
 	b = strconv.AppendInt(b, int64(len(s.MatchExpressions)), 10)
 	b = append(b, ':')
 	for _, e := range s.MatchExpressions {
@@ -495,17 +502,19 @@ func polSelectorKey(s *metav1.LabelSelector) string {
 			b = polAppendString(b, v)
 		}
 	}
-	return string(b)
+	return b
 }
 
-// polAppendLabels appends a label set, sorted by key: the number of
-// labels, then each key and value.
+// polAppendLabels appends a label set as a key, equal for equal sets (nil
+// and empty included) and different for different ones: the number of
+// labels, then each key and value, sorted by key.
 func polAppendLabels(b []byte, l map[string]string) []byte {
-	keys := make([]string, 0, len(l))
+	var small [8]string
+	keys := small[:0]
 	for k := range l {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	b = strconv.AppendInt(b, int64(len(keys)), 10)
 	b = append(b, ':')
 	for _, k := range keys {

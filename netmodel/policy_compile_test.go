@@ -1,6 +1,7 @@
 package netmodel
 
 import (
+	"net/netip"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,6 +11,8 @@ import (
 // selectors with the same content must share a key and selectors that
 // differ must not, however their strings are cut.
 func TestPolSelectorKey(t *testing.T) {
+	polSelectorKey := func(s *metav1.LabelSelector) string { return string(polAppendSelector(nil, s)) }
+	polLabelsKey := func(l map[string]string) string { return string(polAppendLabels(nil, l)) }
 	in := func(key string, vals ...string) metav1.LabelSelectorRequirement {
 		return metav1.LabelSelectorRequirement{Key: key, Operator: metav1.LabelSelectorOpIn, Values: vals}
 	}
@@ -53,5 +56,29 @@ func TestPolSelectorKey(t *testing.T) {
 	}
 	if polLabelsKey(nil) != polLabelsKey(map[string]string{}) {
 		t.Fatal("nil and empty labels have different keys")
+	}
+}
+
+// TestPolPodsIn: the pods a CIDR contains, found by searching the pods
+// sorted by IP, are those whose IP netip.Prefix.Contains, in either
+// family, with zoned, mapped and missing addresses among them.
+func TestPolPodsIn(t *testing.T) {
+	var ips []netip.Addr
+	for _, s := range []string{"10.244.0.5", "10.244.1.4", "10.244.1.7", "10.0.0.1", "0.0.0.0", "255.255.255.255",
+		"fd00::1", "fd00::1:2", "fe80::1%eth0", "fe80::1", "fe80::2", "::", "8.8.8.8", "10.244.1.4", "172.17.0.1"} {
+		ips = append(ips, netip.MustParseAddr(s))
+	}
+	ips = append(ips, netip.Addr{}, netip.MustParseAddr("::ffff:10.244.1.5").Unmap())
+	ix := &policyIndex{n: len(ips), podIP: ips}
+	c := newPolCompiler(ix)
+	for _, s := range []string{"10.244.0.0/16", "10.244.1.4/30", "10.244.1.4/32", "0.0.0.0/0", "::/0", "fd00::/64",
+		"fe80::/10", "10.0.0.0/8", "8.8.8.8/32", "255.255.255.255/32", "192.168.0.0/16", "::ffff:10.244.0.0/112"} {
+		p := netip.MustParsePrefix(s).Masked()
+		got := c.podsIn(p)
+		for i, ip := range ips {
+			if want := ip.IsValid() && p.Contains(ip); got.has(i) != want {
+				t.Errorf("%s contains %s: podsIn %v, Contains %v", p, ip, got.has(i), want)
+			}
+		}
 	}
 }
