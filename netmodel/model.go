@@ -113,11 +113,11 @@ func New(o Objects, opts Options) *Model {
 	}
 	m := &Model{
 		opts:       opts,
-		namespaces: map[string]*corev1.Namespace{},
-		podByKey:   map[string]*corev1.Pod{},
-		podByIP:    map[string]*corev1.Pod{},
-		podIndex:   map[*corev1.Pod]int{},
-		services:   map[string]*corev1.Service{},
+		namespaces: make(map[string]*corev1.Namespace, len(o.Namespaces)),
+		podByKey:   make(map[string]*corev1.Pod, len(o.Pods)),
+		podByIP:    make(map[string]*corev1.Pod, len(o.Pods)),
+		podIndex:   make(map[*corev1.Pod]int, len(o.Pods)),
+		services:   make(map[string]*corev1.Service, len(o.Services)),
 		slices:     map[string][]*discoveryv1.EndpointSlice{},
 		classes:    map[string]*networkingv1.IngressClass{},
 		objs:       o,

@@ -274,16 +274,26 @@ func newPolicyIndex(m *Model, pols []networkingv1.NetworkPolicy) *policyIndex {
 		nsPods:   map[string][]int{},
 		nsLabels: map[string]labels.Set{},
 	}
+	var cports []polContainerPort // every pod's, in pod order
+	cportsEnd := make([]int, n)
 	for i, p := range m.pods {
 		if ip, err := netip.ParseAddr(p.Status.PodIP); err == nil {
 			ix.podIP[i] = ip.Unmap()
 		}
 		ix.isPod[i] = !p.Spec.HostNetwork && !m.IsHost(p)
-		ix.cports[i] = polContainerPorts(p)
+		cports = polAppendContainerPorts(cports, p)
+		cportsEnd[i] = len(cports)
 		if _, seen := ix.nsPods[p.Namespace]; !seen {
 			ix.nsNames = append(ix.nsNames, p.Namespace)
 		}
 		ix.nsPods[p.Namespace] = append(ix.nsPods[p.Namespace], i)
+	}
+	for i, end := range cportsEnd {
+		start := 0
+		if i > 0 {
+			start = cportsEnd[i-1]
+		}
+		ix.cports[i] = cports[start:end:end]
 	}
 	sort.Strings(ix.nsNames)
 	for _, ns := range ix.nsNames {
@@ -334,9 +344,14 @@ func (m *Model) polNamespaceLabels(name string) labels.Set {
 }
 
 func polContainerPorts(p *corev1.Pod) []polContainerPort {
-	var out []polContainerPort
-	for _, c := range p.Spec.Containers {
-		for _, cp := range c.Ports {
+	return polAppendContainerPorts(nil, p)
+}
+
+// polAppendContainerPorts appends the ports a named policy port can name:
+// those of the pod's regular containers.
+func polAppendContainerPorts(out []polContainerPort, p *corev1.Pod) []polContainerPort {
+	for i := range p.Spec.Containers {
+		for _, cp := range p.Spec.Containers[i].Ports {
 			out = append(out, polContainerPort{name: cp.Name, proto: polProto(cp.Protocol), port: int(cp.ContainerPort)})
 		}
 	}
