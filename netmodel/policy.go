@@ -842,6 +842,10 @@ func (ix *policyIndex) matrix(port int, proto corev1.Protocol) [][]bool {
 		eg, in := egress[i], admitted[i]
 		for w := range eg {
 			word := eg[w] & in[w]
+			if word == ^uint64(0) {
+				copy(row[w*64:w*64+64], allowed64[:])
+				continue
+			}
 			for word != 0 {
 				row[w*64+bits.TrailingZeros64(word)] = true
 				word &= word - 1
@@ -850,6 +854,14 @@ func (ix *policyIndex) matrix(port int, proto corev1.Protocol) [][]bool {
 	}
 	return out
 }
+
+// allowed64 is the 64 cells of a full word of a matrix row.
+var allowed64 = func() (cells [64]bool) {
+	for i := range cells {
+		cells[i] = true
+	}
+	return cells
+}()
 
 // namedPorts maps a container port name to the indexed pods (never a
 // host) that declare a port of that name on port/proto: the destinations
