@@ -118,6 +118,7 @@ func TestClass(t *testing.T) {
 			t.Fatalf("%s: class mode: %v (class %v)", lr.Name, err, k)
 		}
 		m.Class = k
+		t.Cleanup(m.Close) // the probe agents it kept
 		mapped, excluded, err := k.Labs(builtin)
 		if err != nil {
 			t.Fatal(err)

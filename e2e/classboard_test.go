@@ -13,6 +13,7 @@ import (
 	"github.com/ckadlab/ckadlab/content"
 	"github.com/ckadlab/ckadlab/labs"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 )
 
 // TestClassBoard30 measures the board of a 30-learner class that ran
@@ -51,6 +52,14 @@ func TestClassBoard30(t *testing.T) {
 	// Every learner ran every lab once, some checks failing with their
 	// reasons: the size of a busy class's results (written side by side,
 	// as learners do).
+	// (Written through a client without ckadlab's 100 requests/s limit:
+	// 30 learners each have their own; the figure is the board's read.)
+	wcfg := rest.CopyConfig(admin.Config)
+	wcfg.QPS, wcfg.Burst = 1000, 1000
+	writer, err := live.NewClients(wcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	start = time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(cls.Learners))
@@ -58,7 +67,7 @@ func TestClassBoard30(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- writeResults(ctx, admin, cls, i, l, pool)
+			errs <- writeResults(ctx, writer, cls, i, l, pool)
 		}()
 	}
 	wg.Wait()
