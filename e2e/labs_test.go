@@ -138,6 +138,7 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 		record("lab check: settle wait after applying an answer", settled)
 		rep, err := checker.Run(ctx, l, b, session.LiveCheckOptions(nil))
 		fallbacks := b.AgentFallbacks()
+		apart := b.AgentsCopiedApart()
 		for _, d := range b.ConnectTimes() {
 			// the margin a connected probe leaves to the timeout that
 			// reads silence as a drop (Options.Timeout)
@@ -164,6 +165,9 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 				count("probes read again until live agreed with the model", 1)
 				t.Logf("%s: %s read again: %s", a.name, r.ID, why)
 			}
+		}
+		if len(apart) > 0 {
+			t.Errorf("%s: the exec that starts the probe agent could not copy it in (it took one more exec):\n%s", a.name, strings.Join(apart, "\n"))
 		}
 		if len(fallbacks) > 0 {
 			t.Errorf("%s: the probe agent could not run everywhere (probes fell back to a command each):\n%s", a.name, strings.Join(fallbacks, "\n"))

@@ -1,21 +1,22 @@
 package live
 
 // The probe agent: one long-lived process per source (see package
-// probeagent) instead of a process per probe. The first check that probes
-// from a container copies the agent there (one exec, the gzip-compressed
-// binary on standard input, to /tmp/.ckadlab-probe-agent-HASH, where
-// later checks find it); each check starts it in an exec whose standard
-// input and output stay open and sends every probe from that source as a
-// JSON line; the agent answers each as it finishes. Closing the backend
-// closes the agent's input and it exits, unless the backend was given
-// Agents to keep it for the next check (agents.go: the TUI keeps a
-// source's agent while it is used, ending it after 45 s unused). The only
-// trace in the container
-// is that hidden file in /tmp: no new container, no change to the pod
-// that kubectl get, describe or logs would show, gone with the pod. A
-// source where the agent cannot run (no writable /tmp, an architecture
-// without an agent) falls back to running agnhost connect and wget per
-// probe.
+// probeagent) instead of a process per probe. A check starts it in an
+// exec whose standard input and output stay open and sends every probe
+// from that source as a JSON line; the agent answers each as it finishes.
+// The first start in a container also copies the agent there: the start
+// command finds it missing, says so with the container's machine, reads
+// the gzip-compressed binary for it from its standard input into
+// /tmp/.ckadlab-probe-agent-HASH (where later checks find it) and runs it,
+// all in that one exec (startAgent). Closing the backend closes the
+// agent's input and it exits, unless the backend was given Agents to keep
+// it for the next check (agents.go: the TUI keeps a source's agent while
+// it is used, ending it after 45 s unused). The only trace in the
+// container is that hidden file in /tmp: no new container, no change to
+// the pod that kubectl get, describe or logs would show, gone with the
+// pod. A source where the agent cannot run (no writable /tmp, an
+// architecture without an agent) falls back to running agnhost connect
+// and wget per probe.
 
 import (
 	"bytes"
@@ -59,6 +60,7 @@ type agentSender struct {
 	mu     sync.Mutex
 	sess   *agentSession
 	broken error // why the agent cannot run here (then fallback is used)
+	apart  error // why its start could not copy it in (an exec of its own did)
 	closed bool
 	took   []time.Duration // how long each connection took (ConnectTimes)
 }
@@ -125,7 +127,12 @@ func (s *agentSender) session(ctx context.Context) (*agentSession, error) {
 		sess, err = startAgent(ctx, s.r)
 	}
 	if err == nil && fresh && sess.installTook > 0 {
-		s.logf("probe agent copied to %s in %s (ready after %s)", s.r, sess.installTook.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		how := "by the exec that starts it"
+		if sess.copiedApart != nil {
+			how = fmt.Sprintf("by an exec of its own (%v)", sess.copiedApart)
+			s.apart = sess.copiedApart
+		}
+		s.logf("probe agent copied to %s %s in %s (ready after %s)", s.r, how, sess.installTook.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -239,11 +246,12 @@ type agentSession struct {
 	nextID  int
 	pending map[int]chan probeagent.Response
 	hello   chan probeagent.Hello
-	missing chan struct{} // the agent is not in the container
+	missing chan string // the agent is not in the container (its machine)
 	dead    chan struct{}
 	why     error
 
 	installTook time.Duration // how long copying the agent took
+	copiedApart error         // why its start could not copy it (it took an exec of its own)
 }
 
 // agentPath is where the agent lives in a container: named after its
@@ -253,18 +261,29 @@ func agentPath() string {
 }
 
 // missingMarker is what the start command prints when the agent is not
-// in the container yet.
+// in the container yet, followed by the container's machine (uname -m).
 const missingMarker = "ckadlab-probe-agent-missing"
+
+// copyFailedExit is the start command's exit code when copying the agent
+// in failed (a container without head, say).
+const copyFailedExit = 4
 
 // errAgentMissing: the agent has not been copied into the container.
 var errAgentMissing = errors.New("the probe agent is not in the container")
 
-// startAgent starts the agent in r's container (copying it there first
-// when it is missing) and waits for its hello.
+// errCopyFailed: the start command could not copy the agent in.
+var errCopyFailed = errors.New("the start command could not copy the probe agent")
+
+// startAgent starts the agent in r's container and waits for its hello.
+// One exec does it all: when the agent is not there yet, the start command
+// says so, with the container's machine, reads the gzip-compressed binary
+// for it (after a line with its length) from its standard input, and runs
+// it. A container where that copy fails gets the agent the older way, an
+// exec of its own (installAgent), before it starts.
 func startAgent(ctx context.Context, r Streamer) (*agentSession, error) {
 	path := agentPath()
-	s, err := runAgent(ctx, r, path)
-	if !errors.Is(err, errAgentMissing) {
+	s, err := runAgent(ctx, r, path, true)
+	if !errors.Is(err, errCopyFailed) {
 		return s, err
 	}
 	t0 := time.Now()
@@ -272,27 +291,41 @@ func startAgent(ctx context.Context, r Streamer) (*agentSession, error) {
 		return nil, err
 	}
 	installed := time.Since(t0)
-	s, err = runAgent(ctx, r, path)
+	apart := err
+	s, err = runAgent(ctx, r, path, false)
 	if s != nil {
-		s.installTook = installed
+		s.installTook, s.copiedApart = installed, apart
 	}
 	return s, err
 }
 
-// runAgent starts the agent at path and waits for its hello.
-func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, error) {
+// startScript is the command that starts the agent at path: with copy, it
+// copies the agent in first when it is missing (see startAgent).
+func startScript(path string, copy bool) string {
+	if !copy {
+		return fmt.Sprintf(`[ -x %s ] || { echo %s; exit 3; }; exec %s`, path, missingMarker, path)
+	}
+	return fmt.Sprintf(`[ -x %[1]s ] && exec %[1]s; echo "%[2]s $(uname -m)"; IFS= read -r n || exit 3; `+
+		`umask 077 && t=%[1]s.$$ && head -c "$n" | gunzip -c >"$t" && chmod 700 "$t" && mv -f "$t" %[1]s || { rm -f "$t"; exit %[3]d; }; exec %[1]s`,
+		path, missingMarker, copyFailedExit)
+}
+
+// runAgent starts the agent at path (copying it in when it is missing and
+// copy is set) and waits for its hello.
+func runAgent(ctx context.Context, r Streamer, path string, copy bool) (*agentSession, error) {
 	sctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &agentSession{r: r, stdin: pw, cancel: cancel, pending: map[int]chan probeagent.Response{},
-		hello: make(chan probeagent.Hello, 1), missing: make(chan struct{}, 1), dead: make(chan struct{})}
+		hello: make(chan probeagent.Hello, 1), missing: make(chan string, 1), dead: make(chan struct{})}
 	lw := &lineWriter{fn: s.onLine}
 	// The marker goes to standard output, read as it comes: `docker exec
 	// -i` does not end before its input does, even when the command has.
-	script := fmt.Sprintf(`[ -x %s ] || { echo %s; exit 3; }; exec %s`, path, missingMarker, path)
 	go func() {
-		res, err := r.Stream(sctx, []string{"sh", "-c", script}, pr, lw)
+		res, err := r.Stream(sctx, []string{"sh", "-c", startScript(path, copy)}, pr, lw)
 		_ = pw.Close() // writers fail, the copy into the exec ends quietly (EOF)
 		switch {
+		case err == nil && res.ExitCode == copyFailedExit && copy:
+			err = fmt.Errorf("%w (%s)", errCopyFailed, lastLine(res.Stderr))
 		case err == nil:
 			err = fmt.Errorf("%w (exit %d: %s)", errAgentGone, res.ExitCode, lastLine(res.Stderr))
 		default:
@@ -302,24 +335,46 @@ func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, erro
 	}()
 	timer := time.NewTimer(20 * time.Second)
 	defer timer.Stop()
-	select {
-	case h := <-s.hello:
-		if h.Version != probeagent.Version {
+	var copying time.Time
+	for {
+		select {
+		case h := <-s.hello:
+			if h.Version != probeagent.Version {
+				s.close()
+				return nil, fmt.Errorf("the probe agent speaks protocol %q, ckadlab %q", h.Version, probeagent.Version)
+			}
+			if !copying.IsZero() {
+				s.installTook = time.Since(copying)
+			}
+			return s, nil
+		case machine := <-s.missing:
+			if !copy {
+				s.close()
+				return nil, errAgentMissing
+			}
+			gz, err := agentbin.Gzipped(goarch(machine))
+			if err != nil {
+				s.close()
+				return nil, fmt.Errorf("the container's architecture (%s) has no probe agent", machine)
+			}
+			copying = time.Now()
+			go func() {
+				// ends when the command has read it all, or has ended
+				s.writeMu.Lock()
+				defer s.writeMu.Unlock()
+				if _, err := fmt.Fprintf(s.stdin, "%d\n", gz.Len()); err == nil {
+					_, _ = io.Copy(s.stdin, gz)
+				}
+			}()
+		case <-s.dead:
+			return nil, s.why
+		case <-timer.C:
 			s.close()
-			return nil, fmt.Errorf("the probe agent speaks protocol %q, ckadlab %q", h.Version, probeagent.Version)
+			return nil, errors.New("the probe agent did not start within 20s")
+		case <-ctx.Done():
+			s.close()
+			return nil, ctx.Err()
 		}
-		return s, nil
-	case <-s.missing:
-		s.close()
-		return nil, errAgentMissing
-	case <-s.dead:
-		return nil, s.why
-	case <-timer.C:
-		s.close()
-		return nil, errors.New("the probe agent did not start within 20s")
-	case <-ctx.Done():
-		s.close()
-		return nil, ctx.Err()
 	}
 }
 
@@ -327,9 +382,9 @@ func (s *agentSession) onLine(line []byte) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return
 	}
-	if string(bytes.TrimSpace(line)) == missingMarker {
+	if rest, ok := bytes.CutPrefix(bytes.TrimSpace(line), []byte(missingMarker)); ok && s.missing != nil {
 		select {
-		case s.missing <- struct{}{}:
+		case s.missing <- string(bytes.TrimSpace(rest)):
 		default:
 		}
 		return
@@ -666,6 +721,23 @@ func (b *Backend) Close() error {
 		a.Close()
 	}
 	return nil
+}
+
+// AgentsCopiedApart lists the sources where the exec that starts the
+// agent could not copy it in (an exec of its own did), with the reason.
+func (b *Backend) AgentsCopiedApart() []string {
+	b.agentsMu.Lock()
+	defer b.agentsMu.Unlock()
+	var out []string
+	for key, a := range b.agents {
+		a.mu.Lock()
+		if a.apart != nil {
+			out = append(out, key+": "+a.apart.Error())
+		}
+		a.mu.Unlock()
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ConnectTimes are how long the connections of this backend's probes took

@@ -24,6 +24,7 @@ import (
 // and the binary it receives, the agent itself is probeagent.Serve.
 type fakeContainer struct {
 	machine   string // what uname -m says
+	noHead    bool   // the start command cannot copy the agent in (no head)
 	dieAfter  int    // the agent ends after that many responses (0: never)
 	mu        sync.Mutex
 	installed [][]byte // decompressed binaries received
@@ -47,6 +48,9 @@ var casePattern = regexp.MustCompile(`case "\$m" in ([^)]*)\)`)
 func (f *fakeContainer) Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
 	if argv[0] != "sh" {
 		return ExecResult{ExitCode: 127, Stderr: "not found"}, nil
+	}
+	if strings.Contains(argv[2], "read -r n") {
+		return f.startCopying(ctx, argv[2], stdin, stdout)
 	}
 	if !strings.Contains(argv[2], "gunzip") {
 		// start the agent
@@ -84,6 +88,51 @@ func (f *fakeContainer) Stream(ctx context.Context, argv []string, stdin io.Read
 		f.mu.Unlock()
 		return ExecResult{}, nil
 	}
+}
+
+// startCopying runs the start command that copies the agent in when it
+// is missing (startScript with copy): the marker with the machine, a line
+// with the length, that many bytes of gzip, then the agent.
+func (f *fakeContainer) startCopying(ctx context.Context, script string, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
+	if !strings.Contains(script, agentPath()) || !strings.Contains(script, `head -c "$n"`) {
+		return ExecResult{ExitCode: 2, Stderr: "wrong script"}, nil
+	}
+	f.mu.Lock()
+	missing := len(f.installed) == 0 || f.wiped
+	f.wiped = false
+	noHead := f.noHead
+	f.mu.Unlock()
+	if missing {
+		_, _ = io.WriteString(stdout, missingMarker+" "+f.machine+"\n")
+		// read the length line byte by byte, as sh's read does
+		var line []byte
+		one := make([]byte, 1)
+		for {
+			if _, err := stdin.Read(one); err != nil {
+				return ExecResult{ExitCode: 3}, nil
+			}
+			if one[0] == '\n' {
+				break
+			}
+			line = append(line, one[0])
+		}
+		var n int64
+		if _, err := fmt.Sscan(string(line), &n); err != nil {
+			return ExecResult{ExitCode: 3}, nil
+		}
+		if noHead {
+			return ExecResult{ExitCode: copyFailedExit, Stderr: "sh: head: not found"}, nil
+		}
+		zr, err := gzip.NewReader(io.LimitReader(stdin, n))
+		if err != nil {
+			return ExecResult{ExitCode: copyFailedExit, Stderr: "gunzip: invalid magic"}, nil
+		}
+		raw, _ := io.ReadAll(zr)
+		f.mu.Lock()
+		f.installed = append(f.installed, raw)
+		f.mu.Unlock()
+	}
+	return f.serve(ctx, stdin, stdout)
 }
 
 func (f *fakeContainer) serve(ctx context.Context, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
@@ -408,4 +457,53 @@ func TestAgentConfirmationOverlaps(t *testing.T) {
 	if total != 2 || most != 2 {
 		t.Errorf("%d connections, at most %d at once: want the confirmation open while the first read still waits", total, most)
 	}
+}
+
+// TestAgentCopiedByItsStart: a container without the agent gets it in the
+// exec that starts it (one exec in all); one where that copy fails (no
+// head) gets it through an exec of its own, then starts it.
+func TestAgentCopiedByItsStart(t *testing.T) {
+	open, _ := listener(t)
+	att := []Attempt{{Host: "127.0.0.1", Port: open, Timeout: time.Second}}
+	for _, noHead := range []bool{false, true} {
+		f := &fakeContainer{machine: machineOf(t), noHead: noHead}
+		rec := &recordingStreamer{fakeContainer: f}
+		s := &agentSender{r: rec, fallback: &fakeSender{}, logf: t.Logf}
+		obs, err := s.Send(context.Background(), att)
+		if err != nil || obs[0][0].Outcome != probe.Connected {
+			t.Fatalf("noHead=%v: %+v, %v", noHead, obs, err)
+		}
+		b := &Backend{agents: map[string]*agentSender{"pod:x": s}}
+		if apart := b.AgentsCopiedApart(); (len(apart) == 1) != noHead || noHead && !strings.Contains(apart[0], "head: not found") {
+			t.Errorf("noHead=%v: AgentsCopiedApart() = %q", noHead, apart)
+		}
+		s.Close()
+		want := 1 // the start that copies
+		if noHead {
+			want = 3 // the start that could not copy, the copy, the start
+		}
+		if rec.execs() != want || len(f.installed) != 1 || !bytes.Equal(f.installed[0], binary(t, goarch(f.machine))) {
+			t.Errorf("noHead=%v: %d execs, %d copies; want %d execs and the agent copied once", noHead, rec.execs(), len(f.installed), want)
+		}
+	}
+}
+
+// recordingStreamer counts the execs.
+type recordingStreamer struct {
+	*fakeContainer
+	mu sync.Mutex
+	n  int
+}
+
+func (r *recordingStreamer) Stream(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) (ExecResult, error) {
+	r.mu.Lock()
+	r.n++
+	r.mu.Unlock()
+	return r.fakeContainer.Stream(ctx, argv, stdin, stdout)
+}
+
+func (r *recordingStreamer) execs() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
 }
