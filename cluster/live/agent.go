@@ -268,9 +268,6 @@ const missingMarker = "ckadlab-probe-agent-missing"
 // in failed (a container without head, say).
 const copyFailedExit = 4
 
-// errAgentMissing: the agent has not been copied into the container.
-var errAgentMissing = errors.New("the probe agent is not in the container")
-
 // errCopyFailed: the start command could not copy the agent in.
 var errCopyFailed = errors.New("the start command could not copy the probe agent")
 
@@ -282,7 +279,7 @@ var errCopyFailed = errors.New("the start command could not copy the probe agent
 // exec of its own (installAgent), before it starts.
 func startAgent(ctx context.Context, r Streamer) (*agentSession, error) {
 	path := agentPath()
-	s, err := runAgent(ctx, r, path, true)
+	s, err := runAgent(ctx, r, path)
 	if !errors.Is(err, errCopyFailed) {
 		return s, err
 	}
@@ -292,27 +289,24 @@ func startAgent(ctx context.Context, r Streamer) (*agentSession, error) {
 	}
 	installed := time.Since(t0)
 	apart := err
-	s, err = runAgent(ctx, r, path, false)
+	s, err = runAgent(ctx, r, path) // finds it there
 	if s != nil {
 		s.installTook, s.copiedApart = installed, apart
 	}
 	return s, err
 }
 
-// startScript is the command that starts the agent at path: with copy, it
-// copies the agent in first when it is missing (see startAgent).
-func startScript(path string, copy bool) string {
-	if !copy {
-		return fmt.Sprintf(`[ -x %s ] || { echo %s; exit 3; }; exec %s`, path, missingMarker, path)
-	}
+// startScript is the command that starts the agent at path, copying it
+// in first when it is missing (see startAgent).
+func startScript(path string) string {
 	return fmt.Sprintf(`[ -x %[1]s ] && exec %[1]s; echo "%[2]s $(uname -m)"; IFS= read -r n || exit 3; `+
 		`umask 077 && t=%[1]s.$$ && head -c "$n" | gunzip -c >"$t" && chmod 700 "$t" && mv -f "$t" %[1]s || { rm -f "$t"; exit %[3]d; }; exec %[1]s`,
 		path, missingMarker, copyFailedExit)
 }
 
-// runAgent starts the agent at path (copying it in when it is missing and
-// copy is set) and waits for its hello.
-func runAgent(ctx context.Context, r Streamer, path string, copy bool) (*agentSession, error) {
+// runAgent starts the agent at path (copying it in when it is missing)
+// and waits for its hello.
+func runAgent(ctx context.Context, r Streamer, path string) (*agentSession, error) {
 	sctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &agentSession{r: r, stdin: pw, cancel: cancel, pending: map[int]chan probeagent.Response{},
@@ -321,10 +315,10 @@ func runAgent(ctx context.Context, r Streamer, path string, copy bool) (*agentSe
 	// The marker goes to standard output, read as it comes: `docker exec
 	// -i` does not end before its input does, even when the command has.
 	go func() {
-		res, err := r.Stream(sctx, []string{"sh", "-c", startScript(path, copy)}, pr, lw)
+		res, err := r.Stream(sctx, []string{"sh", "-c", startScript(path)}, pr, lw)
 		_ = pw.Close() // writers fail, the copy into the exec ends quietly (EOF)
 		switch {
-		case err == nil && res.ExitCode == copyFailedExit && copy:
+		case err == nil && res.ExitCode == copyFailedExit:
 			err = fmt.Errorf("%w (%s)", errCopyFailed, lastLine(res.Stderr))
 		case err == nil:
 			err = fmt.Errorf("%w (exit %d: %s)", errAgentGone, res.ExitCode, lastLine(res.Stderr))
@@ -348,10 +342,6 @@ func runAgent(ctx context.Context, r Streamer, path string, copy bool) (*agentSe
 			}
 			return s, nil
 		case machine := <-s.missing:
-			if !copy {
-				s.close()
-				return nil, errAgentMissing
-			}
 			gz, err := agentbin.Gzipped(goarch(machine))
 			if err != nil {
 				s.close()

@@ -52,25 +52,7 @@ func (f *fakeContainer) Stream(ctx context.Context, argv []string, stdin io.Read
 	if strings.Contains(argv[2], "read -r n") {
 		return f.startCopying(ctx, argv[2], stdin, stdout)
 	}
-	if !strings.Contains(argv[2], "gunzip") {
-		// start the agent
-		f.mu.Lock()
-		missing := len(f.installed) == 0 || f.wiped
-		f.wiped = false
-		f.mu.Unlock()
-		if missing {
-			if !strings.Contains(argv[2], agentPath()) {
-				return ExecResult{ExitCode: 2, Stderr: "wrong path"}, nil
-			}
-			// like docker exec -i: the marker is printed, but the exec
-			// only ends with its input
-			_, _ = io.WriteString(stdout, missingMarker+"\n")
-			_, _ = io.Copy(io.Discard, stdin)
-			return ExecResult{ExitCode: 3}, nil
-		}
-		return f.serve(ctx, stdin, stdout)
-	}
-	{
+	{ // copy the agent in (installAgent)
 		m := casePattern.FindStringSubmatch(argv[2])
 		if m == nil {
 			return ExecResult{ExitCode: 2, Stderr: "no machine check"}, nil
