@@ -199,11 +199,8 @@ func gradeLab(t *testing.T, lc *session.LiveCluster, l *labs.Lab) {
 		}
 	}
 
-	if ns, err := session.LabNamespaces(l); err == nil {
-		lc.Agents.EndIn(ns) // as session.Manager's reset does
-	}
 	start = time.Now()
-	ns, err := session.ResetLive(ctx, cl, l)
+	ns, err := session.ResetLive(ctx, lc, l)
 	if err != nil {
 		t.Fatal(err)
 	}

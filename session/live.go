@@ -211,18 +211,14 @@ func (m *Manager) startLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) e
 // resetLive deletes a lab's namespaces (class mode: also those the
 // learner's ckadlab provisioned for its answers).
 func (m *Manager) resetLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) ([]string, error) {
-	var ns []string
-	var err error
 	if m.Class == nil {
-		ns, err = LabNamespaces(l)
-	} else {
-		ns, err = m.Class.labNamespaceNames(l)
+		return ResetLive(ctx, lc, l)
 	}
+	ns, err := m.Class.labNamespaceNames(l)
 	if err != nil {
 		return nil, err
 	}
-	// the probe agents kept in the lab's pods end before the pods do
-	lc.Agents.EndIn(ns)
+	lc.Agents.EndIn(ns) // as ResetLive
 	return ns, m.deleteNamespaces(ctx, lc, ns)
 }
 
@@ -242,13 +238,15 @@ func (m *Manager) deleteNamespaces(ctx context.Context, lc *LiveCluster, ns []st
 }
 
 // ResetLive deletes a lab's namespaces (with everything in them) and
-// returns their names. It does not wait for them to disappear.
-func ResetLive(ctx context.Context, c *live.Clients, l *labs.Lab) ([]string, error) {
+// returns their names; the probe agents kept in their pods end first. It
+// does not wait for the namespaces to disappear.
+func ResetLive(ctx context.Context, lc *LiveCluster, l *labs.Lab) ([]string, error) {
 	ns, err := LabNamespaces(l)
 	if err != nil {
 		return nil, err
 	}
-	return ns, c.DeleteNamespaces(ctx, ns)
+	lc.Agents.EndIn(ns)
+	return ns, lc.Clients.DeleteNamespaces(ctx, ns)
 }
 
 // LiveLogf receives what the live backend logs (a probe agent that had to
