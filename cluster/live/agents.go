@@ -184,23 +184,17 @@ func (p *Agents) forgetWhenDead(key string, k *keptAgent) {
 	}
 }
 
-// EndIn ends the kept agents of pods in the namespaces (a reset is about
-// to delete them): an exec whose pod goes away under it can leave its
-// stream to the API server open after the container ended.
+// EndIn ends the kept agents of pods in the namespaces, before a reset
+// deletes them: their input ends and they exit, rather than being killed
+// with their pods while a check may still hold them.
 func (p *Agents) EndIn(namespaces []string) {
 	if p == nil {
 		return
 	}
 	p.mu.Lock()
-	var ending []*keptAgent
-	for key, k := range p.kept {
-		if k.namespace != "" && slices.Contains(namespaces, k.namespace) {
-			delete(p.kept, key)
-			ending = append(ending, k)
-		}
-	}
+	ending := p.take(func(k *keptAgent) bool { return k.namespace != "" && slices.Contains(namespaces, k.namespace) })
 	p.mu.Unlock()
-	p.end(ending)
+	end(ending)
 }
 
 // Len is how many agents are kept (running or starting).
@@ -218,25 +212,33 @@ func (p *Agents) Close() {
 		return
 	}
 	p.mu.Lock()
-	var ending []*keptAgent
-	for _, k := range p.kept {
-		ending = append(ending, k)
-	}
-	p.kept, p.closed = map[string]*keptAgent{}, true
+	ending := p.take(func(*keptAgent) bool { return true })
+	p.closed = true
 	p.mu.Unlock()
-	p.end(ending)
+	end(ending)
 }
 
-// end ends agents no longer in kept (their users, if any, find them
-// ended) and waits, at most a second, for their execs to end.
-func (p *Agents) end(kept []*keptAgent) {
+// take forgets the kept agents match selects (p.mu held) and stops their
+// idle time.
+func (p *Agents) take(match func(*keptAgent) bool) []*keptAgent {
+	var out []*keptAgent
+	for key, k := range p.kept {
+		if match(k) {
+			delete(p.kept, key)
+			if k.idle != nil {
+				k.idle.Stop()
+			}
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// end ends agents no longer kept (their users, if any, find them ended)
+// and waits, at most a second, for their execs to end.
+func end(kept []*keptAgent) {
 	var ending []*agentSession
 	for _, k := range kept {
-		p.mu.Lock()
-		if k.idle != nil {
-			k.idle.Stop()
-		}
-		p.mu.Unlock()
 		select {
 		case <-k.ready:
 			if k.sess != nil {
